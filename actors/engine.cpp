@@ -1,0 +1,154 @@
+#include "troupe/engine.hpp"
+
+#include "troupe/protocol.hpp"
+#include "troupe/supervisor.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include <thread>
+
+namespace troupe {
+
+namespace {
+
+/// Time allowed for the supervisor to answer a plain request.
+constexpr auto request_timeout = std::chrono::seconds{30};
+
+/// One blocking request to the supervisor; `on_reply` receives the answer.
+template <class OnReply, class... Ts>
+caf::error ask(caf::actor_system& sys, const caf::actor& supervisor,
+               std::chrono::milliseconds timeout, OnReply on_reply, Ts&&... xs) {
+  if (!supervisor)
+    return make_error(errc::shutting_down, "the engine is not running");
+  caf::error failure;
+  caf::scoped_actor self{sys};
+  self->request(supervisor, timeout, std::forward<Ts>(xs)...)
+    .receive(on_reply, [&](caf::error& err) { failure = std::move(err); });
+  return failure;
+}
+
+/// A request whose answer is a JSON object read by `Result::from_json`.
+template <class Result, class... Ts>
+caf::expected<Result> ask_json(caf::actor_system& sys, const caf::actor& supervisor,
+                               std::chrono::milliseconds timeout, Ts&&... xs) {
+  std::optional<Result> result;
+  auto on_reply = [&](std::string& json) { result = Result::from_json(json); };
+  if (auto err = ask(sys, supervisor, timeout, on_reply, std::forward<Ts>(xs)...))
+    return err;
+  return std::move(*result);
+}
+
+std::unique_ptr<caf::actor_system_config> default_system_config() {
+  auto cfg = std::make_unique<caf::actor_system_config>();
+  // Workers have threads of their own; the scheduler only runs the (short)
+  // handlers of the supervisor and job actors. CAF's default of at least 4
+  // busy-polling threads would compete with them on small machines.
+  cfg->set("scheduler.max-threads",
+           std::max<size_t>(2, std::thread::hardware_concurrency()));
+  add_message_types(*cfg);
+  return cfg;
+}
+
+} // namespace
+
+engine_stats engine_stats::from_json(const std::string& text) {
+  auto j = nlohmann::json::parse(text);
+  engine_stats s;
+  const auto& jobs = j.at("jobs");
+  s.pending = jobs.at("pending");
+  s.running = jobs.at("running");
+  s.success = jobs.at("success");
+  s.failed = jobs.at("failed");
+  s.cancelled = jobs.at("cancelled");
+  s.queue_depth = j.at("queue").at("depth");
+  s.delayed = j.at("queue").at("delayed");
+  s.queue_capacity = j.at("queue").at("capacity");
+  const auto& workers = j.at("workers");
+  s.workers_total = workers.at("total");
+  s.workers_busy = workers.at("busy");
+  s.restarts = workers.at("restarts");
+  s.replaced = workers.at("replaced");
+  s.submitted_total = j.at("submitted_total");
+  s.healthy = j.at("healthy");
+  s.accepting = j.at("accepting");
+  return s;
+}
+
+engine::engine(engine_config config)
+  : config_(std::move(config)),
+    own_config_(default_system_config()),
+    own_system_(std::make_unique<caf::actor_system>(*own_config_)),
+    system_(own_system_.get()),
+    handlers_(std::make_shared<handler_registry>()) {
+}
+
+engine::engine(caf::actor_system& system, engine_config config)
+  : config_(std::move(config)),
+    system_(&system),
+    handlers_(std::make_shared<handler_registry>()) {
+}
+
+engine::~engine() {
+  if (supervisor_)
+    stop(std::chrono::seconds{30});
+}
+
+handler_registry& engine::handlers() {
+  if (supervisor_)
+    throw std::logic_error("troupe::engine: handlers cannot change after start()");
+  return *handlers_;
+}
+
+void engine::start() {
+  if (supervisor_)
+    throw std::logic_error("troupe::engine: already started");
+  // The supervisor and workers get their own copy: the registry is frozen now.
+  supervisor_ = spawn_supervisor(*system_, config_,
+                                 std::make_shared<const handler_registry>(*handlers_));
+}
+
+caf::expected<engine_stats> engine::stop(std::chrono::milliseconds deadline) {
+  auto result = ask_json<engine_stats>(*system_, supervisor_, deadline + request_timeout,
+                                       drain_atom::value,
+                                       static_cast<int64_t>(deadline.count()));
+  if (supervisor_)
+    caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
+  supervisor_ = nullptr;
+  return result;
+}
+
+caf::expected<submission> engine::submit(const std::string& type,
+                                         const nlohmann::json& payload,
+                                         job_options options) {
+  submission result;
+  auto on_reply = [&](std::string& id, bool created) {
+    result = submission{std::move(id), created};
+  };
+  if (auto err = ask(*system_, supervisor_, request_timeout, on_reply, submit_atom::value,
+                     type, payload.dump(), std::move(options)))
+    return err;
+  return result;
+}
+
+caf::expected<job_info> engine::status(const std::string& id) {
+  return ask_json<job_info>(*system_, supervisor_, request_timeout, status_atom::value, id);
+}
+
+caf::expected<job_info> engine::wait(const std::string& id,
+                                     std::chrono::milliseconds timeout) {
+  return ask_json<job_info>(*system_, supervisor_, timeout + request_timeout,
+                            wait_atom::value, id, static_cast<int64_t>(timeout.count()));
+}
+
+caf::expected<job_info> engine::cancel(const std::string& id) {
+  return ask_json<job_info>(*system_, supervisor_, request_timeout, cancel_atom::value, id);
+}
+
+caf::expected<engine_stats> engine::stats() {
+  return ask_json<engine_stats>(*system_, supervisor_, request_timeout,
+                                stats_atom::value);
+}
+
+} // namespace troupe

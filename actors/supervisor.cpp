@@ -1,0 +1,735 @@
+#include "troupe/supervisor.hpp"
+
+#include "detail/backoff.hpp"
+#include "detail/internal_protocol.hpp"
+#include "detail/job_actor.hpp"
+#include "detail/worker.hpp"
+#include "troupe/errors.hpp"
+#include "troupe/protocol.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <deque>
+#include <iostream>
+#include <map>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+namespace troupe {
+
+namespace {
+
+using namespace detail;
+using time_point = clock::time_point;
+
+// -- bookkeeping types --
+
+/// What the supervisor keeps of a job; the full state lives in its job actor.
+struct job_entry {
+  caf::actor actor;
+  std::string type;
+  /// JSON text; kept until the job is terminal, for dispatch.
+  std::string payload;
+  job_options options;
+  job_status status = job_status::pending;
+  int32_t attempts = 0;
+  /// Submission order, for FIFO within a priority.
+  uint64_t seq = 0;
+  /// The current lease (0: none). Reports for any other lease are stale.
+  uint64_t lease = 0;
+  /// Waiting for a timer (delay or retry backoff) before it may be queued.
+  bool waiting = false;
+  bool queued = false;
+  bool cancel_requested = false;
+};
+
+enum class timer_kind : uint8_t { ready, timeout, grace, drain_deadline };
+
+struct timer_event {
+  timer_kind kind;
+  std::string job_id;
+  uint64_t lease = 0;
+};
+
+using timer_map = std::multimap<time_point, timer_event>;
+
+/// One dispatch of a job to a worker.
+struct lease_entry {
+  std::string job_id;
+  size_t slot;
+  std::shared_ptr<cancellation_token> token;
+  bool started = false;
+  timer_map::iterator timeout;
+};
+
+struct worker_slot {
+  caf::actor actor;
+  std::string name;
+  /// Leases handed to this worker that it has not reported on yet.
+  std::vector<uint64_t> leases;
+};
+
+/// Queue order: higher priority first, then submission order.
+using queue_key = std::pair<int32_t, uint64_t>;
+
+struct supervisor_state {
+  engine_config config;
+  std::shared_ptr<troupe::clock> clock;
+  std::shared_ptr<const handler_registry> handlers;
+
+  std::unordered_map<std::string, job_entry> jobs;
+  std::unordered_map<std::string, std::string> idempotency_keys;
+  std::map<queue_key, std::string> ready;
+  std::unordered_map<uint64_t, lease_entry> leases;
+  std::vector<worker_slot> workers;
+
+  timer_map timers;
+  /// Terminal jobs in order of expiry (one TTL for all keeps this sorted).
+  std::deque<std::pair<time_point, std::string>> expiries;
+  /// Earliest tick already scheduled on the clock.
+  time_point armed = time_point::max();
+
+  std::array<size_t, job_status_count> by_status{};
+  size_t waiting = 0;
+  uint64_t submitted_total = 0;
+  uint64_t restarts = 0;
+  uint64_t replaced = 0;
+  std::deque<time_point> recent_restarts;
+  bool healthy = true;
+
+  bool accepting = true;
+  std::optional<caf::response_promise> drain;
+
+  uint64_t next_seq = 0;
+  uint64_t next_lease = 0;
+  std::mt19937_64 jitter;
+
+  static inline const char* name = "troupe.supervisor";
+};
+
+using self_ptr = caf::stateful_actor<supervisor_state>*;
+
+// -- small helpers --
+
+std::string new_job_id() {
+  std::array<unsigned char, 16> bytes;
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+    throw std::runtime_error("RAND_bytes failed: cannot make an unguessable job id");
+  bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40); // version 4
+  bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80); // RFC 4122 variant
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id;
+  id.reserve(36);
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10)
+      id += '-';
+    id += hex[bytes[i] >> 4];
+    id += hex[bytes[i] & 0x0f];
+  }
+  return id;
+}
+
+int64_t now_ms(self_ptr self) {
+  return to_epoch_ms(self->state.clock->now());
+}
+
+void set_status(self_ptr self, job_entry& job, job_status status) {
+  auto& counts = self->state.by_status;
+  --counts[static_cast<size_t>(job.status)];
+  ++counts[static_cast<size_t>(status)];
+  job.status = status;
+}
+
+void set_waiting(self_ptr self, job_entry& job, bool waiting) {
+  if (job.waiting != waiting)
+    waiting ? ++self->state.waiting : --self->state.waiting;
+  job.waiting = waiting;
+}
+
+/// Makes sure a tick reaches us by the earliest deadline we know of.
+void arm(self_ptr self) {
+  auto& st = self->state;
+  auto earliest = time_point::max();
+  if (!st.timers.empty())
+    earliest = st.timers.begin()->first;
+  if (!st.expiries.empty())
+    earliest = std::min(earliest, st.expiries.front().first);
+  if (earliest < st.armed) {
+    st.armed = earliest;
+    st.clock->schedule(earliest, caf::actor_cast<caf::actor>(self),
+                       caf::make_message(tick_atom::value));
+  }
+}
+
+timer_map::iterator add_timer(self_ptr self, time_point when, timer_event event) {
+  auto i = self->state.timers.emplace(when, std::move(event));
+  arm(self);
+  return i;
+}
+
+std::string stats_json(self_ptr self) {
+  auto& st = self->state;
+  auto count = [&](job_status s) { return st.by_status[static_cast<size_t>(s)]; };
+  size_t busy = 0;
+  for (auto& w : st.workers)
+    for (auto lease : w.leases)
+      if (st.leases.at(lease).started) {
+        ++busy;
+        break;
+      }
+  nlohmann::json j{
+    {"jobs",
+     {{"pending", count(job_status::pending)},
+      {"running", count(job_status::running)},
+      {"success", count(job_status::success)},
+      {"failed", count(job_status::failed)},
+      {"cancelled", count(job_status::cancelled)}}},
+    {"queue",
+     {{"depth", st.ready.size()},
+      {"delayed", st.waiting},
+      {"capacity", st.config.queue_capacity}}},
+    {"workers",
+     {{"total", st.workers.size()},
+      {"busy", busy},
+      {"restarts", st.restarts},
+      {"replaced", st.replaced}}},
+    {"submitted_total", st.submitted_total},
+    {"healthy", st.healthy},
+    {"accepting", st.accepting},
+  };
+  return j.dump();
+}
+
+// -- health --
+
+/// Applies the restart-intensity policy to the restarts within the window.
+void update_health(self_ptr self) {
+  auto& st = self->state;
+  auto horizon = st.clock->now() - st.config.restart_window;
+  while (!st.recent_restarts.empty() && st.recent_restarts.front() <= horizon)
+    st.recent_restarts.pop_front();
+  bool healthy = st.recent_restarts.size() <= st.config.max_restarts;
+  if (healthy == st.healthy)
+    return;
+  st.healthy = healthy;
+  if (!healthy)
+    std::cerr << "troupe: restart intensity exceeded: " << st.recent_restarts.size()
+              << " worker restarts within " << st.config.restart_window.count()
+              << " ms (limit " << st.config.max_restarts
+              << "); engine reports itself unhealthy" << std::endl;
+  else
+    std::cerr << "troupe: worker restarts back within limits; engine healthy again"
+              << std::endl;
+}
+
+// -- queue --
+
+void enqueue(self_ptr self, const std::string& id, job_entry& job) {
+  set_waiting(self, job, false);
+  job.queued = true;
+  self->state.ready.emplace(queue_key{-job.options.priority, job.seq}, id);
+}
+
+void dequeue(self_ptr self, job_entry& job) {
+  if (job.queued)
+    self->state.ready.erase(queue_key{-job.options.priority, job.seq});
+  job.queued = false;
+}
+
+/// Hands ready jobs to workers that have room, least loaded first.
+void dispatch(self_ptr self) {
+  auto& st = self->state;
+  if (!st.accepting)
+    return;
+  auto room = st.config.prefetch + 1;
+  while (!st.ready.empty()) {
+    worker_slot* target = nullptr;
+    size_t slot = 0;
+    for (size_t i = 0; i < st.workers.size(); ++i) {
+      auto& w = st.workers[i];
+      if (w.leases.size() < room && (!target || w.leases.size() < target->leases.size())) {
+        target = &w;
+        slot = i;
+      }
+    }
+    if (target == nullptr)
+      return;
+    auto id = std::move(st.ready.begin()->second);
+    st.ready.erase(st.ready.begin());
+    auto& job = st.jobs.at(id);
+    job.queued = false;
+    auto lease = ++st.next_lease;
+    job.lease = lease;
+    auto token = std::make_shared<cancellation_token>();
+    target->leases.push_back(lease);
+    st.leases.emplace(lease, lease_entry{id, slot, token, false, st.timers.end()});
+    self->send(target->actor, run_atom::value,
+               run_order{std::move(id), lease, job.attempts + 1, job.type, job.payload,
+                         std::move(token)});
+  }
+}
+
+// -- job state changes --
+
+void finish(self_ptr self, const std::string& id, job_entry& job, job_status status,
+            std::string result, std::string error) {
+  auto& st = self->state;
+  dequeue(self, job);
+  set_waiting(self, job, false);
+  set_status(self, job, status);
+  job.lease = 0;
+  job.payload = std::string{};
+  self->send(job.actor, finish_atom::value, status, std::move(result), std::move(error),
+             now_ms(self));
+  st.expiries.emplace_back(st.clock->now() + st.config.result_ttl, id);
+  arm(self);
+}
+
+void cancel_job(self_ptr self, const std::string& id, job_entry& job,
+                const std::string& reason) {
+  finish(self, id, job, job_status::cancelled, {}, reason);
+}
+
+/// A started attempt failed: retry after backoff, or give up.
+void attempt_failed(self_ptr self, const std::string& id, job_entry& job,
+                    std::string error, bool permanent) {
+  auto& st = self->state;
+  job.lease = 0;
+  if (job.cancel_requested) {
+    cancel_job(self, id, job, "cancelled");
+    return;
+  }
+  if (permanent || job.attempts >= job.options.max_attempts) {
+    finish(self, id, job, job_status::failed, {}, std::move(error));
+    return;
+  }
+  set_status(self, job, job_status::pending);
+  self->send(job.actor, retry_atom::value, std::move(error));
+  std::uniform_real_distribution<double> unit{0.0, 1.0};
+  auto delay = backoff_delay(st.config.backoff_base, st.config.backoff_cap, job.attempts,
+                             unit(st.jitter));
+  set_waiting(self, job, true);
+  add_timer(self, st.clock->now() + delay, timer_event{timer_kind::ready, id, 0});
+}
+
+/// Releases a lease from its worker slot and drops its timeout timer.
+lease_entry release_lease(self_ptr self, uint64_t lease) {
+  auto& st = self->state;
+  auto i = st.leases.find(lease);
+  auto entry = std::move(i->second);
+  st.leases.erase(i);
+  auto& held = st.workers[entry.slot].leases;
+  held.erase(std::remove(held.begin(), held.end(), lease), held.end());
+  if (entry.timeout != st.timers.end())
+    st.timers.erase(entry.timeout);
+  return entry;
+}
+
+/// Takes back a lease: a started attempt counts as failed with `error`, an
+/// unstarted job goes back to the queue untouched. The raised token makes the
+/// worker skip the job if it has not reached it yet.
+void withdraw_lease(self_ptr self, uint64_t lease, const std::string& error) {
+  auto& st = self->state;
+  auto entry = release_lease(self, lease);
+  entry.token->cancel();
+  auto j = st.jobs.find(entry.job_id);
+  if (j == st.jobs.end() || j->second.lease != lease)
+    return;
+  auto& job = j->second;
+  job.lease = 0;
+  if (entry.started)
+    attempt_failed(self, entry.job_id, job, error, false);
+  else
+    enqueue(self, entry.job_id, job);
+}
+
+void withdraw_all_leases(self_ptr self, size_t slot, const std::string& error) {
+  auto held = self->state.workers[slot].leases;
+  for (auto lease : held)
+    withdraw_lease(self, lease, error);
+}
+
+// -- workers --
+
+void start_worker(self_ptr self, size_t slot) {
+  auto& st = self->state;
+  auto& w = st.workers[slot];
+  w.actor = self->spawn<caf::detached + caf::monitored>(
+    worker, caf::actor_cast<caf::actor>(self), st.handlers);
+}
+
+/// Puts a fresh worker in a slot whose worker is stuck in a handler. The old
+/// thread cannot be killed: it keeps running until its handler returns, then
+/// reads the exit message and ends; nothing it reports is applied any more.
+void replace_worker(self_ptr self, size_t slot) {
+  auto& st = self->state;
+  auto old = st.workers[slot].actor;
+  self->demonitor(old);
+  withdraw_all_leases(self, slot, "worker replaced");
+  self->send_exit(old, caf::exit_reason::user_shutdown);
+  ++st.replaced;
+  std::cerr << "troupe: " << st.workers[slot].name
+            << " did not return from a timed-out handler within the grace period;"
+               " replaced it"
+            << std::endl;
+  start_worker(self, slot);
+}
+
+void on_worker_down(self_ptr self, const caf::down_msg& down) {
+  auto& st = self->state;
+  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
+    if (st.workers[slot].actor.address() != down.source)
+      continue;
+    ++st.restarts;
+    st.recent_restarts.push_back(st.clock->now());
+    update_health(self);
+    withdraw_all_leases(self, slot, "worker crashed: " + describe(down.reason));
+    start_worker(self, slot);
+    dispatch(self);
+    return;
+  }
+}
+
+// -- shutdown --
+
+/// Ends a drain: cancels every job that is not terminal and answers.
+void complete_drain(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [id, job] : st.jobs) {
+    if (is_terminal(job.status))
+      continue;
+    if (job.lease != 0)
+      st.leases.at(job.lease).token->cancel();
+    cancel_job(self, id, job, "cancelled: engine shut down");
+  }
+  st.drain->deliver(stats_json(self));
+  st.drain.reset();
+}
+
+void check_drain(self_ptr self) {
+  auto& st = self->state;
+  if (st.drain && st.by_status[static_cast<size_t>(job_status::running)] == 0)
+    complete_drain(self);
+}
+
+// -- timers --
+
+void on_timer(self_ptr self, timer_event& event) {
+  auto& st = self->state;
+  switch (event.kind) {
+    case timer_kind::ready: {
+      auto j = st.jobs.find(event.job_id);
+      if (j != st.jobs.end() && j->second.waiting) {
+        enqueue(self, event.job_id, j->second);
+      }
+      break;
+    }
+    case timer_kind::timeout: {
+      auto l = st.leases.find(event.lease);
+      if (l == st.leases.end())
+        break;
+      l->second.timeout = st.timers.end();
+      l->second.token->cancel();
+      auto j = st.jobs.find(event.job_id);
+      if (j == st.jobs.end() || j->second.lease != event.lease)
+        break;
+      auto& job = j->second;
+      add_timer(self, st.clock->now() + st.config.timeout_grace,
+                timer_event{timer_kind::grace, event.job_id, event.lease});
+      attempt_failed(self, event.job_id, job,
+                     "timeout: attempt exceeded " + std::to_string(job.options.timeout_ms)
+                       + " ms",
+                     false);
+      break;
+    }
+    case timer_kind::grace: {
+      auto l = st.leases.find(event.lease);
+      if (l != st.leases.end())
+        replace_worker(self, l->second.slot);
+      break;
+    }
+    case timer_kind::drain_deadline:
+      if (st.drain)
+        complete_drain(self);
+      break;
+  }
+}
+
+void on_tick(self_ptr self) {
+  auto& st = self->state;
+  st.armed = time_point::max();
+  auto now = st.clock->now();
+  while (!st.timers.empty() && st.timers.begin()->first <= now) {
+    auto event = std::move(st.timers.begin()->second);
+    st.timers.erase(st.timers.begin());
+    on_timer(self, event);
+  }
+  while (!st.expiries.empty() && st.expiries.front().first <= now) {
+    auto j = st.jobs.find(st.expiries.front().second);
+    st.expiries.pop_front();
+    if (j == st.jobs.end())
+      continue;
+    auto& job = j->second;
+    self->send(job.actor, expire_atom::value);
+    auto k = st.idempotency_keys.find(job.options.idempotency_key);
+    if (k != st.idempotency_keys.end() && k->second == j->first)
+      st.idempotency_keys.erase(k);
+    --st.by_status[static_cast<size_t>(job.status)];
+    st.jobs.erase(j);
+  }
+  update_health(self);
+  dispatch(self);
+  arm(self);
+}
+
+// -- submissions --
+
+caf::error validate(self_ptr self, const std::string& type, const std::string& payload,
+                    const job_options& opts) {
+  auto invalid = [](std::string message) {
+    return make_error(errc::invalid_argument, std::move(message));
+  };
+  if (self->state.handlers->find(type) == nullptr)
+    return make_error(errc::unknown_type, "no handler is registered for type '" + type
+                                            + "'");
+  if (opts.priority < 0 || opts.priority > 9)
+    return invalid("priority must be an integer from 0 to 9");
+  if (opts.max_attempts < 1 || opts.max_attempts > 100)
+    return invalid("max_attempts must be an integer from 1 to 100");
+  if (opts.timeout_ms < 1)
+    return invalid("timeout_ms must be at least 1");
+  if (opts.delay_ms < 0)
+    return invalid("delay_ms must not be negative");
+  if (opts.idempotency_key.size() > 200)
+    return invalid("idempotency_key must be at most 200 characters");
+  if (!payload.empty() && !nlohmann::json::accept(payload))
+    return invalid("payload must be valid JSON");
+  return {};
+}
+
+caf::result<std::string, bool> submit(self_ptr self, std::string& type,
+                                      std::string& payload, job_options& opts) {
+  auto& st = self->state;
+  if (!st.accepting)
+    return make_error(errc::shutting_down, "the engine is shutting down");
+  if (auto err = validate(self, type, payload, opts))
+    return err;
+  if (!opts.idempotency_key.empty()) {
+    auto k = st.idempotency_keys.find(opts.idempotency_key);
+    if (k != st.idempotency_keys.end())
+      return {k->second, false};
+  }
+  if (st.by_status[static_cast<size_t>(job_status::pending)] >= st.config.queue_capacity)
+    return make_error(errc::queue_full, "the queue holds "
+                                          + std::to_string(st.config.queue_capacity)
+                                          + " pending jobs; try again later");
+  auto id = new_job_id();
+  job_record record;
+  record.id = id;
+  record.type = type;
+  record.payload = payload.empty() ? "null" : payload;
+  record.priority = opts.priority;
+  record.max_attempts = opts.max_attempts;
+  record.created_at_ms = now_ms(self);
+  job_entry job;
+  job.payload = record.payload;
+  job.actor = self->spawn<caf::lazy_init>(job_actor, std::move(record), st.clock);
+  job.type = std::move(type);
+  job.seq = st.next_seq++;
+  job.options = std::move(opts);
+  ++st.by_status[static_cast<size_t>(job_status::pending)];
+  ++st.submitted_total;
+  auto& entry = st.jobs.emplace(id, std::move(job)).first->second;
+  if (!entry.options.idempotency_key.empty())
+    st.idempotency_keys.emplace(entry.options.idempotency_key, id);
+  if (entry.options.delay_ms > 0) {
+    set_waiting(self, entry, true);
+    add_timer(self, st.clock->now() + std::chrono::milliseconds{entry.options.delay_ms},
+              timer_event{timer_kind::ready, id, 0});
+  } else {
+    enqueue(self, id, entry);
+    dispatch(self);
+  }
+  return {std::move(id), true};
+}
+
+/// Forwards a query to a job's actor, which answers the requester itself.
+template <class... Ts>
+caf::result<std::string> forward_to_job(self_ptr self, const std::string& id, Ts... xs) {
+  auto j = self->state.jobs.find(id);
+  if (j == self->state.jobs.end())
+    return make_error(errc::not_found, "no job with id " + id);
+  auto promise = self->make_response_promise();
+  promise.delegate(j->second.actor, xs...);
+  return promise;
+}
+
+caf::result<std::string> cancel(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto j = st.jobs.find(id);
+  if (j == st.jobs.end())
+    return make_error(errc::not_found, "no job with id " + id);
+  auto& job = j->second;
+  if (is_terminal(job.status))
+    return make_error(errc::already_terminal,
+                      std::string{"the job is already "} + to_string(job.status));
+  if (job.status == job_status::running) {
+    job.cancel_requested = true;
+    st.leases.at(job.lease).token->cancel();
+    self->send(job.actor, cancel_atom::value);
+  } else {
+    if (job.lease != 0) {
+      // Handed to a worker but not started: the raised token makes it skip.
+      st.leases.at(job.lease).token->cancel();
+    }
+    cancel_job(self, id, job, "cancelled");
+  }
+  return forward_to_job(self, id, status_atom::value);
+}
+
+// -- worker reports --
+
+void on_started(self_ptr self, const std::string& id, uint64_t lease) {
+  auto& st = self->state;
+  auto l = st.leases.find(lease);
+  if (l == st.leases.end())
+    return;
+  l->second.started = true;
+  auto j = st.jobs.find(id);
+  if (j == st.jobs.end() || j->second.lease != lease)
+    return;
+  auto& job = j->second;
+  ++job.attempts;
+  set_status(self, job, job_status::running);
+  l->second.timeout = add_timer(self,
+                                st.clock->now()
+                                  + std::chrono::milliseconds{job.options.timeout_ms},
+                                timer_event{timer_kind::timeout, id, lease});
+  self->send(job.actor, started_atom::value, job.attempts,
+             st.workers[l->second.slot].name, now_ms(self));
+}
+
+void on_report(self_ptr self, run_report& report) {
+  auto& st = self->state;
+  if (st.leases.count(report.lease) == 0)
+    return;
+  release_lease(self, report.lease);
+  auto j = st.jobs.find(report.id);
+  if (j != st.jobs.end() && j->second.lease == report.lease) {
+    auto& job = j->second;
+    job.lease = 0;
+    switch (report.outcome) {
+      case run_outcome::success:
+        if (job.cancel_requested)
+          cancel_job(self, report.id, job, "cancelled");
+        else
+          finish(self, report.id, job, job_status::success, std::move(report.text), {});
+        break;
+      case run_outcome::failure:
+      case run_outcome::permanent_failure:
+        attempt_failed(self, report.id, job, std::move(report.text),
+                       report.outcome == run_outcome::permanent_failure);
+        break;
+      case run_outcome::skipped:
+        enqueue(self, report.id, job);
+        break;
+    }
+  }
+  check_drain(self);
+  dispatch(self);
+}
+
+caf::behavior supervisor(self_ptr self, engine_config config,
+                         std::shared_ptr<const handler_registry> handlers) {
+  auto& st = self->state;
+  st.clock = config.clock ? config.clock : make_system_clock();
+  if (config.workers == 0)
+    config.workers = std::max(1u, std::thread::hardware_concurrency());
+  st.jitter.seed(config.jitter_seed != 0 ? config.jitter_seed : std::random_device{}());
+  st.config = std::move(config);
+  st.handlers = std::move(handlers);
+  st.workers.resize(st.config.workers);
+  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
+    st.workers[slot].name = "worker-" + std::to_string(slot + 1);
+    start_worker(self, slot);
+  }
+  self->set_down_handler([=](caf::down_msg& down) { on_worker_down(self, down); });
+  self->set_exit_handler([=](caf::exit_msg& exit) {
+    auto& st = self->state;
+    for (auto& w : st.workers) {
+      self->demonitor(w.actor);
+      self->send_exit(w.actor, exit.reason);
+    }
+    for (auto& [id, job] : st.jobs)
+      self->send(job.actor, expire_atom::value);
+    self->quit(exit.reason);
+  });
+  return {
+    [=](submit_atom, std::string& type, std::string& payload, job_options& opts) {
+      return submit(self, type, payload, opts);
+    },
+    [=](status_atom, const std::string& id) {
+      return forward_to_job(self, id, status_atom::value);
+    },
+    [=](wait_atom, const std::string& id, int64_t wait_ms) {
+      return forward_to_job(self, id, wait_atom::value, std::min<int64_t>(wait_ms, 3600000));
+    },
+    [=](watch_atom, const std::string& id) -> caf::result<caf::ok_atom> {
+      auto j = self->state.jobs.find(id);
+      if (j == self->state.jobs.end())
+        return make_error(errc::not_found, "no job with id " + id);
+      auto promise = self->make_response_promise();
+      promise.delegate(j->second.actor, watch_atom::value);
+      return promise;
+    },
+    [=](cancel_atom, const std::string& id) { return cancel(self, id); },
+    [=](stats_atom) {
+      update_health(self);
+      return stats_json(self);
+    },
+    [=](drain_atom, int64_t deadline_ms) -> caf::result<std::string> {
+      auto& st = self->state;
+      st.accepting = false;
+      std::vector<uint64_t> unstarted;
+      for (auto& [lease, entry] : st.leases)
+        if (!entry.started)
+          unstarted.push_back(lease);
+      for (auto lease : unstarted)
+        withdraw_lease(self, lease, {});
+      auto promise = self->make_response_promise();
+      st.drain = promise;
+      add_timer(self, st.clock->now() + std::chrono::milliseconds{deadline_ms},
+                timer_event{timer_kind::drain_deadline, {}, 0});
+      check_drain(self);
+      return promise;
+    },
+    // -- from workers --
+    [=](started_atom, const std::string& id, uint64_t lease) {
+      on_started(self, id, lease);
+    },
+    [=](report_atom, run_report& report) { on_report(self, report); },
+    [=](progress_atom, const std::string& id, uint64_t lease, double fraction,
+        std::string& message) {
+      auto j = self->state.jobs.find(id);
+      if (j != self->state.jobs.end() && j->second.lease == lease
+          && j->second.status == job_status::running)
+        self->send(j->second.actor, progress_atom::value, fraction, std::move(message));
+    },
+    // -- timers --
+    [=](tick_atom) { on_tick(self); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_supervisor(caf::actor_system& sys, engine_config config,
+                            std::shared_ptr<const handler_registry> handlers) {
+  return sys.spawn(supervisor, std::move(config), std::move(handlers));
+}
+
+} // namespace troupe

@@ -1,0 +1,128 @@
+// The engine for code that is not an actor: a facade over the supervisor.
+//
+// `engine` starts a supervisor (in an actor system of its own, or in the
+// host's), and turns each call into one request to it, waiting for the answer
+// on the calling thread. Actors should talk to `supervisor()` directly with
+// the messages of protocol.hpp instead of blocking in these calls.
+//
+//   troupe::engine eng;
+//   troupe::register_builtin_handlers(eng.handlers());
+//   eng.start();
+//   auto job = eng.submit("echo", {{"hello", "world"}});
+//   auto done = eng.wait(job->id, std::chrono::seconds{5});
+//   eng.stop();
+#pragma once
+
+#include "troupe/engine_config.hpp"
+#include "troupe/errors.hpp"
+#include "troupe/handler.hpp"
+#include "troupe/job.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/expected.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace troupe {
+
+/// The engine's counters, as `stats_atom` answers them.
+struct engine_stats {
+  size_t pending = 0;
+  size_t running = 0;
+  size_t success = 0;
+  size_t failed = 0;
+  size_t cancelled = 0;
+  /// Jobs ready to run, waiting for a worker.
+  size_t queue_depth = 0;
+  /// Pending jobs waiting for their delay or retry backoff.
+  size_t delayed = 0;
+  size_t queue_capacity = 0;
+  size_t workers_total = 0;
+  size_t workers_busy = 0;
+  uint64_t restarts = 0;
+  uint64_t replaced = 0;
+  uint64_t submitted_total = 0;
+  bool healthy = true;
+  bool accepting = true;
+
+  /// Reads the JSON object of the protocol.
+  static engine_stats from_json(const std::string& text);
+};
+
+/// The answer to a submission.
+struct submission {
+  std::string id;
+  /// False when an idempotency key matched an existing job.
+  bool created = true;
+};
+
+/// A job engine with a blocking C++ interface.
+class engine {
+public:
+  // -- constructors, destructors --
+
+  /// An engine in an actor system of its own.
+  explicit engine(engine_config config = {});
+
+  /// An engine inside the host's actor system, which must outlive it.
+  engine(caf::actor_system& system, engine_config config);
+
+  /// Stops the engine if it is running (with a 30 s deadline).
+  ~engine();
+
+  engine(const engine&) = delete;
+  engine& operator=(const engine&) = delete;
+
+  // -- lifecycle --
+
+  /// The job types; add handlers here before `start`.
+  handler_registry& handlers();
+
+  /// Spawns the supervisor and its workers.
+  void start();
+
+  /// Refuses new jobs, lets running ones finish until `deadline`, cancels the
+  /// rest, and stops every actor of the engine. Returns the final counters.
+  caf::expected<engine_stats> stop(std::chrono::milliseconds deadline);
+
+  // -- properties --
+
+  /// The supervisor, for actors that talk the protocol; null unless started.
+  const caf::actor& supervisor() const noexcept { return supervisor_; }
+
+  caf::actor_system& system() noexcept { return *system_; }
+
+  // -- jobs --
+
+  /// Submits a job; errors as in protocol.hpp.
+  caf::expected<submission> submit(const std::string& type,
+                                   const nlohmann::json& payload = nullptr,
+                                   job_options options = {});
+
+  /// Returns a job's current snapshot.
+  caf::expected<job_info> status(const std::string& id);
+
+  /// Waits until the job is terminal or `timeout` passes, then returns it as
+  /// it is at that moment (check `status`).
+  caf::expected<job_info> wait(const std::string& id, std::chrono::milliseconds timeout);
+
+  /// Cancels a job (at once if pending; a running one ends `cancelled` when
+  /// its handler returns). Returns the job after the request.
+  caf::expected<job_info> cancel(const std::string& id);
+
+  /// Returns the engine's counters.
+  caf::expected<engine_stats> stats();
+
+private:
+  engine_config config_;
+  std::unique_ptr<caf::actor_system_config> own_config_;
+  std::unique_ptr<caf::actor_system> own_system_;
+  caf::actor_system* system_;
+  std::shared_ptr<handler_registry> handlers_;
+  caf::actor supervisor_;
+};
+
+} // namespace troupe

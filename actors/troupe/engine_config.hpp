@@ -1,0 +1,53 @@
+// The engine's tunables, with the defaults a production deployment starts
+// from. Every duration here is measured on the engine's `clock`.
+#pragma once
+
+#include "troupe/clock.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+namespace troupe {
+
+/// Settings of one engine (one supervisor and its workers).
+struct engine_config {
+  using ms = std::chrono::milliseconds;
+
+  /// Number of worker actors, each on its own thread. 0 = hardware threads.
+  size_t workers = 0;
+
+  /// Jobs a worker may hold beyond the one it runs. A prefetched job skips a
+  /// round trip to the supervisor between jobs; more than a few only lets
+  /// low-priority work jump ahead and puts more jobs at risk on a worker fault.
+  size_t prefetch = 1;
+
+  /// Pending jobs (waiting to start, including delayed and retrying ones) the
+  /// engine accepts before it refuses submissions with `queue_full`.
+  size_t queue_capacity = 100000;
+
+  /// How long a finished job stays queryable before its actor is freed.
+  ms result_ttl = std::chrono::hours{1};
+
+  /// Backoff before retry n is drawn from [d/2, d] with
+  /// d = min(backoff_cap, backoff_base * 2^(n-1)).
+  ms backoff_base = std::chrono::seconds{1};
+  ms backoff_cap = std::chrono::seconds{60};
+
+  /// After an attempt timed out (and its cancellation token was raised), how
+  /// long its handler may take to return before the worker is replaced.
+  ms timeout_grace = std::chrono::seconds{5};
+
+  /// Restart intensity: more than `max_restarts` worker restarts within
+  /// `restart_window` marks the engine unhealthy until the window drains.
+  size_t max_restarts = 10;
+  ms restart_window = std::chrono::seconds{60};
+
+  /// Source of time and timers; null means the system clock.
+  std::shared_ptr<troupe::clock> clock;
+
+  /// Seed of the retry jitter; 0 draws one from the OS.
+  uint64_t jitter_seed = 0;
+};
+
+} // namespace troupe

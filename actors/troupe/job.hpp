@@ -1,0 +1,93 @@
+// The job as clients see it: its options at submission, its lifecycle states
+// and the snapshot that status queries return.
+//
+// On the wire a snapshot is a JSON object (the same one the HTTP API serves),
+// so messages stay plain strings that can cross CAF nodes; `job_info` is the
+// typed view of that object for C++ code.
+#pragma once
+
+#include <caf/meta/type_name.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace troupe {
+
+/// The lifecycle of a job. `pending` and `running` may alternate while retries
+/// remain; the other three are terminal.
+enum class job_status : uint8_t { pending, running, success, failed, cancelled };
+
+/// Number of `job_status` values, for tables indexed by status.
+constexpr size_t job_status_count = 5;
+
+/// Returns `pending`, `running`, ... for a status.
+const char* to_string(job_status status);
+
+/// Parses a status name; returns nothing for an unknown name.
+std::optional<job_status> parse_job_status(const std::string& name);
+
+/// Returns whether a job in this status will never change again.
+constexpr bool is_terminal(job_status status) {
+  return status == job_status::success || status == job_status::failed
+         || status == job_status::cancelled;
+}
+
+/// How a job is to be run; chosen by the submitter.
+struct job_options {
+  /// 0 (lowest) to 9 (highest); higher priorities run first.
+  int32_t priority = 5;
+  /// Attempts before the job ends `failed`, 1 to 100.
+  int32_t max_attempts = 3;
+  /// Time limit of one attempt in milliseconds, at least 1.
+  int64_t timeout_ms = 30000;
+  /// Earliest start, in milliseconds after submission, at least 0.
+  int64_t delay_ms = 0;
+  /// A second submission with the same key returns the first job (≤ 200 chars).
+  std::string idempotency_key;
+};
+
+/// Serializes job options, so that a submission can cross CAF nodes.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, job_options& x) {
+  return f(caf::meta::type_name("troupe.job_options"), x.priority, x.max_attempts,
+           x.timeout_ms, x.delay_ms, x.idempotency_key);
+}
+
+/// A snapshot of one job, as answered by status queries.
+struct job_info {
+  std::string id;
+  std::string type;
+  job_status status = job_status::pending;
+  int32_t priority = 5;
+  int32_t attempts = 0;
+  int32_t max_attempts = 3;
+  nlohmann::json payload;
+  /// The handler's result; null until the job succeeded.
+  nlohmann::json result;
+  /// The last error, if any attempt failed.
+  std::optional<std::string> error;
+  /// Fraction done (0 to 1) as last reported by the handler.
+  std::optional<double> progress;
+  std::optional<std::string> progress_message;
+  /// Milliseconds since the Unix epoch.
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> started_at_ms;
+  std::optional<int64_t> finished_at_ms;
+  /// Name of the worker that ran (or runs) the latest attempt.
+  std::optional<std::string> worker;
+
+  /// Reads a snapshot from the JSON object the engine answers with.
+  static job_info from_json(const std::string& text);
+};
+
+/// Formats milliseconds since the epoch as RFC 3339 UTC, e.g.
+/// `2026-11-22T21:35:22.123Z`.
+std::string format_rfc3339(int64_t epoch_ms);
+
+/// Parses the output of `format_rfc3339`.
+int64_t parse_rfc3339(const std::string& text);
+
+} // namespace troupe

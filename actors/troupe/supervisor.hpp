@@ -1,0 +1,25 @@
+// The supervisor actor: the engine's single point of truth for the queue.
+//
+// It accepts submissions (see protocol.hpp), spawns one job actor per job,
+// keeps the priority queue, hands jobs to a fixed pool of worker actors a few
+// at a time, applies their reports (fenced by lease), retries with backoff,
+// enforces timeouts, and restarts workers that die (one-for-one). Everything
+// it knows it learns from messages, so it never locks.
+#pragma once
+
+#include "troupe/engine_config.hpp"
+#include "troupe/handler.hpp"
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
+#include <memory>
+
+namespace troupe {
+
+/// Spawns a supervisor and its workers in `sys`. The handlers must not change
+/// afterwards. Stop it with `drain_atom`, then an exit message.
+caf::actor spawn_supervisor(caf::actor_system& sys, engine_config config,
+                            std::shared_ptr<const handler_registry> handlers);
+
+} // namespace troupe
