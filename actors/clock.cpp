@@ -54,9 +54,14 @@ clock::time_point manual_clock::now() const {
 void manual_clock::schedule(time_point when, const caf::actor& target, caf::message msg) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    entries_.emplace(when, entry{target.address(), std::move(msg)});
+    if (when > now_) {
+      entries_.emplace(when, entry{target.address(), std::move(msg)});
+      scheduled_.notify_all();
+      return;
+    }
   }
-  scheduled_.notify_all();
+  // Already due: deliver at once, as the system clock would.
+  caf::anon_send(target, std::move(msg));
 }
 
 void manual_clock::advance(duration d) {

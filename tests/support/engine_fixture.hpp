@@ -1,0 +1,120 @@
+// An engine on a manual clock, with the built-in job types and a few handlers
+// that let a test control and observe what workers do.
+#pragma once
+
+#include "support/latch.hpp"
+
+#include <troupe/builtin_handlers.hpp>
+#include <troupe/engine.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace troupe::test {
+
+using namespace std::chrono_literals;
+
+class engine_fixture {
+public:
+  /// A configuration for tests: manual clock, fixed jitter seed, one worker
+  /// without prefetch (so the order of execution is the order of dispatch).
+  engine_config config() {
+    engine_config cfg;
+    cfg.workers = 1;
+    cfg.prefetch = 0;
+    cfg.clock = clock;
+    cfg.jitter_seed = 42;
+    return cfg;
+  }
+
+  /// Starts the engine with the test handlers:
+  /// - `record`: appends payload.label to `recorded`, returns it;
+  /// - `block`: counts `started`, waits for `release` or cancellation, and
+  ///   returns {"released": bool};
+  /// - `stubborn`: counts `started`, waits for `release` ignoring cancellation;
+  /// - `halfway`: reports progress 0.5 "halfway", counts `started`, then
+  ///   behaves like `block`.
+  void start(engine_config cfg) {
+    eng = std::make_unique<engine>(cfg);
+    register_builtin_handlers(eng->handlers());
+    eng->handlers().add("record", [this](job_context& ctx) -> nlohmann::json {
+      std::lock_guard<std::mutex> guard{recorded_mtx};
+      recorded.push_back(ctx.payload().at("label").get<std::string>());
+      return ctx.payload().at("label");
+    });
+    eng->handlers().add("block", [this](job_context& ctx) -> nlohmann::json {
+      started.arrive();
+      return {{"released", release.pass(ctx)}};
+    });
+    eng->handlers().add("stubborn", [this](job_context&) -> nlohmann::json {
+      started.arrive();
+      release.pass_ignoring_cancel();
+      return {{"released", true}};
+    });
+    eng->handlers().add("halfway", [this](job_context& ctx) -> nlohmann::json {
+      ctx.progress(0.5, "halfway");
+      started.arrive();
+      return {{"released", release.pass(ctx)}};
+    });
+    eng->start();
+  }
+
+  ~engine_fixture() {
+    release.open();
+    eng.reset();
+  }
+
+  /// Submits and requires success; returns the id.
+  std::string submit(const std::string& type, const nlohmann::json& payload = nullptr,
+                     job_options opts = {}) {
+    auto result = eng->submit(type, payload, opts);
+    REQUIRE(result);
+    return result->id;
+  }
+
+  /// Waits (in real time) until the job is terminal; returns its snapshot.
+  job_info finish(const std::string& id) {
+    auto job = eng->wait(id, 10s);
+    REQUIRE(job);
+    REQUIRE(is_terminal(job->status));
+    return *job;
+  }
+
+  /// Returns the current snapshot of a job.
+  job_info status(const std::string& id) {
+    auto job = eng->status(id);
+    REQUIRE(job);
+    return *job;
+  }
+
+  engine_stats stats() {
+    auto s = eng->stats();
+    REQUIRE(s);
+    return *s;
+  }
+
+  /// Waits until the engine has armed a timer that falls due before `limit`
+  /// (relative to now) and returns its time.
+  troupe::clock::time_point next_timer_within(troupe::clock::duration limit) {
+    auto t = clock->await_scheduled_before(clock->now() + limit, 10s);
+    REQUIRE(t);
+    return *t;
+  }
+
+  std::vector<std::string> recorded_labels() {
+    std::lock_guard<std::mutex> guard{recorded_mtx};
+    return recorded;
+  }
+
+  std::shared_ptr<manual_clock> clock = std::make_shared<manual_clock>();
+  counter started;
+  gate release;
+  std::mutex recorded_mtx;
+  std::vector<std::string> recorded;
+  std::unique_ptr<engine> eng;
+};
+
+} // namespace troupe::test
