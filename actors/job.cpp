@@ -50,7 +50,7 @@ std::string format_rfc3339(int64_t epoch_ms) {
   auto millis = static_cast<int>(epoch_ms % 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char buf[32];
+  char buf[64];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
                 utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
                 utc.tm_min, utc.tm_sec, millis);

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs troupe's build and test dependencies from Debian's archive.
+# Safe to run again: apt only installs what is missing.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  libcaf-dev nlohmann-json3-dev libcpp-httplib-dev catch2 libsqlite3-dev libssl-dev
+  curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
