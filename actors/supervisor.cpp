@@ -241,12 +241,14 @@ void dequeue(self_ptr self, job_entry& job) {
   job.queued = false;
 }
 
-/// Hands ready jobs to workers that have room, least loaded first.
+/// Hands ready jobs to workers that have room, least loaded first, in one
+/// message per worker: a worker thread woken once runs the whole batch.
 void dispatch(self_ptr self) {
   auto& st = self->state;
-  if (!st.accepting)
+  if (!st.accepting || st.ready.empty())
     return;
   auto room = st.config.prefetch + 1;
+  std::vector<std::vector<run_order>> batches(st.workers.size());
   while (!st.ready.empty()) {
     worker_slot* target = nullptr;
     size_t slot = 0;
@@ -258,7 +260,7 @@ void dispatch(self_ptr self) {
       }
     }
     if (target == nullptr)
-      return;
+      break;
     auto id = std::move(st.ready.begin()->second);
     st.ready.erase(st.ready.begin());
     auto& job = st.jobs.at(id);
@@ -268,10 +270,12 @@ void dispatch(self_ptr self) {
     auto token = std::make_shared<cancellation_token>();
     target->leases.push_back(lease);
     st.leases.emplace(lease, lease_entry{id, slot, token, false, st.timers.end()});
-    self->send(target->actor, run_atom::value,
-               run_order{std::move(id), lease, job.attempts + 1, job.type, job.payload,
-                         std::move(token)});
+    batches[slot].push_back(run_order{std::move(id), lease, job.attempts + 1, job.type,
+                                      job.payload, std::move(token)});
   }
+  for (size_t slot = 0; slot < batches.size(); ++slot)
+    if (!batches[slot].empty())
+      self->send(st.workers[slot].actor, run_atom::value, std::move(batches[slot]));
 }
 
 // -- job state changes --

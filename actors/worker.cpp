@@ -46,18 +46,21 @@ run_report execute(caf::event_based_actor* self, const caf::actor& supervisor,
 caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
                      std::shared_ptr<const handler_registry> handlers) {
   return {
-    [=](run_atom, run_order& order) {
-      if (order.token->cancelled()) {
-        self->send(supervisor, report_atom::value,
-                   run_report{order.id, order.lease, run_outcome::skipped, {}});
-        return;
-      }
-      self->send(supervisor, started_atom::value, order.id, order.lease);
-      try {
-        self->send(supervisor, report_atom::value,
-                   execute(self, supervisor, *handlers, order));
-      } catch (const worker_fault& e) {
-        self->quit(make_error(errc::worker_fault, e.what()));
+    [=](run_atom, std::vector<run_order>& batch) {
+      for (auto& order : batch) {
+        if (order.token->cancelled()) {
+          self->send(supervisor, report_atom::value,
+                     run_report{order.id, order.lease, run_outcome::skipped, {}});
+          continue;
+        }
+        self->send(supervisor, started_atom::value, order.id, order.lease);
+        try {
+          self->send(supervisor, report_atom::value,
+                     execute(self, supervisor, *handlers, order));
+        } catch (const worker_fault& e) {
+          self->quit(make_error(errc::worker_fault, e.what()));
+          return;
+        }
       }
     },
   };

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace troupe::detail {
 
@@ -53,7 +54,7 @@ struct run_report {
   std::string text;
 };
 
-/// supervisor → worker: `(run_atom, run_order)`.
+/// supervisor → worker: `(run_atom, std::vector<run_order>)`, run in order.
 using run_atom = caf::atom_constant<caf::atom("run")>;
 /// worker → supervisor: `(started_atom, id, lease)`;
 /// supervisor → job actor: `(started_atom, attempt, worker, epoch_ms)`.
@@ -83,6 +84,6 @@ using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 
 } // namespace troupe::detail
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::detail::run_order)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::detail::run_order>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::detail::run_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::job_status)
