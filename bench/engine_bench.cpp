@@ -15,6 +15,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <fstream>
 #include <future>
 #include <iostream>
@@ -58,6 +59,14 @@ void await_successes(caf::actor_system& sys, const caf::actor& supervisor, size_
     std::this_thread::sleep_for(milliseconds{1});
 }
 
+/// Each phase runs in an actor system of its own, so that tearing down one
+/// phase's actors cannot disturb the next.
+std::unique_ptr<caf::actor_system_config> system_config(const options& opt) {
+  auto cfg = std::make_unique<caf::actor_system_config>();
+  cfg->set("scheduler.max-threads", opt.scheduler_threads);
+  return cfg;
+}
+
 caf::actor start_engine(caf::actor_system& sys, const options& opt, size_t capacity) {
   troupe::engine_config config;
   config.workers = opt.workers;
@@ -89,7 +98,9 @@ caf::behavior flood(caf::event_based_actor* self, caf::actor supervisor, size_t 
   };
 }
 
-double throughput(caf::actor_system& sys, const options& opt) {
+double throughput(const options& opt) {
+  auto cfg = system_config(opt);
+  caf::actor_system sys{*cfg};
   auto supervisor = start_engine(sys, opt, opt.jobs);
   auto start = steady_clock::now();
   sys.spawn(flood, supervisor, opt.jobs);
@@ -101,15 +112,19 @@ double throughput(caf::actor_system& sys, const options& opt) {
 
 struct pacer_state {
   std::vector<double> latencies_us;
+  /// Send times of submissions not yet answered; answers come in order.
+  std::deque<steady_clock::time_point> unanswered;
   std::unordered_map<std::string, steady_clock::time_point> sent;
   size_t submitted = 0;
   steady_clock::time_point start;
   static inline const char* name = "bench.pacer";
 };
 
-/// Submits at `rate` jobs/s, watches each job, and records its latency.
+/// Submits at `rate` jobs/s, watches each job, and records its latency. Plain
+/// sends, as in `flood`: the answers arrive as ordinary messages.
 caf::behavior pacer(caf::stateful_actor<pacer_state>* self, caf::actor supervisor,
-                    size_t rate, size_t total, std::shared_ptr<std::promise<std::vector<double>>> done) {
+                    size_t rate, size_t total,
+                    std::shared_ptr<std::promise<std::vector<double>>> done) {
   using tick_atom = caf::atom_constant<caf::atom("tick")>;
   self->state.start = steady_clock::now();
   self->send(self, tick_atom::value);
@@ -120,18 +135,20 @@ caf::behavior pacer(caf::stateful_actor<pacer_state>* self, caf::actor superviso
                                    duration<double>(steady_clock::now() - st.start).count()
                                    * static_cast<double>(rate)));
       for (; st.submitted < due; ++st.submitted) {
-        auto sent_at = steady_clock::now();
-        self->request(supervisor, seconds{30}, troupe::submit_atom::value,
-                      std::string{"echo"}, std::string{"null"}, troupe::job_options{})
-          .then([=](const std::string& id, bool) {
-            self->state.sent.emplace(id, sent_at);
-            self->request(supervisor, seconds{30}, troupe::watch_atom::value, id)
-              .then([](caf::ok_atom) {});
-          });
+        st.unanswered.push_back(steady_clock::now());
+        self->send(supervisor, troupe::submit_atom::value, std::string{"echo"},
+                   std::string{"null"}, troupe::job_options{});
       }
       if (st.submitted < total)
         self->delayed_send(self, milliseconds{1}, tick_atom::value);
     },
+    [=](std::string& id, bool) {
+      auto& st = self->state;
+      st.sent.emplace(id, st.unanswered.front());
+      st.unanswered.pop_front();
+      self->send(supervisor, troupe::watch_atom::value, std::move(id));
+    },
+    [](caf::ok_atom) {},
     [=](troupe::finished_atom, const std::string& job_json) {
       auto& st = self->state;
       auto id = nlohmann::json::parse(job_json).at("id").get<std::string>();
@@ -147,7 +164,9 @@ caf::behavior pacer(caf::stateful_actor<pacer_state>* self, caf::actor superviso
   };
 }
 
-std::pair<double, double> latency(caf::actor_system& sys, const options& opt) {
+std::pair<double, double> latency(const options& opt) {
+  auto cfg = system_config(opt);
+  caf::actor_system sys{*cfg};
   auto supervisor = start_engine(sys, opt, 100000);
   auto done = std::make_shared<std::promise<std::vector<double>>>();
   auto result = done->get_future();
@@ -161,7 +180,9 @@ std::pair<double, double> latency(caf::actor_system& sys, const options& opt) {
   return {at(0.50), at(0.99)};
 }
 
-double bytes_per_retained_job(caf::actor_system& sys, const options& opt) {
+double bytes_per_retained_job(const options& opt) {
+  auto cfg = system_config(opt);
+  caf::actor_system sys{*cfg};
   auto supervisor = start_engine(sys, opt, opt.memory_jobs);
   stats_of(sys, supervisor);
   auto before = resident_bytes();
@@ -213,13 +234,9 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << std::endl;
     return 2;
   }
-  caf::actor_system_config cfg;
-  cfg.set("scheduler.max-threads", opt.scheduler_threads);
-  caf::actor_system sys{cfg};
-
-  auto memory = bytes_per_retained_job(sys, opt);
-  auto [p50, p99] = latency(sys, opt);
-  auto rate = throughput(sys, opt);
+  auto memory = bytes_per_retained_job(opt);
+  auto [p50, p99] = latency(opt);
+  auto rate = throughput(opt);
   std::cout << "memory: " << static_cast<size_t>(memory) << " bytes RSS per retained job ("
             << opt.memory_jobs << " jobs)\n"
             << "latency at " << opt.rate << " jobs/s: p50 " << p50 / 1000 << " ms, p99 "
