@@ -12,10 +12,12 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -46,7 +48,19 @@ struct job_entry {
   bool waiting = false;
   bool queued = false;
   bool cancel_requested = false;
+  /// When the latest attempt started, for the duration histogram.
+  std::optional<time_point> started_at;
 };
+
+/// Counters of one job type, for metrics.
+struct type_counters {
+  uint64_t submitted = 0;
+  std::array<uint64_t, job_status_count> finished{};
+};
+
+/// Upper bounds (seconds) of the job duration histogram's buckets.
+constexpr std::array<double, 11> duration_bounds{0.001, 0.005, 0.01, 0.05, 0.1, 0.5,
+                                                 1,     5,     10,   30,   60};
 
 enum class timer_kind : uint8_t { ready, timeout, grace, drain_deadline };
 
@@ -97,6 +111,10 @@ struct supervisor_state {
   std::array<size_t, job_status_count> by_status{};
   size_t waiting = 0;
   uint64_t submitted_total = 0;
+  std::map<std::string, type_counters> types;
+  std::array<uint64_t, duration_bounds.size() + 1> duration_counts{};
+  double duration_sum = 0;
+  uint64_t duration_count = 0;
   uint64_t restarts = 0;
   uint64_t replaced = 0;
   std::deque<time_point> recent_restarts;
@@ -202,6 +220,16 @@ std::string stats_json(self_ptr self) {
     {"healthy", st.healthy},
     {"accepting", st.accepting},
   };
+  auto& types = j["types"] = nlohmann::json::object();
+  for (auto& [name, c] : st.types)
+    types[name] = {{"submitted", c.submitted},
+                   {"success", c.finished[static_cast<size_t>(job_status::success)]},
+                   {"failed", c.finished[static_cast<size_t>(job_status::failed)]},
+                   {"cancelled", c.finished[static_cast<size_t>(job_status::cancelled)]}};
+  j["duration_seconds"] = {{"le", duration_bounds},
+                           {"counts", st.duration_counts},
+                           {"sum", st.duration_sum},
+                           {"count", st.duration_count}};
   return j.dump();
 }
 
@@ -288,6 +316,14 @@ void finish(self_ptr self, const std::string& id, job_entry& job, job_status sta
   set_status(self, job, status);
   job.lease = 0;
   job.payload = std::string{};
+  ++st.types[job.type].finished[static_cast<size_t>(status)];
+  if (job.started_at) {
+    auto seconds = std::chrono::duration<double>(st.clock->now() - *job.started_at).count();
+    auto bucket = std::lower_bound(duration_bounds.begin(), duration_bounds.end(), seconds);
+    ++st.duration_counts[static_cast<size_t>(bucket - duration_bounds.begin())];
+    st.duration_sum += seconds;
+    ++st.duration_count;
+  }
   self->send(job.actor, finish_atom::value, status, std::move(result), std::move(error),
              now_ms(self));
   st.expiries.emplace_back(st.clock->now() + st.config.result_ttl, id);
@@ -548,6 +584,7 @@ caf::result<std::string, bool> submit(self_ptr self, std::string& type,
   job.options = std::move(opts);
   ++st.by_status[static_cast<size_t>(job_status::pending)];
   ++st.submitted_total;
+  ++st.types[job.type].submitted;
   auto& entry = st.jobs.emplace(id, std::move(job)).first->second;
   if (!entry.options.idempotency_key.empty())
     st.idempotency_keys.emplace(entry.options.idempotency_key, id);
@@ -596,6 +633,31 @@ caf::result<std::string> cancel(self_ptr self, const std::string& id) {
   return forward_to_job(self, id, status_atom::value);
 }
 
+/// Ids of the jobs that match the filters, newest first.
+caf::result<std::string> list(self_ptr self, const std::string& status,
+                              const std::string& type, int64_t limit) {
+  std::optional<job_status> wanted;
+  if (!status.empty()) {
+    wanted = parse_job_status(status);
+    if (!wanted)
+      return make_error(errc::invalid_argument, "status must be one of pending, running, "
+                                                "success, failed, cancelled");
+  }
+  if (limit < 1)
+    return make_error(errc::invalid_argument, "limit must be at least 1");
+  std::vector<std::pair<uint64_t, const std::string*>> matches;
+  for (auto& [id, job] : self->state.jobs)
+    if ((!wanted || job.status == *wanted) && (type.empty() || job.type == type))
+      matches.emplace_back(job.seq, &id);
+  auto count = std::min(matches.size(), static_cast<size_t>(limit));
+  std::partial_sort(matches.begin(), matches.begin() + static_cast<ptrdiff_t>(count),
+                    matches.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  auto ids = nlohmann::json::array();
+  for (size_t i = 0; i < count; ++i)
+    ids.push_back(*matches[i].second);
+  return ids.dump();
+}
+
 // -- worker reports --
 
 void on_started(self_ptr self, const std::string& id, uint64_t lease) {
@@ -609,6 +671,7 @@ void on_started(self_ptr self, const std::string& id, uint64_t lease) {
     return;
   auto& job = j->second;
   ++job.attempts;
+  job.started_at = st.clock->now();
   set_status(self, job, job_status::running);
   l->second.timeout = add_timer(self,
                                 st.clock->now()
@@ -692,6 +755,9 @@ caf::behavior supervisor(self_ptr self, engine_config config,
       return promise;
     },
     [=](cancel_atom, const std::string& id) { return cancel(self, id); },
+    [=](list_atom, const std::string& status, const std::string& type, int64_t limit) {
+      return list(self, status, type, limit);
+    },
     [=](stats_atom) {
       update_health(self);
       return stats_json(self);

@@ -15,6 +15,8 @@
 // | cancel_atom, id                                      | job_json                     |
 // | watch_atom, id                                       | ok_atom; later the requester |
 // |                                                      | gets finished_atom, job_json |
+// | list_atom, status, type, limit (int64)               | ids_json: a JSON array of    |
+// |                                                      | ids, newest first            |
 // | stats_atom                                           | stats_json                   |
 // | drain_atom, deadline_ms (int64)                      | stats_json, after shutdown   |
 //
@@ -25,7 +27,13 @@
 //
 // stats_json: {"jobs": {"pending", "running", "success", "failed",
 // "cancelled"}, "queue": {"depth", "delayed", "capacity"}, "workers": {"total",
-// "busy", "restarts", "replaced"}, "submitted_total", "healthy", "accepting"}.
+// "busy", "restarts", "replaced"}, "submitted_total", "healthy", "accepting",
+// "types": {type: {"submitted", "success", "failed", "cancelled"}},
+// "duration_seconds": {"le": [bounds...], "counts": [per bucket, last is +Inf],
+// "sum", "count"}} — the duration is the final attempt's, started to finished.
+//
+// list_atom filters by status and type (an empty string matches all) and
+// answers at most `limit` ids; status/wait fetch the jobs themselves.
 //
 // drain_atom is graceful shutdown: the supervisor refuses new submissions,
 // lets running jobs finish until the deadline, then cancels what is left
@@ -55,6 +63,9 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 
 /// Subscribes the requester to a job's terminal state: `(watch_atom, id)`.
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
+
+/// Lists job ids, newest first: `(list_atom, status, type, limit)`.
+using list_atom = caf::atom_constant<caf::atom("list")>;
 
 /// Reads the engine's counters: `(stats_atom)`.
 using stats_atom = caf::atom_constant<caf::atom("stats")>;

@@ -1,0 +1,67 @@
+// The engine's counters and the job listing.
+#include "support/engine_fixture.hpp"
+
+#include <troupe/protocol.hpp>
+
+#include <caf/scoped_actor.hpp>
+
+using namespace troupe;
+using namespace troupe::test;
+
+namespace {
+
+nlohmann::json ask_json(engine& eng, caf::message msg) {
+  caf::scoped_actor self{eng.system()};
+  nlohmann::json result;
+  self->request(eng.supervisor(), std::chrono::seconds{10}, std::move(msg))
+    .receive([&](std::string& json) { result = nlohmann::json::parse(json); },
+             [&](caf::error& err) { FAIL(describe(err)); });
+  return result;
+}
+
+caf::message list_of(const std::string& status, const std::string& type, int64_t limit) {
+  return caf::make_message(list_atom::value, status, type, limit);
+}
+
+} // namespace
+
+TEST_CASE_METHOD(engine_fixture, "stats count submissions and outcomes per job type") {
+  start(config());
+  finish(submit("echo", 1));
+  finish(submit("echo", 2));
+  job_options once;
+  once.max_attempts = 1;
+  finish(submit("fail", nullptr, once));
+  auto stats = ask_json(*eng, caf::make_message(stats_atom::value));
+  CHECK(stats["types"]["echo"]["submitted"] == 2);
+  CHECK(stats["types"]["echo"]["success"] == 2);
+  CHECK(stats["types"]["fail"]["failed"] == 1);
+  CHECK(stats["duration_seconds"]["count"] == 3);
+  CHECK(stats["duration_seconds"]["counts"].size()
+        == stats["duration_seconds"]["le"].size() + 1);
+}
+
+TEST_CASE_METHOD(engine_fixture, "a listing is newest first and honours status, type and limit") {
+  start(config());
+  auto a = submit("echo", 1);
+  auto b = submit("echo", 2);
+  finish(a);
+  finish(b);
+  job_options later;
+  later.delay_ms = 60000;
+  auto c = submit("sleep", {{"ms", 1}}, later);
+  CHECK(ask_json(*eng, list_of("", "", 100)) == nlohmann::json{c, b, a});
+  CHECK(ask_json(*eng, list_of("success", "", 100)) == nlohmann::json{b, a});
+  CHECK(ask_json(*eng, list_of("", "sleep", 100)) == nlohmann::json{c});
+  CHECK(ask_json(*eng, list_of("", "", 2)) == nlohmann::json{c, b});
+}
+
+TEST_CASE_METHOD(engine_fixture, "a listing with an unknown status is refused") {
+  start(config());
+  caf::scoped_actor self{eng->system()};
+  caf::error err;
+  self->request(eng->supervisor(), std::chrono::seconds{10}, list_atom::value,
+                std::string{"done"}, std::string{}, int64_t{10})
+    .receive([](std::string&) { FAIL("accepted"); }, [&](caf::error& e) { err = e; });
+  CHECK(is_troupe_error(err, errc::invalid_argument));
+}
