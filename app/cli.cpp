@@ -1,0 +1,180 @@
+#include "cli.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <sstream>
+
+extern char** environ;
+
+namespace troupe::app {
+
+namespace {
+
+struct flag {
+  const char* name;
+  const char* value_name;
+  const char* help;
+  void (*apply)(serve_options&, const std::string& value);
+};
+
+uint64_t to_number(const std::string& name, const std::string& value, uint64_t low,
+                   uint64_t high) {
+  auto bad = usage_error{"--" + name + " must be a whole number from " + std::to_string(low)
+                         + " to " + std::to_string(high) + ", not '" + value + "'"};
+  if (value.empty() || !std::all_of(value.begin(), value.end(), ::isdigit))
+    throw bad;
+  try {
+    auto n = std::stoull(value);
+    if (n < low || n > high)
+      throw bad;
+    return n;
+  } catch (const std::out_of_range&) {
+    throw bad;
+  }
+}
+
+void set_http(serve_options& opt, const std::string& value) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw usage_error{"--http must be HOST:PORT, not '" + value + "'"};
+  opt.http.host = value.substr(0, colon);
+  opt.http.port = static_cast<uint16_t>(to_number("http", value.substr(colon + 1), 0, 65535));
+}
+
+void set_store(serve_options& opt, const std::string& value) {
+  if (value != "memory")
+    throw usage_error{"--store " + value + " is not available: this build supports "
+                      "'memory' only (a durable sqlite:PATH store is planned)"};
+  opt.store = value;
+}
+
+void set_log_level(serve_options& opt, const std::string& value) {
+  static const std::map<std::string, log_level> levels{{"error", log_level::error},
+                                                       {"warn", log_level::warn},
+                                                       {"info", log_level::info},
+                                                       {"debug", log_level::debug}};
+  auto i = levels.find(value);
+  if (i == levels.end())
+    throw usage_error{"--log-level must be error, warn, info or debug, not '" + value + "'"};
+  opt.log = i->second;
+}
+
+const std::vector<flag> flags{
+  {"http", "HOST:PORT", "listen address; port 0 picks a free one (default 127.0.0.1:8080)",
+   set_http},
+  {"workers", "N", "worker actors (default: the number of hardware threads)",
+   [](serve_options& o, const std::string& v) {
+     o.engine.workers = to_number("workers", v, 1, 1024);
+   }},
+  {"queue-capacity", "N", "pending jobs accepted before 429 queue_full (default 100000)",
+   [](serve_options& o, const std::string& v) {
+     o.engine.queue_capacity = to_number("queue-capacity", v, 1, 100000000);
+   }},
+  {"store", "KIND", "job store: memory (default memory)", set_store},
+  {"result-ttl", "SECONDS", "how long finished jobs stay queryable (default 3600)",
+   [](serve_options& o, const std::string& v) {
+     o.engine.result_ttl = std::chrono::seconds{to_number("result-ttl", v, 1, 31536000)};
+   }},
+  {"token", "SECRET", "require 'Authorization: Bearer SECRET' on /v1/* and /metrics",
+   [](serve_options& o, const std::string& v) {
+     if (v.empty())
+       throw usage_error{"--token must not be empty"};
+     o.http.token = v;
+   }},
+  {"max-body", "BYTES", "largest request body accepted (default 1048576)",
+   [](serve_options& o, const std::string& v) {
+     o.http.max_body = to_number("max-body", v, 64, 1ull << 30);
+   }},
+  {"tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)",
+   [](serve_options& o, const std::string& v) { o.http.tls_cert = v; }},
+  {"tls-key", "FILE", "the PEM private key of --tls-cert",
+   [](serve_options& o, const std::string& v) { o.http.tls_key = v; }},
+  {"log-level", "LEVEL", "error, warn, info or debug (default info)", set_log_level},
+  {"shutdown-timeout", "SECONDS",
+   "on SIGINT/SIGTERM, how long running jobs may finish (default 30)",
+   [](serve_options& o, const std::string& v) {
+     o.shutdown_timeout = std::chrono::seconds{to_number("shutdown-timeout", v, 0, 86400)};
+   }},
+};
+
+std::string env_name(const std::string& flag_name) {
+  std::string name = "TROUPE_";
+  for (char c : flag_name)
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return name;
+}
+
+const flag& find_flag(const std::string& name) {
+  for (auto& f : flags)
+    if (name == f.name)
+      return f;
+  throw usage_error{"unknown option --" + name};
+}
+
+} // namespace
+
+serve_options parse_serve(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env) {
+  std::map<std::string, std::string> given;
+  serve_options opt;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (arg == "-h" || arg == "--help") {
+      opt.help = true;
+      return opt;
+    }
+    if (arg.rfind("--", 0) != 0)
+      throw usage_error{"unexpected argument '" + arg + "'"};
+    auto eq = arg.find('=');
+    auto name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    find_flag(name);
+    if (eq != std::string::npos)
+      given[name] = arg.substr(eq + 1);
+    else if (i + 1 < args.size())
+      given[name] = args[++i];
+    else
+      throw usage_error{"--" + name + " needs a value"};
+  }
+  for (auto& f : flags) {
+    auto value = given.find(f.name);
+    if (value != given.end()) {
+      f.apply(opt, value->second);
+      continue;
+    }
+    auto from_env = env.find(env_name(f.name));
+    if (from_env != env.end())
+      f.apply(opt, from_env->second);
+  }
+  if (opt.http.tls_cert.empty() != opt.http.tls_key.empty())
+    throw usage_error{"--tls-cert and --tls-key go together"};
+  return opt;
+}
+
+std::string serve_help() {
+  std::ostringstream out;
+  out << "usage: troupe serve [options]\n\n"
+         "Runs the job engine with the built-in job types behind the HTTP API.\n"
+         "Each option can also be set by its environment variable; the option wins.\n\n";
+  for (auto& f : flags) {
+    std::string left = std::string{"  --"} + f.name + " " + f.value_name;
+    out << left << std::string(left.size() < 30 ? 30 - left.size() : 1, ' ') << f.help
+        << " [" << env_name(f.name) << "]\n";
+  }
+  out << "  -h, --help                  this text\n\n"
+         "SIGINT or SIGTERM shuts down gracefully: new submissions get 503, running\n"
+         "jobs get --shutdown-timeout to finish, the rest is cancelled; exit code 0.\n";
+  return out.str();
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry{*e};
+    auto eq = entry.find('=');
+    if (eq != std::string::npos)
+      env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return env;
+}
+
+} // namespace troupe::app

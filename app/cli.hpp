@@ -1,0 +1,45 @@
+// The command line of `troupe`: `troupe serve [flags]`. Every flag can also be
+// set through an environment variable `TROUPE_<FLAG>` (upper case, dashes as
+// underscores); a flag given on the command line wins.
+#pragma once
+
+#include "troupe/engine_config.hpp"
+#include "troupe/http/gateway.hpp"
+
+#include <chrono>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace troupe::app {
+
+/// A command line that cannot be run; the message says why.
+class usage_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class log_level { error, warn, info, debug };
+
+/// Everything `troupe serve` needs, parsed and validated.
+struct serve_options {
+  engine_config engine;
+  http::gateway_config http;
+  std::string store = "memory";
+  log_level log = log_level::info;
+  std::chrono::seconds shutdown_timeout{30};
+  bool help = false;
+};
+
+/// Parses the arguments after `serve`, reading `env` for unset flags.
+serve_options parse_serve(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env);
+
+/// The text of `troupe serve --help`.
+std::string serve_help();
+
+/// The environment of this process, as `parse_serve` takes it.
+std::map<std::string, std::string> process_environment();
+
+} // namespace troupe::app

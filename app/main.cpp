@@ -1,0 +1,106 @@
+// `troupe`: the job engine as a server. `troupe serve --help` lists the flags.
+#include "cli.hpp"
+
+#include "troupe/builtin_handlers.hpp"
+#include "troupe/engine.hpp"
+#include "troupe/protocol.hpp"
+
+#include <caf/all.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <pthread.h>
+#include <thread>
+
+namespace {
+
+using namespace troupe;
+
+void log(const app::serve_options& opt, app::log_level level, const std::string& text) {
+  if (level <= opt.log)
+    std::cerr << "troupe: " << text << std::endl;
+}
+
+/// Asks the gateway which port it listens on, or why it does not.
+caf::expected<uint16_t> gateway_port(caf::actor_system& sys, const caf::actor& gateway) {
+  caf::expected<uint16_t> port{caf::error{}};
+  caf::scoped_actor self{sys};
+  self->request(gateway, std::chrono::seconds{10}, http::port_atom::value)
+    .receive([&](uint16_t p) { port = p; }, [&](caf::error& err) { port = std::move(err); });
+  return port;
+}
+
+/// Ends the gateway and waits until its server threads are gone.
+void stop_gateway(caf::actor_system& sys, const caf::actor& gateway) {
+  caf::scoped_actor self{sys};
+  self->monitor(gateway);
+  self->send_exit(gateway, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {});
+}
+
+int serve(const app::serve_options& opt) {
+  // Signals are taken by sigwait below; block them before any thread starts
+  // so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  caf::actor_system_config cfg;
+  cfg.set("scheduler.max-threads", std::max<size_t>(2, std::thread::hardware_concurrency()));
+  add_message_types(cfg);
+  caf::actor_system sys{cfg};
+  engine eng{sys, opt.engine};
+  register_builtin_handlers(eng.handlers());
+  eng.start();
+  auto gateway = http::spawn_gateway(sys, eng.supervisor(), opt.http);
+  auto port = gateway_port(sys, gateway);
+  if (!port) {
+    log(opt, app::log_level::error, describe(port.error()));
+    stop_gateway(sys, gateway);
+    eng.stop(std::chrono::seconds{0});
+    return 1;
+  }
+  auto scheme = opt.http.tls_cert.empty() ? "http" : "https";
+  std::cout << "troupe: listening on " << scheme << "://" << opt.http.host << ":" << *port
+            << std::endl;
+  log(opt, app::log_level::info,
+      "store " + opt.store + ", " + std::to_string(eng.stats()->workers_total) + " workers");
+
+  int received = 0;
+  sigwait(&signals, &received);
+  log(opt, app::log_level::info,
+      std::string{"received "} + (received == SIGINT ? "SIGINT" : "SIGTERM")
+        + "; refusing new jobs, running ones get "
+        + std::to_string(opt.shutdown_timeout.count()) + " s");
+  auto final_stats = eng.stop(opt.shutdown_timeout);
+  stop_gateway(sys, gateway);
+  if (final_stats)
+    log(opt, app::log_level::info,
+        "stopped: " + std::to_string(final_stats->success) + " succeeded, "
+          + std::to_string(final_stats->failed) + " failed, "
+          + std::to_string(final_stats->cancelled) + " cancelled");
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] != "serve") {
+    std::cerr << "usage: troupe serve [options]   (troupe serve --help for the options)\n";
+    return 2;
+  }
+  try {
+    auto opt = app::parse_serve({args.begin() + 1, args.end()}, app::process_environment());
+    if (opt.help) {
+      std::cout << app::serve_help();
+      return 0;
+    }
+    return serve(opt);
+  } catch (const app::usage_error& e) {
+    std::cerr << "troupe: " << e.what() << "\nrun 'troupe serve --help' for the options\n";
+    return 2;
+  }
+}

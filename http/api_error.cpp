@@ -1,0 +1,41 @@
+#include "detail/api_error.hpp"
+
+#include "troupe/errors.hpp"
+
+#include <caf/sec.hpp>
+
+#include <nlohmann/json.hpp>
+
+namespace troupe::http::detail {
+
+std::string api_error::body() const {
+  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
+}
+
+api_error from_engine_error(const caf::error& err) {
+  std::string message = describe(err);
+  if (err.category() == error_category) {
+    auto text = err.context().match_elements<std::string>()
+                  ? err.context().get_as<std::string>(0)
+                  : message;
+    switch (static_cast<errc>(err.code())) {
+      case errc::unknown_type:
+        return {400, "unknown_type", text};
+      case errc::invalid_argument:
+        return {400, "invalid_field", text};
+      case errc::queue_full:
+        return {429, "queue_full", text};
+      case errc::shutting_down:
+        return {503, "shutting_down", text};
+      case errc::not_found:
+        return {404, "not_found", text};
+      case errc::already_terminal:
+        return {409, "conflict", text};
+      case errc::worker_fault:
+        break;
+    }
+  }
+  return {503, "engine_unavailable", "the engine did not answer: " + message};
+}
+
+} // namespace troupe::http::detail

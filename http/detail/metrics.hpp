@@ -1,0 +1,29 @@
+// The gateway's `/metrics` endpoint: Prometheus text exposition of the
+// engine's counters plus the gateway's own request counts.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
+
+namespace troupe::http::detail {
+
+/// HTTP requests served, by route pattern and status code; thread-safe.
+class request_counter {
+public:
+  void count(const std::string& route, int status);
+
+  std::map<std::pair<std::string, int>, uint64_t> snapshot() const;
+
+private:
+  mutable std::mutex mtx_;
+  std::map<std::pair<std::string, int>, uint64_t> counts_;
+};
+
+/// Renders the engine's stats JSON and the request counts as Prometheus text.
+std::string render_metrics(const nlohmann::json& stats, const request_counter& requests);
+
+} // namespace troupe::http::detail

@@ -1,0 +1,28 @@
+// The routes of API v1: each turns an HTTP request into protocol messages.
+#pragma once
+
+#include "detail/bridge.hpp"
+#include "detail/metrics.hpp"
+#include "troupe/http/gateway.hpp"
+
+#include <httplib.h>
+
+#include <memory>
+
+namespace troupe::http::detail {
+
+/// What the route handlers share.
+struct api_context {
+  api_context(bridge engine, gateway_config config)
+    : engine(std::move(engine)), config(std::move(config)) {
+  }
+
+  bridge engine;
+  gateway_config config;
+  request_counter requests;
+};
+
+/// Registers every route, the auth check and the JSON error answers.
+void install_routes(httplib::Server& server, std::shared_ptr<api_context> ctx);
+
+} // namespace troupe::http::detail

@@ -1,0 +1,96 @@
+#include "detail/metrics.hpp"
+
+#include <sstream>
+
+namespace troupe::http::detail {
+
+void request_counter::count(const std::string& route, int status) {
+  std::lock_guard<std::mutex> guard{mtx_};
+  ++counts_[{route, status}];
+}
+
+std::map<std::pair<std::string, int>, uint64_t> request_counter::snapshot() const {
+  std::lock_guard<std::mutex> guard{mtx_};
+  return counts_;
+}
+
+namespace {
+
+/// Escapes a label value as the exposition format requires.
+std::string label(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"')
+      out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void header(std::ostream& out, const char* name, const char* type, const char* help) {
+  out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
+}
+
+} // namespace
+
+std::string render_metrics(const nlohmann::json& stats, const request_counter& requests) {
+  std::ostringstream out;
+  header(out, "troupe_jobs_submitted_total", "counter", "Jobs accepted, by type.");
+  for (auto& [type, c] : stats.at("types").items())
+    out << "troupe_jobs_submitted_total{type=\"" << label(type) << "\"} " << c.at("submitted")
+        << '\n';
+  header(out, "troupe_jobs_completed_total", "counter",
+         "Jobs that reached a terminal state, by type and status.");
+  for (auto& [type, c] : stats.at("types").items())
+    for (const char* status : {"success", "failed", "cancelled"})
+      out << "troupe_jobs_completed_total{type=\"" << label(type) << "\",status=\"" << status
+          << "\"} " << c.at(status) << '\n';
+  header(out, "troupe_jobs", "gauge", "Jobs the engine holds, by status.");
+  for (auto& [status, n] : stats.at("jobs").items())
+    out << "troupe_jobs{status=\"" << status << "\"} " << n << '\n';
+  const auto& queue = stats.at("queue");
+  header(out, "troupe_queue_depth", "gauge", "Jobs ready to run, waiting for a worker.");
+  out << "troupe_queue_depth " << queue.at("depth") << '\n';
+  header(out, "troupe_queue_delayed", "gauge", "Jobs waiting for their delay or a retry.");
+  out << "troupe_queue_delayed " << queue.at("delayed") << '\n';
+  header(out, "troupe_queue_capacity", "gauge", "Pending jobs accepted at most.");
+  out << "troupe_queue_capacity " << queue.at("capacity") << '\n';
+  const auto& workers = stats.at("workers");
+  header(out, "troupe_workers", "gauge", "Worker actors in the pool.");
+  out << "troupe_workers " << workers.at("total") << '\n';
+  header(out, "troupe_workers_busy", "gauge", "Workers running a job.");
+  out << "troupe_workers_busy " << workers.at("busy") << '\n';
+  header(out, "troupe_worker_restarts_total", "counter", "Workers restarted after a crash.");
+  out << "troupe_worker_restarts_total " << workers.at("restarts") << '\n';
+  header(out, "troupe_workers_replaced_total", "counter",
+         "Workers replaced because a handler ignored its timeout.");
+  out << "troupe_workers_replaced_total " << workers.at("replaced") << '\n';
+  header(out, "troupe_healthy", "gauge", "1 unless worker restarts exceed their limit.");
+  out << "troupe_healthy " << (stats.at("healthy").get<bool>() ? 1 : 0) << '\n';
+  const auto& durations = stats.at("duration_seconds");
+  header(out, "troupe_job_duration_seconds", "histogram",
+         "Run time of each job's final attempt.");
+  uint64_t cumulative = 0;
+  const auto& bounds = durations.at("le");
+  const auto& counts = durations.at("counts");
+  for (size_t i = 0; i < counts.size(); ++i) {
+    cumulative += counts[i].get<uint64_t>();
+    out << "troupe_job_duration_seconds_bucket{le=\""
+        << (i < bounds.size() ? nlohmann::json(bounds[i]).dump() : "+Inf") << "\"} "
+        << cumulative << '\n';
+  }
+  out << "troupe_job_duration_seconds_sum " << durations.at("sum").get<double>() << '\n';
+  out << "troupe_job_duration_seconds_count " << durations.at("count") << '\n';
+  header(out, "troupe_http_requests_total", "counter",
+         "HTTP requests served, by route and status code.");
+  for (auto& [key, n] : requests.snapshot())
+    out << "troupe_http_requests_total{route=\"" << label(key.first) << "\",code=\""
+        << key.second << "\"} " << n << '\n';
+  return out.str();
+}
+
+} // namespace troupe::http::detail

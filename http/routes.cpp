@@ -1,0 +1,228 @@
+#include "detail/routes.hpp"
+
+#include "detail/job_request.hpp"
+#include "troupe/protocol.hpp"
+
+#include <openssl/crypto.h>
+
+#include <nlohmann/json.hpp>
+
+namespace troupe::http::detail {
+
+namespace {
+
+using json = nlohmann::json;
+using ctx_ptr = std::shared_ptr<api_context>;
+
+constexpr auto json_type = "application/json";
+constexpr int64_t max_wait_ms = 60000;
+constexpr int64_t max_list_limit = 1000;
+
+void answer(httplib::Response& res, int status, const std::string& body) {
+  res.status = status;
+  res.set_content(body, json_type);
+}
+
+void answer(httplib::Response& res, const api_error& err) {
+  answer(res, err.status, err.body());
+  if (err.status == 429)
+    res.set_header("Retry-After", "1");
+}
+
+bool authorized(const api_context& ctx, const httplib::Request& req) {
+  if (ctx.config.token.empty())
+    return true;
+  auto expected = "Bearer " + ctx.config.token;
+  auto given = req.get_header_value("Authorization");
+  return given.size() == expected.size()
+         && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+}
+
+/// Parses a query parameter as an integer in [low, high].
+std::optional<api_error> int_param(const httplib::Request& req, const char* name,
+                                   int64_t low, int64_t high, int64_t& out) {
+  if (!req.has_param(name))
+    return std::nullopt;
+  auto text = req.get_param_value(name);
+  auto bad = api_error{400, "invalid_field",
+                       std::string{name} + " must be an integer from " + std::to_string(low)
+                         + " to " + std::to_string(high)};
+  try {
+    size_t used = 0;
+    auto value = std::stoll(text, &used);
+    if (used != text.size() || value < low || value > high)
+      return bad;
+    out = value;
+    return std::nullopt;
+  } catch (const std::exception&) {
+    return bad;
+  }
+}
+
+/// Fetches one job's snapshot: 200 with the job, or the error.
+void answer_job(api_context& ctx, httplib::Response& res, const std::string& id,
+                int status = 200) {
+  auto job = ctx.engine.ask<std::string>(ctx.config.engine_timeout, status_atom::value, id);
+  if (!job)
+    return answer(res, from_engine_error(job.error()));
+  answer(res, status, std::get<0>(*job));
+}
+
+// -- handlers --
+
+void submit_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto parsed = parse_job_request(req.body, ctx.config.max_json_depth);
+  if (auto* err = std::get_if<api_error>(&parsed))
+    return answer(res, *err);
+  auto& job = std::get<job_request>(parsed);
+  auto submitted = ctx.engine.ask<std::string, bool>(
+    ctx.config.engine_timeout, submit_atom::value, std::move(job.type),
+    std::move(job.payload), std::move(job.options));
+  if (!submitted)
+    return answer(res, from_engine_error(submitted.error()));
+  auto& [id, created] = *submitted;
+  res.set_header("Location", "/v1/jobs/" + id);
+  answer_job(ctx, res, id, created ? 202 : 200);
+}
+
+void get_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto id = req.matches[1].str();
+  int64_t wait_ms = 0;
+  if (auto err = int_param(req, "wait_ms", 0, max_wait_ms, wait_ms))
+    return answer(res, *err);
+  if (wait_ms == 0)
+    return answer_job(ctx, res, id);
+  auto job = ctx.engine.ask<std::string>(
+    ctx.config.engine_timeout + std::chrono::milliseconds{wait_ms}, wait_atom::value, id,
+    wait_ms);
+  if (!job)
+    return answer(res, from_engine_error(job.error()));
+  answer(res, 200, std::get<0>(*job));
+}
+
+void cancel_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto job = ctx.engine.ask<std::string>(ctx.config.engine_timeout, cancel_atom::value,
+                                         req.matches[1].str());
+  if (!job)
+    return answer(res, from_engine_error(job.error()));
+  answer(res, 202, std::get<0>(*job));
+}
+
+void list_jobs(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  int64_t limit = 100;
+  if (auto err = int_param(req, "limit", 1, max_list_limit, limit))
+    return answer(res, *err);
+  auto status = req.get_param_value("status");
+  if (!status.empty() && !parse_job_status(status))
+    return answer(res, api_error{400, "invalid_field",
+                                 "status must be one of pending, running, success, "
+                                 "failed, cancelled"});
+  auto ids = ctx.engine.ask<std::string>(ctx.config.engine_timeout, list_atom::value, status,
+                                         req.get_param_value("type"), limit);
+  if (!ids)
+    return answer(res, from_engine_error(ids.error()));
+  auto jobs = json::array();
+  for (auto& id : json::parse(std::get<0>(*ids))) {
+    auto job = ctx.engine.ask<std::string>(ctx.config.engine_timeout, status_atom::value,
+                                           id.get<std::string>());
+    // A job may expire between the listing and this query: leave it out.
+    if (job)
+      jobs.push_back(json::parse(std::get<0>(*job)));
+  }
+  answer(res, 200, json{{"jobs", jobs}}.dump());
+}
+
+caf::expected<json> engine_stats(api_context& ctx) {
+  auto stats = ctx.engine.ask<std::string>(ctx.config.engine_timeout, stats_atom::value);
+  if (!stats)
+    return stats.error();
+  return json::parse(std::get<0>(*stats));
+}
+
+void get_stats(api_context& ctx, const httplib::Request&, httplib::Response& res) {
+  auto stats = engine_stats(ctx);
+  if (!stats)
+    return answer(res, from_engine_error(stats.error()));
+  answer(res, 200, stats->dump());
+}
+
+void readyz(api_context& ctx, const httplib::Request&, httplib::Response& res) {
+  auto stats = engine_stats(ctx);
+  if (!stats)
+    return answer(res, from_engine_error(stats.error()));
+  if (!stats->at("accepting").get<bool>())
+    return answer(res, api_error{503, "not_ready", "the engine is shutting down"});
+  if (!stats->at("healthy").get<bool>())
+    return answer(res, api_error{503, "not_ready",
+                                 "worker restarts exceeded their limit (escalated)"});
+  answer(res, 200, R"({"status":"ready"})");
+}
+
+void metrics(api_context& ctx, const httplib::Request&, httplib::Response& res) {
+  auto stats = engine_stats(ctx);
+  if (!stats)
+    return answer(res, from_engine_error(stats.error()));
+  res.status = 200;
+  res.set_content(render_metrics(*stats, ctx.requests), "text/plain; version=0.0.4");
+}
+
+// -- registration --
+
+using route_fn = void (*)(api_context&, const httplib::Request&, httplib::Response&);
+
+/// Wraps a handler with the auth check, exception safety and request counts.
+httplib::Server::Handler wrap(ctx_ptr ctx, std::string route, bool protect, route_fn fn) {
+  return [ctx, route = std::move(route), protect, fn](const httplib::Request& req,
+                                                      httplib::Response& res) {
+    if (protect && !authorized(*ctx, req)) {
+      answer(res, api_error{401, "unauthorized", "a valid bearer token is required"});
+      res.set_header("WWW-Authenticate", "Bearer");
+    } else {
+      try {
+        fn(*ctx, req, res);
+      } catch (const std::exception& e) {
+        answer(res, api_error{500, "internal", e.what()});
+      }
+    }
+    ctx->requests.count(route, res.status);
+  };
+}
+
+} // namespace
+
+void install_routes(httplib::Server& server, ctx_ptr ctx) {
+  constexpr auto job_path = R"(/v1/jobs/([^/]+))";
+  server.Post("/v1/jobs", wrap(ctx, "POST /v1/jobs", true, submit_job));
+  server.Get("/v1/jobs", wrap(ctx, "GET /v1/jobs", true, list_jobs));
+  server.Get(job_path, wrap(ctx, "GET /v1/jobs/{id}", true, get_job));
+  server.Delete(job_path, wrap(ctx, "DELETE /v1/jobs/{id}", true, cancel_job));
+  server.Get("/v1/stats", wrap(ctx, "GET /v1/stats", true, get_stats));
+  server.Get("/metrics", wrap(ctx, "GET /metrics", true, metrics));
+  server.Get("/readyz", wrap(ctx, "GET /readyz", false, readyz));
+  server.Get("/healthz",
+             wrap(ctx, "GET /healthz", false,
+                  [](api_context&, const httplib::Request&, httplib::Response& res) {
+                    answer(res, 200, R"({"status":"ok"})");
+                  }));
+  // Answers the server gives without a route (unknown path, body too large,
+  // malformed request) get the same JSON error shape.
+  server.set_error_handler([ctx](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty())
+      return;
+    switch (res.status) {
+      case 404:
+        answer(res, api_error{404, "not_found", "no such route"});
+        break;
+      case 413:
+        answer(res, api_error{413, "payload_too_large",
+                              "the body exceeds " + std::to_string(ctx->config.max_body)
+                                + " bytes"});
+        break;
+      default:
+        answer(res, api_error{res.status, "bad_request", "the request was not understood"});
+    }
+    ctx->requests.count("unrouted", res.status);
+  });
+}
+
+} // namespace troupe::http::detail
