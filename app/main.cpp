@@ -21,23 +21,6 @@ void log(const app::serve_options& opt, app::log_level level, const std::string&
     std::cerr << "troupe: " << text << std::endl;
 }
 
-/// Asks the gateway which port it listens on, or why it does not.
-caf::expected<uint16_t> gateway_port(caf::actor_system& sys, const caf::actor& gateway) {
-  caf::expected<uint16_t> port{caf::error{}};
-  caf::scoped_actor self{sys};
-  self->request(gateway, std::chrono::seconds{10}, http::port_atom::value)
-    .receive([&](uint16_t p) { port = p; }, [&](caf::error& err) { port = std::move(err); });
-  return port;
-}
-
-/// Ends the gateway and waits until its server threads are gone.
-void stop_gateway(caf::actor_system& sys, const caf::actor& gateway) {
-  caf::scoped_actor self{sys};
-  self->monitor(gateway);
-  self->send_exit(gateway, caf::exit_reason::user_shutdown);
-  self->receive([](const caf::down_msg&) {});
-}
-
 int serve(const app::serve_options& opt) {
   // Signals are taken by sigwait below; block them before any thread starts
   // so that every thread inherits the mask.
@@ -55,10 +38,10 @@ int serve(const app::serve_options& opt) {
   register_builtin_handlers(eng.handlers());
   eng.start();
   auto gateway = http::spawn_gateway(sys, eng.supervisor(), opt.http);
-  auto port = gateway_port(sys, gateway);
+  auto port = http::listening_port(sys, gateway);
   if (!port) {
     log(opt, app::log_level::error, describe(port.error()));
-    stop_gateway(sys, gateway);
+    http::stop_gateway(sys, gateway);
     eng.stop(std::chrono::seconds{0});
     return 1;
   }
@@ -75,7 +58,7 @@ int serve(const app::serve_options& opt) {
         + "; refusing new jobs, running ones get "
         + std::to_string(opt.shutdown_timeout.count()) + " s");
   auto final_stats = eng.stop(opt.shutdown_timeout);
-  stop_gateway(sys, gateway);
+  http::stop_gateway(sys, gateway);
   if (final_stats)
     log(opt, app::log_level::info,
         "stopped: " + std::to_string(final_stats->success) + " succeeded, "

@@ -2,9 +2,11 @@
 
 #include "detail/routes.hpp"
 
+#include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <sys/socket.h>
 #include <thread>
 
 namespace troupe::http {
@@ -73,6 +75,12 @@ caf::behavior gateway(caf::stateful_actor<gateway_state>* self, caf::actor super
   } else {
     auto threads = cfg.threads;
     server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+    // httplib's default also sets SO_REUSEPORT, which would let a second
+    // server bind the same port and silently take half the connections.
+    server->set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     server->set_tcp_nodelay(true);
     server->set_keep_alive_max_count(100000);
     server->set_keep_alive_timeout(5);
@@ -101,6 +109,21 @@ caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor,
   // Detached: ending the gateway joins the server's threads, which may take
   // as long as the slowest request in flight.
   return sys.spawn<caf::detached>(gateway, std::move(supervisor), std::move(config));
+}
+
+caf::expected<uint16_t> listening_port(caf::actor_system& sys, const caf::actor& gateway) {
+  caf::expected<uint16_t> port{caf::error{}};
+  caf::scoped_actor self{sys};
+  self->request(gateway, std::chrono::seconds{10}, port_atom::value)
+    .receive([&](uint16_t p) { port = p; }, [&](caf::error& err) { port = std::move(err); });
+  return port;
+}
+
+void stop_gateway(caf::actor_system& sys, const caf::actor& gateway) {
+  caf::scoped_actor self{sys};
+  self->monitor(gateway);
+  self->send_exit(gateway, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {});
 }
 
 } // namespace troupe::http

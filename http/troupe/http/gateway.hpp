@@ -11,6 +11,7 @@
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/atom.hpp>
+#include <caf/expected.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -49,5 +50,11 @@ using port_atom = caf::atom_constant<caf::atom("port")>;
 /// exit message; then it stops the server and waits for its threads.
 caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor,
                          gateway_config config);
+
+/// Asks a gateway which port it listens on, or why it does not.
+caf::expected<uint16_t> listening_port(caf::actor_system& sys, const caf::actor& gateway);
+
+/// Ends a gateway and waits until its server threads are gone.
+void stop_gateway(caf::actor_system& sys, const caf::actor& gateway);
 
 } // namespace troupe::http

@@ -1,0 +1,70 @@
+// Parsing `troupe serve` flags and their environment variables.
+#include "cli.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace troupe::app;
+
+TEST_CASE("flags set the server's options") {
+  auto opt = parse_serve({"--http", "0.0.0.0:9000", "--workers=3", "--queue-capacity", "50",
+                          "--result-ttl", "60", "--token", "t", "--max-body", "2048",
+                          "--log-level", "warn", "--shutdown-timeout", "5"},
+                         {});
+  CHECK(opt.http.host == "0.0.0.0");
+  CHECK(opt.http.port == 9000);
+  CHECK(opt.engine.workers == 3);
+  CHECK(opt.engine.queue_capacity == 50);
+  CHECK(opt.engine.result_ttl == std::chrono::seconds{60});
+  CHECK(opt.http.token == "t");
+  CHECK(opt.http.max_body == 2048);
+  CHECK(opt.log == log_level::warn);
+  CHECK(opt.shutdown_timeout == std::chrono::seconds{5});
+}
+
+TEST_CASE("defaults bind loopback port 8080 with the memory store") {
+  auto opt = parse_serve({}, {});
+  CHECK(opt.http.host == "127.0.0.1");
+  CHECK(opt.http.port == 8080);
+  CHECK(opt.store == "memory");
+  CHECK(opt.http.max_body == 1 << 20);
+  CHECK(opt.http.token.empty());
+}
+
+TEST_CASE("environment variables apply unless the flag is given") {
+  std::map<std::string, std::string> env{{"TROUPE_WORKERS", "7"},
+                                         {"TROUPE_HTTP", "127.0.0.1:0"},
+                                         {"TROUPE_QUEUE_CAPACITY", "9"}};
+  auto opt = parse_serve({"--workers", "2"}, env);
+  CHECK(opt.engine.workers == 2);
+  CHECK(opt.http.port == 0);
+  CHECK(opt.engine.queue_capacity == 9);
+}
+
+TEST_CASE("bad flags are usage errors that name the flag") {
+  auto fails_with = [](std::vector<std::string> args, const std::string& text) {
+    try {
+      parse_serve(args, {});
+      FAIL("accepted " << args[0]);
+    } catch (const usage_error& e) {
+      CHECK_THAT(e.what(), Catch::Contains(text));
+    }
+  };
+  fails_with({"--workers", "many"}, "--workers");
+  fails_with({"--workers", "0"}, "--workers");
+  fails_with({"--http", "8080"}, "--http");
+  fails_with({"--http", "localhost:70000"}, "--http");
+  fails_with({"--store", "sqlite:/tmp/x.db"}, "--store");
+  fails_with({"--log-level", "loud"}, "--log-level");
+  fails_with({"--colour", "red"}, "--colour");
+  fails_with({"--tls-cert", "c.pem"}, "--tls-key");
+  fails_with({"--token"}, "--token");
+}
+
+TEST_CASE("--help asks for the help text, which lists every flag and variable") {
+  CHECK(parse_serve({"--help"}, {}).help);
+  auto text = serve_help();
+  for (auto name : {"--http", "--workers", "--queue-capacity", "--store", "--result-ttl",
+                    "--token", "--max-body", "--tls-cert", "--tls-key", "--log-level",
+                    "TROUPE_HTTP", "TROUPE_TOKEN"})
+    CHECK_THAT(text, Catch::Contains(name));
+}
