@@ -12,7 +12,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; wait 2> /dev/null || true; }
 trap cleanup EXIT
 
-# start_server NAME CMD...: runs CMD, waits for its URL line, sets $url.
+# start_server CMD...: runs CMD, waits for its URL line, sets $url.
 start_server() {
   local out
   out=$(mktemp)
@@ -28,9 +28,9 @@ start_server() {
 
 wrk_rate() { wrk -t2 -c50 -d10s -s "$here/post_job.lua" "$1/v1/jobs" | awk '/Requests\/sec/ {print $2}'; }
 
-start_server troupe "$bin/troupe" serve --http 127.0.0.1:0 --workers 2 --queue-capacity 1000000
+start_server "$bin/troupe" serve --http 127.0.0.1:0 --workers 2 --queue-capacity 1000000
 troupe_url=$url
-start_server bare "$bin/troupe-bare-server"
+start_server "$bin/troupe-bare-server"
 bare_url=$url
 
 troupe_rps=$(wrk_rate "$troupe_url")

@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   for (size_t c = 0; c < clients; ++c)
     threads.emplace_back([&, c] {
       httplib::Client cli{url};
+      cli.set_keep_alive(true);
+      cli.set_tcp_nodelay(true);
       cli.set_read_timeout(30, 0);
       auto share = jobs / clients + (c < jobs % clients ? 1 : 0);
       for (size_t i = 0; i < share; ++i) {

@@ -75,14 +75,14 @@ void submit_job(api_context& ctx, const httplib::Request& req, httplib::Response
   if (auto* err = std::get_if<api_error>(&parsed))
     return answer(res, *err);
   auto& job = std::get<job_request>(parsed);
-  auto submitted = ctx.engine.ask<std::string, bool>(
-    ctx.config.engine_timeout, submit_atom::value, std::move(job.type),
-    std::move(job.payload), std::move(job.options));
+  auto submitted = ctx.engine.submit(ctx.config.engine_timeout, std::move(job.type),
+                                     std::move(job.payload), std::move(job.options));
   if (!submitted)
     return answer(res, from_engine_error(submitted.error()));
-  auto& [id, created] = *submitted;
+  auto& [snapshot, created] = *submitted;
+  auto id = json::parse(snapshot).at("id").get<std::string>();
   res.set_header("Location", "/v1/jobs/" + id);
-  answer_job(ctx, res, id, created ? 202 : 200);
+  answer(res, created ? 202 : 200, snapshot);
 }
 
 void get_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {

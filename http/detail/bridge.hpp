@@ -9,6 +9,7 @@
 #pragma once
 
 #include "troupe/errors.hpp"
+#include "troupe/protocol.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -40,6 +41,31 @@ caf::behavior forwarder(caf::event_based_actor* self, caf::actor dest, caf::mess
   return {[](caf::unit_t) {}};
 }
 
+/// Submits a job and answers with its snapshot: (job_json, created). Both
+/// requests run inside the actor system, so the HTTP thread waits only once.
+inline caf::behavior submit_forwarder(caf::event_based_actor* self, caf::actor dest,
+                                      caf::message submission,
+                                      std::chrono::milliseconds timeout,
+                                      std::shared_ptr<std::promise<reply<std::string, bool>>> done) {
+  auto fail = [=](caf::error& err) {
+    done->set_value(std::move(err));
+    self->quit();
+  };
+  self->request(dest, caf::duration{timeout}, std::move(submission))
+    .then(
+      [=](std::string& id, bool created) {
+        self->request(dest, caf::duration{timeout}, status_atom::value, std::move(id))
+          .then(
+            [=](std::string& job) {
+              done->set_value(std::make_tuple(std::move(job), created));
+              self->quit();
+            },
+            fail);
+      },
+      fail);
+  return {[](caf::unit_t) {}};
+}
+
 /// Asks the engine from any thread.
 class bridge {
 public:
@@ -50,18 +76,30 @@ public:
   /// Sends `xs...` to the supervisor; returns its reply, typed as `Reply...`.
   template <class... Reply, class... Ts>
   reply<Reply...> ask(std::chrono::milliseconds timeout, Ts&&... xs) const {
+    return run<Reply...>(forwarder<Reply...>, timeout, std::forward<Ts>(xs)...);
+  }
+
+  /// Submits a job (`submit_atom, type, payload, options`); returns the new
+  /// or existing job's snapshot and whether it was created.
+  template <class... Ts>
+  reply<std::string, bool> submit(std::chrono::milliseconds timeout, Ts&&... xs) const {
+    return run<std::string, bool>(submit_forwarder, timeout, submit_atom::value,
+                                  std::forward<Ts>(xs)...);
+  }
+
+private:
+  template <class... Reply, class Forwarder, class... Ts>
+  reply<Reply...> run(Forwarder fn, std::chrono::milliseconds timeout, Ts&&... xs) const {
     auto done = std::make_shared<std::promise<reply<Reply...>>>();
     auto result = done->get_future();
-    sys_->spawn(forwarder<Reply...>, supervisor_, caf::make_message(std::forward<Ts>(xs)...),
-                timeout, done);
-    // The forwarder answers by its own timeout at the latest; the margin
+    sys_->spawn(fn, supervisor_, caf::make_message(std::forward<Ts>(xs)...), timeout, done);
+    // The forwarder answers by its own timeouts at the latest; the margin
     // covers a system that is shutting down and no longer runs it.
-    if (result.wait_for(timeout + std::chrono::seconds{5}) != std::future_status::ready)
+    if (result.wait_for(2 * timeout + std::chrono::seconds{5}) != std::future_status::ready)
       return make_error(errc::shutting_down, "the engine did not answer");
     return result.get();
   }
 
-private:
   caf::actor_system* sys_;
   caf::actor supervisor_;
 };
