@@ -32,6 +32,9 @@ int serve(const app::serve_options& opt) {
 
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", std::max<size_t>(2, std::thread::hardware_concurrency()));
+  // See default_system_config in actors/engine.cpp: the shared queue keeps
+  // fan-out (e.g. cancelling a large queue at shutdown) cheap.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   add_message_types(cfg);
   caf::actor_system sys{cfg};
   engine eng{sys, opt.engine};

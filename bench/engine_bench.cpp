@@ -35,6 +35,7 @@ struct options {
   size_t latency_jobs = 20000;
   size_t memory_jobs = 100000;
   size_t scheduler_threads = 2;
+  std::string scheduler = "sharing";
 };
 
 size_t resident_bytes() {
@@ -64,6 +65,7 @@ void await_successes(caf::actor_system& sys, const caf::actor& supervisor, size_
 std::unique_ptr<caf::actor_system_config> system_config(const options& opt) {
   auto cfg = std::make_unique<caf::actor_system_config>();
   cfg->set("scheduler.max-threads", opt.scheduler_threads);
+  cfg->set("scheduler.policy", caf::atom_from_string(opt.scheduler));
   return cfg;
 }
 
@@ -216,10 +218,13 @@ options parse(int argc, char** argv) {
       opt.memory_jobs = value();
     else if (arg == "--scheduler-threads")
       opt.scheduler_threads = value();
+    else if (arg == "--scheduler" && i + 1 < argc)
+      opt.scheduler = argv[++i];
     else
       throw std::invalid_argument(
         "usage: troupe-bench [--jobs N] [--workers N] [--prefetch N] [--rate JOBS_PER_S]"
-        " [--latency-jobs N] [--memory-jobs N] [--scheduler-threads N]");
+        " [--latency-jobs N] [--memory-jobs N] [--scheduler-threads N]"
+        " [--scheduler sharing|stealing]");
   }
   return opt;
 }
@@ -242,7 +247,7 @@ int main(int argc, char** argv) {
             << "latency at " << opt.rate << " jobs/s: p50 " << p50 / 1000 << " ms, p99 "
             << p99 / 1000 << " ms (" << opt.latency_jobs << " jobs)\n"
             << "throughput: " << opt.jobs << " echo jobs, " << opt.workers << " workers, prefetch "
-            << opt.prefetch << "\n"
+            << opt.prefetch << ", scheduler " << opt.scheduler << "\n"
             << static_cast<size_t>(rate) << " jobs/s" << std::endl;
   return 0;
 }
