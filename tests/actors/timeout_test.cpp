@@ -4,15 +4,26 @@
 using namespace troupe;
 using namespace troupe::test;
 
-TEST_CASE_METHOD(engine_fixture, "an attempt that exceeds timeout_ms fails with a timeout") {
-  start(config());
+namespace {
+
+/// Submits `type` with a 1 s timeout, waits until it runs, then moves the
+/// clock to its deadline. Returns the job's id.
+std::string run_past_timeout(engine_fixture& f, const std::string& type,
+                             int32_t max_attempts) {
   job_options opts;
   opts.timeout_ms = 1000;
-  opts.max_attempts = 1;
-  auto id = submit("block", nullptr, opts);
-  REQUIRE(started.wait_for(1));
-  auto deadline = next_timer_within(1001ms);
-  clock->advance_to(deadline);
+  opts.max_attempts = max_attempts;
+  auto id = f.submit(type, nullptr, opts);
+  REQUIRE(f.started.wait_for(1));
+  f.clock->advance_to(f.next_timer_within(1001ms));
+  return id;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(engine_fixture, "an attempt that exceeds timeout_ms fails with a timeout") {
+  start(config());
+  auto id = run_past_timeout(*this, "block", 1);
   auto job = finish(id);
   CHECK(job.status == job_status::failed);
   CHECK_THAT(*job.error, Catch::Contains("timeout"));
@@ -20,12 +31,7 @@ TEST_CASE_METHOD(engine_fixture, "an attempt that exceeds timeout_ms fails with 
 
 TEST_CASE_METHOD(engine_fixture, "a result that arrives after the timeout is discarded") {
   start(config());
-  job_options opts;
-  opts.timeout_ms = 1000;
-  opts.max_attempts = 1;
-  auto id = submit("block", nullptr, opts);
-  REQUIRE(started.wait_for(1));
-  clock->advance_to(next_timer_within(1001ms));
+  auto id = run_past_timeout(*this, "block", 1);
   REQUIRE(finish(id).status == job_status::failed);
   // The handler saw its token raised and returned a result anyway. Once the
   // single worker has run a later job, its late report was processed too.
@@ -39,12 +45,7 @@ TEST_CASE_METHOD(engine_fixture, "a timed-out attempt is retried when attempts r
   auto cfg = config();
   cfg.backoff_base = 0ms;
   start(cfg);
-  job_options opts;
-  opts.timeout_ms = 1000;
-  opts.max_attempts = 2;
-  auto id = submit("block", nullptr, opts);
-  REQUIRE(started.wait_for(1));
-  clock->advance_to(next_timer_within(1001ms));
+  auto id = run_past_timeout(*this, "block", 2);
   REQUIRE(started.wait_for(2));
   release.open();
   auto job = finish(id);
@@ -58,12 +59,7 @@ TEST_CASE_METHOD(engine_fixture,
   auto cfg = config();
   cfg.timeout_grace = 5000ms;
   start(cfg);
-  job_options opts;
-  opts.timeout_ms = 1000;
-  opts.max_attempts = 1;
-  auto stuck = submit("stubborn", nullptr, opts);
-  REQUIRE(started.wait_for(1));
-  clock->advance_to(next_timer_within(1001ms));
+  auto stuck = run_past_timeout(*this, "stubborn", 1);
   CHECK(finish(stuck).status == job_status::failed);
   auto waiting = submit("echo", 7);
   CHECK(stats().queue_depth == 1);
