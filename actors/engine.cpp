@@ -42,20 +42,23 @@ caf::expected<Result> ask_json(caf::actor_system& sys, const caf::actor& supervi
 
 std::unique_ptr<caf::actor_system_config> default_system_config() {
   auto cfg = std::make_unique<caf::actor_system_config>();
-  // Workers have threads of their own; the scheduler only runs the (short)
-  // handlers of the supervisor and job actors. CAF's default of at least 4
-  // busy-polling threads would compete with them on small machines.
-  cfg->set("scheduler.max-threads",
-           std::max<size_t>(2, std::thread::hardware_concurrency()));
-  // CAF 0.17's work-stealing threads poll each other's queues; an actor that
-  // messages many idle actors at once (cancelling a large queue) then pays
-  // 5-13 us per send instead of ~1 us with the shared queue (docs/benchmarks.md).
-  cfg->set("scheduler.policy", caf::atom("sharing"));
-  add_message_types(*cfg);
+  configure_system(*cfg);
   return cfg;
 }
 
 } // namespace
+
+void configure_system(caf::actor_system_config& cfg) {
+  // Workers have threads of their own; the scheduler only runs the (short)
+  // handlers of the supervisor and job actors. CAF's default of at least 4
+  // busy-polling threads would compete with them on small machines.
+  cfg.set("scheduler.max-threads", std::max<size_t>(2, std::thread::hardware_concurrency()));
+  // CAF 0.17's work-stealing threads poll each other's queues; an actor that
+  // messages many idle actors at once (cancelling a large queue) then pays
+  // 5-13 us per send instead of ~1 us with the shared queue (docs/benchmarks.md).
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  add_message_types(cfg);
+}
 
 engine_stats engine_stats::from_json(const std::string& text) {
   auto j = nlohmann::json::parse(text);

@@ -3,14 +3,12 @@
 
 #include "troupe/builtin_handlers.hpp"
 #include "troupe/engine.hpp"
-#include "troupe/protocol.hpp"
 
 #include <caf/all.hpp>
 
 #include <csignal>
 #include <iostream>
 #include <pthread.h>
-#include <thread>
 
 namespace {
 
@@ -31,11 +29,7 @@ int serve(const app::serve_options& opt) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   caf::actor_system_config cfg;
-  cfg.set("scheduler.max-threads", std::max<size_t>(2, std::thread::hardware_concurrency()));
-  // See default_system_config in actors/engine.cpp: the shared queue keeps
-  // fan-out (e.g. cancelling a large queue at shutdown) cheap.
-  cfg.set("scheduler.policy", caf::atom("sharing"));
-  add_message_types(cfg);
+  configure_system(cfg);
   caf::actor_system sys{cfg};
   engine eng{sys, opt.engine};
   register_builtin_handlers(eng.handlers());

@@ -20,6 +20,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/expected.hpp>
 
 #include <chrono>
@@ -58,6 +59,12 @@ struct submission {
   /// False when an idempotency key matched an existing job.
   bool created = true;
 };
+
+/// Applies the actor-system settings the engine is measured with (scheduler
+/// threads and policy) and registers its message types. An engine that owns
+/// its system does this itself; a host that embeds one may call it before
+/// constructing its `caf::actor_system`.
+void configure_system(caf::actor_system_config& cfg);
 
 /// A job engine with a blocking C++ interface.
 class engine {
