@@ -13,6 +13,8 @@ using self_ptr = caf::stateful_actor<job_actor_state>*;
 
 void announce_terminal(self_ptr self) {
   auto& st = self->state;
+  if (st.watchers.empty() && st.waiters.empty())
+    return;
   auto snapshot = to_json(st.job);
   for (auto& watcher : st.watchers)
     self->send(watcher, finished_atom::value, snapshot);
