@@ -35,42 +35,50 @@ void header(std::ostream& out, const char* name, const char* type, const char* h
   out << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
 }
 
+/// A metric with a single, unlabelled sample.
+template <class T>
+void single(std::ostream& out, const char* name, const char* type, const char* help,
+            const T& value) {
+  header(out, name, type, help);
+  out << name << ' ' << value << '\n';
+}
+
 } // namespace
 
 std::string render_metrics(const nlohmann::json& stats, const request_counter& requests) {
   std::ostringstream out;
   header(out, "troupe_jobs_submitted_total", "counter", "Jobs accepted, by type.");
   for (auto& [type, c] : stats.at("types").items())
-    out << "troupe_jobs_submitted_total{type=\"" << label(type) << "\"} " << c.at("submitted")
-        << '\n';
+    out << "troupe_jobs_submitted_total{type=\"" << label(type) << "\"} "
+        << c.at("submitted") << '\n';
   header(out, "troupe_jobs_completed_total", "counter",
          "Jobs that reached a terminal state, by type and status.");
   for (auto& [type, c] : stats.at("types").items())
     for (const char* status : {"success", "failed", "cancelled"})
-      out << "troupe_jobs_completed_total{type=\"" << label(type) << "\",status=\"" << status
-          << "\"} " << c.at(status) << '\n';
+      out << "troupe_jobs_completed_total{type=\"" << label(type) << "\",status=\""
+          << status << "\"} " << c.at(status) << '\n';
   header(out, "troupe_jobs", "gauge", "Jobs the engine holds, by status.");
   for (auto& [status, n] : stats.at("jobs").items())
     out << "troupe_jobs{status=\"" << status << "\"} " << n << '\n';
   const auto& queue = stats.at("queue");
-  header(out, "troupe_queue_depth", "gauge", "Jobs ready to run, waiting for a worker.");
-  out << "troupe_queue_depth " << queue.at("depth") << '\n';
-  header(out, "troupe_queue_delayed", "gauge", "Jobs waiting for their delay or a retry.");
-  out << "troupe_queue_delayed " << queue.at("delayed") << '\n';
-  header(out, "troupe_queue_capacity", "gauge", "Pending jobs accepted at most.");
-  out << "troupe_queue_capacity " << queue.at("capacity") << '\n';
+  single(out, "troupe_queue_depth", "gauge", "Jobs ready to run, waiting for a worker.",
+         queue.at("depth"));
+  single(out, "troupe_queue_delayed", "gauge", "Jobs waiting for their delay or a retry.",
+         queue.at("delayed"));
+  single(out, "troupe_queue_capacity", "gauge", "Pending jobs accepted at most.",
+         queue.at("capacity"));
   const auto& workers = stats.at("workers");
-  header(out, "troupe_workers", "gauge", "Worker actors in the pool.");
-  out << "troupe_workers " << workers.at("total") << '\n';
-  header(out, "troupe_workers_busy", "gauge", "Workers running a job.");
-  out << "troupe_workers_busy " << workers.at("busy") << '\n';
-  header(out, "troupe_worker_restarts_total", "counter", "Workers restarted after a crash.");
-  out << "troupe_worker_restarts_total " << workers.at("restarts") << '\n';
-  header(out, "troupe_workers_replaced_total", "counter",
-         "Workers replaced because a handler ignored its timeout.");
-  out << "troupe_workers_replaced_total " << workers.at("replaced") << '\n';
-  header(out, "troupe_healthy", "gauge", "1 unless worker restarts exceed their limit.");
-  out << "troupe_healthy " << (stats.at("healthy").get<bool>() ? 1 : 0) << '\n';
+  single(out, "troupe_workers", "gauge", "Worker actors in the pool.",
+         workers.at("total"));
+  single(out, "troupe_workers_busy", "gauge", "Workers running a job.",
+         workers.at("busy"));
+  single(out, "troupe_worker_restarts_total", "counter",
+         "Workers restarted after a crash.", workers.at("restarts"));
+  single(out, "troupe_workers_replaced_total", "counter",
+         "Workers replaced because a handler ignored its timeout.",
+         workers.at("replaced"));
+  single(out, "troupe_healthy", "gauge", "1 unless worker restarts exceed their limit.",
+         stats.at("healthy").get<bool>() ? 1 : 0);
   const auto& durations = stats.at("duration_seconds");
   header(out, "troupe_job_duration_seconds", "histogram",
          "Run time of each job's final attempt.");
