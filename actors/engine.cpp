@@ -78,6 +78,12 @@ engine_stats engine_stats::from_json(const std::string& text) {
   s.restarts = workers.at("restarts");
   s.replaced = workers.at("replaced");
   s.submitted_total = j.at("submitted_total");
+  s.recovered = j.at("recovered");
+  const auto& store = j.at("store");
+  s.store_commits = store.at("commits");
+  s.store_writes = store.at("writes");
+  s.store_failures = store.at("failures");
+  s.store_healthy = store.at("healthy");
   s.healthy = j.at("healthy");
   s.accepting = j.at("accepting");
   return s;
@@ -108,20 +114,30 @@ handler_registry& engine::handlers() {
   return *handlers_;
 }
 
-void engine::start() {
+caf::error engine::start() {
   if (supervisor_)
     throw std::logic_error("troupe::engine: already started");
   // The supervisor and workers get their own copy: the registry is frozen now.
-  supervisor_ = spawn_supervisor(*system_, config_,
-                                 std::make_shared<const handler_registry>(*handlers_));
+  auto supervisor = spawn_supervisor(*system_, config_,
+                                     std::make_shared<const handler_registry>(*handlers_));
+  if (!supervisor)
+    return supervisor.error();
+  supervisor_ = std::move(*supervisor);
+  return {};
 }
 
 caf::expected<engine_stats> engine::stop(std::chrono::milliseconds deadline) {
   auto result = ask_json<engine_stats>(*system_, supervisor_, deadline + request_timeout,
                                        drain_atom::value,
                                        static_cast<int64_t>(deadline.count()));
-  if (supervisor_)
-    caf::anon_send_exit(supervisor_, caf::exit_reason::user_shutdown);
+  if (supervisor_) {
+    // Wait until the supervisor is gone: it releases the store last, and a
+    // caller may want to open the store again.
+    caf::scoped_actor self{*system_};
+    self->monitor(supervisor_);
+    self->send_exit(supervisor_, caf::exit_reason::user_shutdown);
+    self->receive([](const caf::down_msg&) {});
+  }
   supervisor_ = nullptr;
   return result;
 }

@@ -26,6 +26,8 @@ const char* to_string(errc code) {
       return "already_terminal";
     case errc::worker_fault:
       return "worker_fault";
+    case errc::store_unavailable:
+      return "store_unavailable";
   }
   return "unknown";
 }

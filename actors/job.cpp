@@ -121,6 +121,27 @@ std::string to_json(const job_record& job) {
   return j.dump();
 }
 
+job_record to_record(const stored_job& job) {
+  job_record record;
+  record.id = job.id;
+  record.type = job.type;
+  record.payload = job.payload;
+  record.status = job.status;
+  record.priority = job.options.priority;
+  record.attempts = job.attempts;
+  record.max_attempts = job.options.max_attempts;
+  record.result = job.result;
+  record.error = job.error;
+  if (job.status == job_status::success)
+    record.progress = 1.0;
+  record.created_at_ms = job.created_at_ms;
+  record.started_at_ms = job.started_at_ms;
+  record.finished_at_ms = job.finished_at_ms;
+  record.worker = job.worker;
+  record.cancel_requested = job.cancel_requested;
+  return record;
+}
+
 } // namespace detail
 
 } // namespace troupe

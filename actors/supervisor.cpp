@@ -3,6 +3,8 @@
 #include "detail/backoff.hpp"
 #include "detail/internal_protocol.hpp"
 #include "detail/job_actor.hpp"
+#include "detail/journal.hpp"
+#include "detail/memory_store.hpp"
 #include "detail/worker.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/protocol.hpp"
@@ -48,8 +50,34 @@ struct job_entry {
   bool waiting = false;
   bool queued = false;
   bool cancel_requested = false;
+  /// The store holds the job (its insert committed); a submission is
+  /// acknowledged only then.
+  bool stored = false;
   /// When the latest attempt started, for the duration histogram.
   std::optional<time_point> started_at;
+};
+
+/// A submission waiting for its job's insert to commit.
+struct pending_submit {
+  caf::response_promise promise;
+  std::string id;
+  bool created;
+};
+
+/// Jobs for a worker, held back until their claims are committed, so that no
+/// attempt can run that a restart would not count.
+struct pending_run {
+  caf::actor worker;
+  std::vector<run_order> orders;
+};
+
+/// Writes for the journal, and what waits for their commit.
+struct journal_batch {
+  std::vector<store_write> writes;
+  std::vector<pending_submit> submits;
+  std::vector<pending_run> runs;
+
+  bool empty() const { return writes.empty() && submits.empty() && runs.empty(); }
 };
 
 /// Counters of one job type, for metrics.
@@ -95,6 +123,8 @@ struct supervisor_state {
   engine_config config;
   std::shared_ptr<troupe::clock> clock;
   std::shared_ptr<const handler_registry> handlers;
+  std::shared_ptr<troupe::store> store;
+  caf::actor journal;
 
   std::unordered_map<std::string, job_entry> jobs;
   std::unordered_map<std::string, std::string> idempotency_keys;
@@ -120,8 +150,20 @@ struct supervisor_state {
   std::deque<time_point> recent_restarts;
   bool healthy = true;
 
+  /// Changes since the last flush to the journal; batches sent, in order.
+  journal_batch unflushed;
+  bool flush_scheduled = false;
+  uint64_t next_batch = 0;
+  std::deque<std::pair<uint64_t, journal_batch>> in_flight;
+  /// Why the last commit failed; empty while commits succeed.
+  std::string store_error;
+  uint64_t recovered = 0;
+
   bool accepting = true;
   std::optional<caf::response_promise> drain;
+  /// The drain is over; its answer waits for the last commits.
+  bool drain_settled = false;
+  bool stopping = false;
 
   uint64_t next_seq = 0;
   uint64_t next_lease = 0;
@@ -190,6 +232,40 @@ timer_map::iterator add_timer(self_ptr self, time_point when, timer_event event)
   return i;
 }
 
+// -- journal --
+
+void schedule_flush(self_ptr self) {
+  auto& st = self->state;
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+/// Adds a write for job `id` to the next batch and returns the job to fill in
+/// with the fields `kind` names. The reference is valid until the next write.
+stored_job& write(self_ptr self, write_kind kind, const std::string& id) {
+  auto& writes = self->state.unflushed.writes;
+  writes.push_back(store_write{kind, {}});
+  writes.back().job.id = id;
+  schedule_flush(self);
+  return writes.back().job;
+}
+
+/// Sends the changes of every message handled since the last flush to the
+/// journal as one batch.
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.unflushed.empty())
+    return;
+  auto batch = ++st.next_batch;
+  self->send(st.journal, journal_atom::value, batch, std::move(st.unflushed.writes));
+  st.unflushed.writes.clear();
+  st.in_flight.emplace_back(batch, std::move(st.unflushed));
+  st.unflushed = journal_batch{};
+}
+
 std::string stats_json(self_ptr self) {
   auto& st = self->state;
   auto count = [&](job_status s) { return st.by_status[static_cast<size_t>(s)]; };
@@ -217,6 +293,7 @@ std::string stats_json(self_ptr self) {
       {"restarts", st.restarts},
       {"replaced", st.replaced}}},
     {"submitted_total", st.submitted_total},
+    {"recovered", st.recovered},
     {"healthy", st.healthy},
     {"accepting", st.accepting},
   };
@@ -226,6 +303,15 @@ std::string stats_json(self_ptr self) {
                    {"success", c.finished[static_cast<size_t>(job_status::success)]},
                    {"failed", c.finished[static_cast<size_t>(job_status::failed)]},
                    {"cancelled", c.finished[static_cast<size_t>(job_status::cancelled)]}};
+  auto counters = st.store->counters();
+  j["store"] = {{"name", st.store->name()},
+                {"durable", st.store->durable()},
+                {"healthy", st.store_error.empty()},
+                {"error", st.store_error.empty() ? nlohmann::json(nullptr)
+                                                 : nlohmann::json(st.store_error)},
+                {"commits", counters.commits},
+                {"writes", counters.writes},
+                {"failures", counters.failures}};
   j["duration_seconds"] = {{"le", duration_bounds},
                            {"counts", st.duration_counts},
                            {"sum", st.duration_sum},
@@ -298,12 +384,17 @@ void dispatch(self_ptr self) {
     auto token = std::make_shared<cancellation_token>();
     target->leases.push_back(lease);
     st.leases.emplace(lease, lease_entry{id, slot, token, false, st.timers.end()});
+    auto& claim = write(self, write_kind::claim, id);
+    claim.status = job_status::running;
+    claim.attempts = job.attempts + 1;
+    claim.started_at_ms = now_ms(self);
+    claim.worker = target->name;
     batches[slot].push_back(run_order{std::move(id), lease, job.attempts + 1, job.type,
                                       job.payload, std::move(token)});
   }
   for (size_t slot = 0; slot < batches.size(); ++slot)
     if (!batches[slot].empty())
-      self->send(st.workers[slot].actor, run_atom::value, std::move(batches[slot]));
+      st.unflushed.runs.push_back(pending_run{st.workers[slot].actor, std::move(batches[slot])});
 }
 
 // -- job state changes --
@@ -317,6 +408,11 @@ void finish(self_ptr self, const std::string& id, job_entry& job, job_status sta
   job.lease = 0;
   job.payload = std::string{};
   ++st.types[job.type].finished[static_cast<size_t>(status)];
+  auto& row = write(self, write_kind::finish, id);
+  row.status = status;
+  row.result = result;
+  row.error = error.empty() ? std::nullopt : std::optional<std::string>{error};
+  row.finished_at_ms = now_ms(self);
   if (job.started_at) {
     auto seconds = std::chrono::duration<double>(st.clock->now() - *job.started_at).count();
     auto bucket = std::lower_bound(duration_bounds.begin(), duration_bounds.end(), seconds);
@@ -324,8 +420,9 @@ void finish(self_ptr self, const std::string& id, job_entry& job, job_status sta
     st.duration_sum += seconds;
     ++st.duration_count;
   }
-  self->send(job.actor, finish_atom::value, status, std::move(result), std::move(error),
-             now_ms(self));
+  if (job.actor)
+    self->send(job.actor, finish_atom::value, status, std::move(result), std::move(error),
+               now_ms(self));
   st.expiries.emplace_back(st.clock->now() + st.config.result_ttl, id);
   arm(self);
 }
@@ -349,10 +446,14 @@ void attempt_failed(self_ptr self, const std::string& id, job_entry& job,
     return;
   }
   set_status(self, job, job_status::pending);
-  self->send(job.actor, retry_atom::value, std::move(error));
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   auto delay = backoff_delay(st.config.backoff_base, st.config.backoff_cap, job.attempts,
                              unit(st.jitter));
+  auto& row = write(self, write_kind::retry, id);
+  row.status = job_status::pending;
+  row.error = error;
+  row.ready_at_ms = now_ms(self) + delay.count();
+  self->send(job.actor, retry_atom::value, std::move(error));
   set_waiting(self, job, true);
   add_timer(self, st.clock->now() + delay, timer_event{timer_kind::ready, id, 0});
 }
@@ -437,23 +538,39 @@ void on_worker_down(self_ptr self, const caf::down_msg& down) {
 
 // -- shutdown --
 
-/// Ends a drain: cancels every job that is not terminal and answers.
+/// Answers the drain once everything it changed is committed.
+void answer_drain_when_committed(self_ptr self) {
+  auto& st = self->state;
+  if (!st.drain_settled || !st.in_flight.empty() || !st.unflushed.empty())
+    return;
+  st.drain->deliver(stats_json(self));
+  st.drain.reset();
+  st.drain_settled = false;
+}
+
+/// Ends a drain. A durable store keeps the jobs that are not terminal for the
+/// next start (those still running are stopped through their token and run
+/// again then); without one they could only be lost, so they are cancelled.
 void complete_drain(self_ptr self) {
   auto& st = self->state;
+  bool keep = st.store->durable();
   for (auto& [id, job] : st.jobs) {
     if (is_terminal(job.status))
       continue;
     if (job.lease != 0)
       st.leases.at(job.lease).token->cancel();
-    cancel_job(self, id, job, "cancelled: engine shut down");
+    if (!keep)
+      cancel_job(self, id, job, "cancelled: engine shut down");
   }
-  st.drain->deliver(stats_json(self));
-  st.drain.reset();
+  st.drain_settled = true;
+  flush(self);
+  answer_drain_when_committed(self);
 }
 
 void check_drain(self_ptr self) {
   auto& st = self->state;
-  if (st.drain && st.by_status[static_cast<size_t>(job_status::running)] == 0)
+  if (st.drain && !st.drain_settled
+      && st.by_status[static_cast<size_t>(job_status::running)] == 0)
     complete_drain(self);
 }
 
@@ -494,7 +611,7 @@ void on_timer(self_ptr self, timer_event& event) {
       break;
     }
     case timer_kind::drain_deadline:
-      if (st.drain)
+      if (st.drain && !st.drain_settled)
         complete_drain(self);
       break;
   }
@@ -509,13 +626,17 @@ void on_tick(self_ptr self) {
     st.timers.erase(st.timers.begin());
     on_timer(self, event);
   }
+  if (!st.expiries.empty() && st.expiries.front().first <= now)
+    write(self, write_kind::purge, {}).finished_at_ms = now_ms(self)
+                                                        - st.config.result_ttl.count();
   while (!st.expiries.empty() && st.expiries.front().first <= now) {
     auto j = st.jobs.find(st.expiries.front().second);
     st.expiries.pop_front();
     if (j == st.jobs.end())
       continue;
     auto& job = j->second;
-    self->send(job.actor, expire_atom::value);
+    if (job.actor)
+      self->send(job.actor, expire_atom::value);
     auto k = st.idempotency_keys.find(job.options.idempotency_key);
     if (k != st.idempotency_keys.end() && k->second == j->first)
       st.idempotency_keys.erase(k);
@@ -561,8 +682,15 @@ caf::result<std::string, bool> submit(self_ptr self, std::string& type,
     return err;
   if (!opts.idempotency_key.empty()) {
     auto k = st.idempotency_keys.find(opts.idempotency_key);
-    if (k != st.idempotency_keys.end())
-      return {k->second, false};
+    if (k != st.idempotency_keys.end()) {
+      if (st.jobs.at(k->second).stored)
+        return {k->second, false};
+      // The first submission is not committed yet: answer after it is.
+      auto promise = self->make_response_promise();
+      st.unflushed.submits.push_back(pending_submit{promise, k->second, false});
+      schedule_flush(self);
+      return promise;
+    }
   }
   if (st.by_status[static_cast<size_t>(job_status::pending)] >= st.config.queue_capacity)
     return make_error(errc::queue_full, "the queue holds "
@@ -576,6 +704,14 @@ caf::result<std::string, bool> submit(self_ptr self, std::string& type,
   record.priority = opts.priority;
   record.max_attempts = opts.max_attempts;
   record.created_at_ms = now_ms(self);
+  auto& row = write(self, write_kind::insert, id);
+  row.seq = st.next_seq;
+  row.type = type;
+  row.payload = record.payload;
+  row.options = opts;
+  row.options.delay_ms = 0;
+  row.created_at_ms = record.created_at_ms;
+  row.ready_at_ms = record.created_at_ms + opts.delay_ms;
   job_entry job;
   job.payload = record.payload;
   job.actor = self->spawn<caf::lazy_init>(job_actor, std::move(record), st.clock);
@@ -596,7 +732,67 @@ caf::result<std::string, bool> submit(self_ptr self, std::string& type,
     enqueue(self, id, entry);
     dispatch(self);
   }
-  return {std::move(id), true};
+  auto promise = self->make_response_promise();
+  st.unflushed.submits.push_back(pending_submit{promise, std::move(id), true});
+  return promise;
+}
+
+/// Forgets a job whose insert could not be committed: it was never accepted.
+void drop_job(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto j = st.jobs.find(id);
+  if (j == st.jobs.end())
+    return;
+  auto& job = j->second;
+  if (job.lease != 0)
+    release_lease(self, job.lease).token->cancel();
+  dequeue(self, job);
+  set_waiting(self, job, false);
+  --st.by_status[static_cast<size_t>(job.status)];
+  --st.submitted_total;
+  --st.types[job.type].submitted;
+  auto k = st.idempotency_keys.find(job.options.idempotency_key);
+  if (k != st.idempotency_keys.end() && k->second == id)
+    st.idempotency_keys.erase(k);
+  self->send(job.actor, expire_atom::value);
+  st.jobs.erase(j);
+}
+
+/// Applies the journal's answer on the batches up to `last`: acknowledges
+/// their submissions and starts their runs, or, if `error` is set, refuses the
+/// submissions (their jobs were never stored). Runs start either way: their
+/// jobs were accepted before, and a lost claim only means a restart may count
+/// one attempt less.
+void on_journal_answer(self_ptr self, uint64_t last, const std::string& error) {
+  auto& st = self->state;
+  if (error.empty() != st.store_error.empty())
+    std::cerr << "troupe: "
+              << (error.empty() ? "the job store accepts writes again"
+                                : "the job store failed a write; refusing submissions "
+                                  "until it recovers: " + error)
+              << std::endl;
+  st.store_error = error;
+  while (!st.in_flight.empty() && st.in_flight.front().first <= last) {
+    auto batch = std::move(st.in_flight.front().second);
+    st.in_flight.pop_front();
+    for (auto& submit : batch.submits) {
+      auto j = st.jobs.find(submit.id);
+      if (error.empty() && j != st.jobs.end()) {
+        j->second.stored = true;
+        submit.promise.deliver(submit.id, submit.created);
+        continue;
+      }
+      if (submit.created)
+        drop_job(self, submit.id);
+      submit.promise.deliver(make_error(errc::store_unavailable,
+                                        "the job store could not record the job: "
+                                          + (error.empty() ? "its first submission failed"
+                                                           : error)));
+    }
+    for (auto& run : batch.runs)
+      self->send(run.worker, run_atom::value, std::move(run.orders));
+  }
+  answer_drain_when_committed(self);
 }
 
 /// Forwards a query to a job's actor, which answers the requester itself.
@@ -606,7 +802,10 @@ caf::result<std::string> forward_to_job(self_ptr self, const std::string& id, Ts
   if (j == self->state.jobs.end())
     return make_error(errc::not_found, "no job with id " + id);
   auto promise = self->make_response_promise();
-  promise.delegate(j->second.actor, xs...);
+  if (j->second.actor)
+    promise.delegate(j->second.actor, xs...);
+  else // Finished before the last restart: only the store has it.
+    promise.delegate(self->state.journal, status_atom::value, id);
   return promise;
 }
 
@@ -621,6 +820,7 @@ caf::result<std::string> cancel(self_ptr self, const std::string& id) {
                       std::string{"the job is already "} + to_string(job.status));
   if (job.status == job_status::running) {
     job.cancel_requested = true;
+    write(self, write_kind::request_cancel, id).cancel_requested = true;
     st.leases.at(job.lease).token->cancel();
     self->send(job.actor, cancel_atom::value);
   } else {
@@ -677,6 +877,9 @@ void on_started(self_ptr self, const std::string& id, uint64_t lease) {
                                 st.clock->now()
                                   + std::chrono::milliseconds{job.options.timeout_ms},
                                 timer_event{timer_kind::timeout, id, lease});
+  if (st.config.log_attempts)
+    std::cerr << "troupe: job " << id << " attempt " << job.attempts << " started on "
+              << st.workers[l->second.slot].name << std::endl;
   self->send(job.actor, started_atom::value, job.attempts,
              st.workers[l->second.slot].name, now_ms(self));
 }
@@ -711,30 +914,128 @@ void on_report(self_ptr self, run_report& report) {
   dispatch(self);
 }
 
+// -- recovery --
+
+/// Rebuilds the jobs a store holds, as they were when the engine last stopped.
+/// Pending jobs keep their order and their remaining delay; jobs that were
+/// running lost their attempt, which counts; finished ones stay queryable
+/// (from the store) until their TTL.
+void recover(self_ptr self, std::vector<stored_job>& rows) {
+  auto& st = self->state;
+  auto now = st.clock->now();
+  auto now_epoch = now_ms(self);
+  auto ttl = st.config.result_ttl.count();
+  std::vector<std::pair<int64_t, std::string>> finished;
+  for (auto& row : rows) {
+    st.next_seq = std::max(st.next_seq, row.seq + 1);
+    if (is_terminal(row.status) && row.finished_at_ms.value_or(0) + ttl <= now_epoch)
+      continue;
+    ++st.recovered;
+    job_entry job;
+    job.type = row.type;
+    job.options = row.options;
+    job.status = row.status;
+    job.attempts = row.attempts;
+    job.seq = row.seq;
+    job.cancel_requested = row.cancel_requested;
+    job.stored = true;
+    ++st.by_status[static_cast<size_t>(job.status)];
+    if (!is_terminal(row.status)) {
+      job.payload = row.payload;
+      auto record = to_record(row);
+      record.status = job_status::pending;
+      job.actor = self->spawn<caf::lazy_init>(job_actor, std::move(record), st.clock);
+    } else {
+      finished.emplace_back(*row.finished_at_ms, row.id);
+    }
+    auto& entry = st.jobs.emplace(row.id, std::move(job)).first->second;
+    if (!entry.options.idempotency_key.empty())
+      st.idempotency_keys.emplace(entry.options.idempotency_key, row.id);
+    if (entry.status == job_status::running) {
+      set_status(self, entry, job_status::pending);
+      auto error = "interrupted: the engine stopped during attempt "
+                   + std::to_string(entry.attempts);
+      if (entry.cancel_requested) {
+        cancel_job(self, row.id, entry, "cancelled");
+      } else if (entry.attempts >= entry.options.max_attempts) {
+        finish(self, row.id, entry, job_status::failed, {}, error + "; no attempts remain");
+      } else {
+        auto& retry = write(self, write_kind::retry, row.id);
+        retry.status = job_status::pending;
+        retry.error = error;
+        retry.ready_at_ms = now_epoch;
+        self->send(entry.actor, retry_atom::value, error);
+        enqueue(self, row.id, entry);
+      }
+      continue;
+    }
+    if (entry.status != job_status::pending)
+      continue;
+    if (row.ready_at_ms > now_epoch) {
+      set_waiting(self, entry, true);
+      add_timer(self, now + std::chrono::milliseconds{row.ready_at_ms - now_epoch},
+                timer_event{timer_kind::ready, row.id, 0});
+    } else {
+      enqueue(self, row.id, entry);
+    }
+  }
+  // One TTL for all keeps the expiries sorted, as long as the recovered ones
+  // go first, in the order they finished.
+  std::sort(finished.begin(), finished.end());
+  for (auto& [at, id] : finished)
+    st.expiries.emplace_back(now + std::chrono::milliseconds{at + ttl - now_epoch}, id);
+  write(self, write_kind::purge, {}).finished_at_ms = now_epoch - ttl;
+  arm(self);
+}
+
 caf::behavior supervisor(self_ptr self, engine_config config,
-                         std::shared_ptr<const handler_registry> handlers) {
+                         std::shared_ptr<const handler_registry> handlers,
+                         std::vector<stored_job> rows) {
   auto& st = self->state;
   st.clock = config.clock ? config.clock : make_system_clock();
   if (config.workers == 0)
     config.workers = std::max(1u, std::thread::hardware_concurrency());
   st.jitter.seed(config.jitter_seed != 0 ? config.jitter_seed : std::random_device{}());
+  st.store = config.store;
   st.config = std::move(config);
   st.handlers = std::move(handlers);
+  st.journal = self->spawn<caf::detached + caf::monitored>(
+    journal, st.store, caf::actor_cast<caf::actor>(self), st.config.max_commit_writes);
   st.workers.resize(st.config.workers);
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {
     st.workers[slot].name = "worker-" + std::to_string(slot + 1);
     start_worker(self, slot);
   }
-  self->set_down_handler([=](caf::down_msg& down) { on_worker_down(self, down); });
+  recover(self, rows);
+  dispatch(self);
+  self->set_down_handler([=](caf::down_msg& down) {
+    auto& st = self->state;
+    if (down.source != st.journal.address()) {
+      on_worker_down(self, down);
+      return;
+    }
+    // The store is released: a stop is complete. Otherwise nothing can be
+    // written any more, and an engine that cannot keep its promise stops.
+    if (!st.stopping)
+      std::cerr << "troupe: the journal stopped unexpectedly (" << describe(down.reason)
+                << "); stopping the engine" << std::endl;
+    self->quit(st.stopping ? caf::error{} : down.reason);
+  });
   self->set_exit_handler([=](caf::exit_msg& exit) {
     auto& st = self->state;
+    if (st.stopping)
+      return;
+    st.stopping = true;
     for (auto& w : st.workers) {
       self->demonitor(w.actor);
       self->send_exit(w.actor, exit.reason);
     }
     for (auto& [id, job] : st.jobs)
-      self->send(job.actor, expire_atom::value);
-    self->quit(exit.reason);
+      if (job.actor)
+        self->send(job.actor, expire_atom::value);
+    // Quit once the journal is gone, so that whoever waits for the
+    // supervisor to stop may open its store again.
+    self->send_exit(st.journal, exit.reason);
   });
   return {
     [=](submit_atom, std::string& type, std::string& payload, job_options& opts) {
@@ -751,6 +1052,17 @@ caf::behavior supervisor(self_ptr self, engine_config config,
       if (j == self->state.jobs.end())
         return make_error(errc::not_found, "no job with id " + id);
       auto promise = self->make_response_promise();
+      if (!j->second.actor) { // Finished before the last restart.
+        auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
+        self->request(self->state.journal, caf::infinite, status_atom::value, id)
+          .then(
+            [=](std::string& job) mutable {
+              self->send(watcher, finished_atom::value, std::move(job));
+              promise.deliver(caf::ok_atom::value);
+            },
+            [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+        return promise;
+      }
       promise.delegate(j->second.actor, watch_atom::value);
       return promise;
     },
@@ -790,6 +1102,12 @@ caf::behavior supervisor(self_ptr self, engine_config config,
           && j->second.status == job_status::running)
         self->send(j->second.actor, progress_atom::value, fraction, std::move(message));
     },
+    // -- from the journal --
+    [=](flush_atom) { flush(self); },
+    [=](committed_atom, uint64_t last) { on_journal_answer(self, last, {}); },
+    [=](commit_failed_atom, uint64_t, uint64_t last, std::string& error) {
+      on_journal_answer(self, last, error);
+    },
     // -- timers --
     [=](tick_atom) { on_tick(self); },
   };
@@ -797,9 +1115,14 @@ caf::behavior supervisor(self_ptr self, engine_config config,
 
 } // namespace
 
-caf::actor spawn_supervisor(caf::actor_system& sys, engine_config config,
-                            std::shared_ptr<const handler_registry> handlers) {
-  return sys.spawn(supervisor, std::move(config), std::move(handlers));
+caf::expected<caf::actor> spawn_supervisor(caf::actor_system& sys, engine_config config,
+                                           std::shared_ptr<const handler_registry> handlers) {
+  if (!config.store)
+    config.store = make_memory_store();
+  auto rows = config.store->load();
+  if (!rows)
+    return rows.error();
+  return sys.spawn(supervisor, std::move(config), std::move(handlers), std::move(*rows));
 }
 
 } // namespace troupe

@@ -42,10 +42,18 @@ void set_http(serve_options& opt, const std::string& value) {
 }
 
 void set_store(serve_options& opt, const std::string& value) {
-  if (value != "memory")
-    throw usage_error{"--store " + value + " is not available: this build supports "
-                      "'memory' only (a durable sqlite:PATH store is planned)"};
+  if (value != "memory" && (value.rfind("sqlite:", 0) != 0 || value.size() == 7))
+    throw usage_error{"--store must be sqlite:PATH or memory, not '" + value + "'"};
   opt.store = value;
+}
+
+void set_sync(serve_options& opt, const std::string& value) {
+  if (value == "normal")
+    opt.store_options.sync = sync_mode::normal;
+  else if (value == "full")
+    opt.store_options.sync = sync_mode::full;
+  else
+    throw usage_error{"--sync must be normal or full, not '" + value + "'"};
 }
 
 void set_log_level(serve_options& opt, const std::string& value) {
@@ -57,6 +65,7 @@ void set_log_level(serve_options& opt, const std::string& value) {
   if (i == levels.end())
     throw usage_error{"--log-level must be error, warn, info or debug, not '" + value + "'"};
   opt.log = i->second;
+  opt.engine.log_attempts = opt.log == log_level::debug;
 }
 
 const std::vector<flag> flags{
@@ -70,7 +79,14 @@ const std::vector<flag> flags{
    [](serve_options& o, const std::string& v) {
      o.engine.queue_capacity = to_number("queue-capacity", v, 1, 100000000);
    }},
-  {"store", "KIND", "job store: memory (default memory)", set_store},
+  {"store", "SPEC",
+   "job store: sqlite:PATH, durable, or memory, lost on exit (default "
+   "sqlite:./troupe-data/troupe.db)",
+   set_store},
+  {"sync", "MODE",
+   "normal: commits survive the process being killed; full: also an OS crash or "
+   "power loss, at a cost per commit (default normal)",
+   set_sync},
   {"result-ttl", "SECONDS", "how long finished jobs stay queryable (default 3600)",
    [](serve_options& o, const std::string& v) {
      o.engine.result_ttl = std::chrono::seconds{to_number("result-ttl", v, 1, 31536000)};
@@ -89,7 +105,8 @@ const std::vector<flag> flags{
    [](serve_options& o, const std::string& v) { o.http.tls_cert = v; }},
   {"tls-key", "FILE", "the PEM private key of --tls-cert",
    [](serve_options& o, const std::string& v) { o.http.tls_key = v; }},
-  {"log-level", "LEVEL", "error, warn, info or debug (default info)", set_log_level},
+  {"log-level", "LEVEL", "error, warn, info or debug: also each attempt (default info)",
+   set_log_level},
   {"shutdown-timeout", "SECONDS",
    "on SIGINT/SIGTERM, how long running jobs may finish (default 30)",
    [](serve_options& o, const std::string& v) {
@@ -162,7 +179,9 @@ std::string serve_help() {
   }
   out << "  -h, --help                  this text\n\n"
          "SIGINT or SIGTERM shuts down gracefully: new submissions get 503, running\n"
-         "jobs get --shutdown-timeout to finish, the rest is cancelled; exit code 0.\n";
+         "jobs get --shutdown-timeout to finish; exit code 0. With a sqlite store,\n"
+         "unfinished jobs stay stored and resume at the next start (with memory they\n"
+         "are cancelled). A store that cannot be opened exits with code 1.\n";
   return out.str();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "troupe/engine_config.hpp"
+#include "troupe/store.hpp"
 #include "troupe/http/gateway.hpp"
 
 #include <chrono>
@@ -26,7 +27,9 @@ enum class log_level { error, warn, info, debug };
 struct serve_options {
   engine_config engine;
   http::gateway_config http;
-  std::string store = "memory";
+  /// `sqlite:PATH` or `memory`, for `open_store`.
+  std::string store = "sqlite:./troupe-data/troupe.db";
+  troupe::store_options store_options;
   log_level log = log_level::info;
   std::chrono::seconds shutdown_timeout{30};
   bool help = false;

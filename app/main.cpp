@@ -28,12 +28,22 @@ int serve(const app::serve_options& opt) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  auto store = open_store(opt.store, opt.store_options);
+  if (!store) {
+    log(opt, app::log_level::error, "cannot use the job store: " + describe(store.error()));
+    return 1;
+  }
+  auto engine_config = opt.engine;
+  engine_config.store = *store;
   caf::actor_system_config cfg;
   configure_system(cfg);
   caf::actor_system sys{cfg};
-  engine eng{sys, opt.engine};
+  engine eng{sys, engine_config};
   register_builtin_handlers(eng.handlers());
-  eng.start();
+  if (auto err = eng.start()) {
+    log(opt, app::log_level::error, "cannot start the engine: " + describe(err));
+    return 1;
+  }
   auto gateway = http::spawn_gateway(sys, eng.supervisor(), opt.http);
   auto port = http::listening_port(sys, gateway);
   if (!port) {
@@ -45,8 +55,10 @@ int serve(const app::serve_options& opt) {
   auto scheme = opt.http.tls_cert.empty() ? "http" : "https";
   std::cout << "troupe: listening on " << scheme << "://" << opt.http.host << ":" << *port
             << std::endl;
+  auto stats = eng.stats();
   log(opt, app::log_level::info,
-      "store " + opt.store + ", " + std::to_string(eng.stats()->workers_total) + " workers");
+      "store " + (*store)->name() + " (" + std::to_string(stats->recovered)
+        + " jobs recovered), " + std::to_string(stats->workers_total) + " workers");
 
   int received = 0;
   sigwait(&signals, &received);
@@ -60,7 +72,9 @@ int serve(const app::serve_options& opt) {
     log(opt, app::log_level::info,
         "stopped: " + std::to_string(final_stats->success) + " succeeded, "
           + std::to_string(final_stats->failed) + " failed, "
-          + std::to_string(final_stats->cancelled) + " cancelled");
+          + std::to_string(final_stats->cancelled) + " cancelled, "
+          + std::to_string(final_stats->pending + final_stats->running)
+          + " left for the next start");
   return 0;
 }
 

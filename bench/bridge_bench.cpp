@@ -73,7 +73,7 @@ int main() {
   config.workers = 2;
   auto handlers = std::make_shared<troupe::handler_registry>();
   troupe::register_builtin_handlers(*handlers);
-  auto supervisor = troupe::spawn_supervisor(sys, config, handlers);
+  auto supervisor = *troupe::spawn_supervisor(sys, config, handlers);
   troupe::http::detail::bridge bridge{sys, supervisor};
   for (size_t threads : {1, 4, 16}) {
     auto fwd = round_trips_per_second(threads, via_forwarder{&bridge});

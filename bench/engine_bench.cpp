@@ -76,7 +76,7 @@ caf::actor start_engine(caf::actor_system& sys, const options& opt, size_t capac
   config.queue_capacity = capacity;
   auto handlers = std::make_shared<troupe::handler_registry>();
   troupe::register_builtin_handlers(*handlers);
-  return troupe::spawn_supervisor(sys, config, handlers);
+  return *troupe::spawn_supervisor(sys, config, handlers);
 }
 
 void stop_engine(caf::actor_system& sys, const caf::actor& supervisor) {

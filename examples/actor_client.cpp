@@ -66,7 +66,12 @@ int main() {
   config.workers = 2;
   auto handlers = std::make_shared<troupe::handler_registry>();
   troupe::register_builtin_handlers(*handlers);
-  auto supervisor = troupe::spawn_supervisor(sys, config, handlers);
+  auto spawned = troupe::spawn_supervisor(sys, config, handlers);
+  if (!spawned) {
+    std::cerr << "cannot start the engine: " << troupe::describe(spawned.error()) << std::endl;
+    return 1;
+  }
+  auto supervisor = *spawned;
 
   auto me = sys.spawn(client, supervisor,
                       std::vector<std::pair<std::string, std::string>>{

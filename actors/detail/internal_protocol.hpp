@@ -10,6 +10,7 @@
 
 #include "troupe/handler.hpp"
 #include "troupe/job.hpp"
+#include "troupe/store.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
@@ -75,6 +76,21 @@ using finish_atom = caf::atom_constant<caf::atom("finish")>;
 /// The job's TTL expired; the job actor terminates: `(expire_atom)`.
 using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
+// -- supervisor <-> journal --
+
+/// supervisor → journal: `(journal_atom, batch_number, std::vector<store_write>)`;
+/// batch numbers count up from 1 without gaps.
+using journal_atom = caf::atom_constant<caf::atom("journal")>;
+/// journal → supervisor: every batch up to `(committed_atom, last_batch)` is
+/// committed.
+using committed_atom = caf::atom_constant<caf::atom("committed")>;
+/// journal → supervisor: the batches `(commit_failed_atom, first, last,
+/// error_text)` were rolled back; nothing of them is stored.
+using commit_failed_atom = caf::atom_constant<caf::atom("commitfail")>;
+/// Sent by an actor to itself to act once the messages already in its mailbox
+/// are handled: `(flush_atom)`. Batches all the writes they caused.
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
+
 // -- timers --
 
 /// The supervisor's timer wake-up: `(tick_atom)`.
@@ -87,3 +103,4 @@ using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::detail::run_order>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::detail::run_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::job_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::store_write>)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "troupe/job.hpp"
+#include "troupe/store.hpp"
 
 #include <optional>
 #include <string>
@@ -32,5 +33,8 @@ struct job_record {
 
 /// Renders a record as the job object of the protocol (and the HTTP API).
 std::string to_json(const job_record& job);
+
+/// The record of a job as a store returned it.
+job_record to_record(const stored_job& job);
 
 } // namespace troupe::detail

@@ -5,9 +5,13 @@
 // on the calling thread. Actors should talk to `supervisor()` directly with
 // the messages of protocol.hpp instead of blocking in these calls.
 //
-//   troupe::engine eng;
+//   auto store = troupe::open_store("sqlite:jobs.db"); // or "memory"
+//   if (!store) ...;  // e.g. the file is in use by another process
+//   troupe::engine_config cfg;
+//   cfg.store = *store;
+//   troupe::engine eng{cfg};
 //   troupe::register_builtin_handlers(eng.handlers());
-//   eng.start();
+//   if (auto err = eng.start()) ...;
 //   auto job = eng.submit("echo", {{"hello", "world"}});
 //   auto done = eng.wait(job->id, std::chrono::seconds{5});
 //   eng.stop();
@@ -46,6 +50,14 @@ struct engine_stats {
   uint64_t restarts = 0;
   uint64_t replaced = 0;
   uint64_t submitted_total = 0;
+  /// Jobs read back from the store at start.
+  uint64_t recovered = 0;
+  /// Transactions and writes the journal committed, and commits that failed.
+  uint64_t store_commits = 0;
+  uint64_t store_writes = 0;
+  uint64_t store_failures = 0;
+  /// False while the store refuses writes (submissions then fail).
+  bool store_healthy = true;
   bool healthy = true;
   bool accepting = true;
 
@@ -88,11 +100,16 @@ public:
   /// The job types; add handlers here before `start`.
   handler_registry& handlers();
 
-  /// Spawns the supervisor and its workers.
-  void start();
+  /// Reads back the jobs of the configured store and spawns the supervisor,
+  /// its journal and its workers. Fails with the store's error (typically
+  /// `store_unavailable`) if the jobs cannot be read.
+  caf::error start();
 
-  /// Refuses new jobs, lets running ones finish until `deadline`, cancels the
-  /// rest, and stops every actor of the engine. Returns the final counters.
+  /// Refuses new jobs, lets running ones finish until `deadline`, and stops
+  /// every actor of the engine; returns the final counters once the store is
+  /// released. Unfinished jobs stay in a durable store for the next start
+  /// (those still running at the deadline run again then); without one they
+  /// are cancelled.
   caf::expected<engine_stats> stop(std::chrono::milliseconds deadline);
 
   // -- properties --

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "troupe/clock.hpp"
+#include "troupe/store.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -42,6 +43,16 @@ struct engine_config {
   /// `restart_window` marks the engine unhealthy until the window drains.
   size_t max_restarts = 10;
   ms restart_window = std::chrono::seconds{60};
+
+  /// Where jobs are kept across restarts (see store.hpp); null means a fresh
+  /// memory store, which keeps nothing beyond the process.
+  std::shared_ptr<troupe::store> store;
+
+  /// Most writes the journal commits in one transaction.
+  size_t max_commit_writes = 8192;
+
+  /// Writes a line to stderr whenever an attempt starts, for audits.
+  bool log_attempts = false;
 
   /// Source of time and timers; null means the system clock.
   std::shared_ptr<troupe::clock> clock;

@@ -28,6 +28,9 @@ enum class errc : uint8_t {
   already_terminal,
   /// A worker actor terminated abnormally (a simulated or real fault).
   worker_fault,
+  /// The job store cannot be opened or written; a submission refused with
+  /// this code was not accepted.
+  store_unavailable,
 };
 
 /// The atom that names troupe's error category.

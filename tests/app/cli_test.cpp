@@ -21,11 +21,13 @@ TEST_CASE("flags set the server's options") {
   CHECK(opt.shutdown_timeout == std::chrono::seconds{5});
 }
 
-TEST_CASE("defaults bind loopback port 8080 with the memory store") {
+TEST_CASE("defaults bind loopback port 8080 with a durable sqlite store in ./troupe-data") {
   auto opt = parse_serve({}, {});
   CHECK(opt.http.host == "127.0.0.1");
   CHECK(opt.http.port == 8080);
-  CHECK(opt.store == "memory");
+  CHECK(opt.store == "sqlite:./troupe-data/troupe.db");
+  CHECK(opt.store_options.sync == troupe::sync_mode::normal);
+  CHECK_FALSE(opt.engine.log_attempts);
   CHECK(opt.http.max_body == 1 << 20);
   CHECK(opt.http.token.empty());
 }
@@ -53,18 +55,30 @@ TEST_CASE("bad flags are usage errors that name the flag") {
   fails_with({"--workers", "0"}, "--workers");
   fails_with({"--http", "8080"}, "--http");
   fails_with({"--http", "localhost:70000"}, "--http");
-  fails_with({"--store", "sqlite:/tmp/x.db"}, "--store");
+  fails_with({"--store", "postgres://db"}, "--store");
+  fails_with({"--store", "sqlite:"}, "--store");
+  fails_with({"--sync", "sometimes"}, "--sync");
   fails_with({"--log-level", "loud"}, "--log-level");
   fails_with({"--colour", "red"}, "--colour");
   fails_with({"--tls-cert", "c.pem"}, "--tls-key");
   fails_with({"--token"}, "--token");
 }
 
+TEST_CASE("store, sync and debug logging flags select the store and the attempt log") {
+  auto opt = parse_serve({"--store", "sqlite:/var/lib/troupe/jobs.db", "--sync", "full",
+                          "--log-level", "debug"},
+                         {});
+  CHECK(opt.store == "sqlite:/var/lib/troupe/jobs.db");
+  CHECK(opt.store_options.sync == troupe::sync_mode::full);
+  CHECK(opt.engine.log_attempts);
+  CHECK(parse_serve({}, {{"TROUPE_STORE", "memory"}}).store == "memory");
+}
+
 TEST_CASE("--help asks for the help text, which lists every flag and variable") {
   CHECK(parse_serve({"--help"}, {}).help);
   auto text = serve_help();
   for (auto name : {"--http", "--workers", "--queue-capacity", "--store", "--result-ttl",
-                    "--token", "--max-body", "--tls-cert", "--tls-key", "--log-level",
+                    "--token", "--max-body", "--tls-cert", "--tls-key", "--log-level", "--sync",
                     "TROUPE_HTTP", "TROUPE_TOKEN"})
     CHECK_THAT(text, Catch::Contains(name));
 }

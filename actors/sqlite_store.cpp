@@ -1,0 +1,438 @@
+#include "detail/sqlite_store.hpp"
+
+#include "troupe/errors.hpp"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <mutex>
+
+namespace troupe::detail {
+
+namespace {
+
+/// Marks a database as troupe's (`PRAGMA application_id`): "trup".
+constexpr int32_t application_id = 0x74727570;
+
+/// Version of the schema below (`PRAGMA user_version`).
+constexpr int32_t schema_version = 1;
+
+constexpr const char* schema = R"sql(
+CREATE TABLE jobs(
+  id               TEXT PRIMARY KEY NOT NULL,
+  seq              INTEGER NOT NULL,
+  type             TEXT NOT NULL,
+  payload          TEXT NOT NULL,
+  priority         INTEGER NOT NULL,
+  max_attempts     INTEGER NOT NULL,
+  timeout_ms       INTEGER NOT NULL,
+  idempotency_key  TEXT,
+  status           TEXT NOT NULL,
+  attempts         INTEGER NOT NULL,
+  result           TEXT,
+  error            TEXT,
+  created_at_ms    INTEGER NOT NULL,
+  started_at_ms    INTEGER,
+  finished_at_ms   INTEGER,
+  worker           TEXT,
+  cancel_requested INTEGER NOT NULL,
+  ready_at_ms      INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX jobs_by_finish ON jobs(finished_at_ms) WHERE finished_at_ms IS NOT NULL;
+)sql";
+
+constexpr const char* columns =
+  "id, seq, type, payload, priority, max_attempts, timeout_ms, idempotency_key, status, "
+  "attempts, result, error, created_at_ms, started_at_ms, finished_at_ms, worker, "
+  "cancel_requested, ready_at_ms";
+
+/// A prepared statement, reset after every use.
+class statement {
+public:
+  statement(sqlite3* db, const std::string& sql) {
+    if (sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr)
+        != SQLITE_OK)
+      throw std::runtime_error(sqlite3_errmsg(db));
+  }
+
+  ~statement() { sqlite3_finalize(stmt_); }
+
+  statement(const statement&) = delete;
+  statement& operator=(const statement&) = delete;
+
+  statement& bind(int i, int64_t x) {
+    sqlite3_bind_int64(stmt_, i, x);
+    return *this;
+  }
+
+  statement& bind(int i, const std::string& x) {
+    sqlite3_bind_text(stmt_, i, x.data(), static_cast<int>(x.size()), SQLITE_STATIC);
+    return *this;
+  }
+
+  template <class T>
+  statement& bind(int i, const std::optional<T>& x) {
+    if (x)
+      return bind(i, *x);
+    sqlite3_bind_null(stmt_, i);
+    return *this;
+  }
+
+  /// Steps once; returns SQLITE_ROW, SQLITE_DONE or an error code.
+  int step() { return sqlite3_step(stmt_); }
+
+  /// Runs a statement that returns no rows.
+  int run() {
+    auto rc = step();
+    reset();
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+  }
+
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+
+  int64_t int_at(int i) const { return sqlite3_column_int64(stmt_, i); }
+
+  std::string text_at(int i) const {
+    auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
+    return p ? std::string{p, static_cast<size_t>(sqlite3_column_bytes(stmt_, i))}
+             : std::string{};
+  }
+
+  bool null_at(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
+
+  std::optional<int64_t> optional_int_at(int i) const {
+    return null_at(i) ? std::nullopt : std::optional<int64_t>{int_at(i)};
+  }
+
+  std::optional<std::string> optional_text_at(int i) const {
+    return null_at(i) ? std::nullopt : std::optional<std::string>{text_at(i)};
+  }
+
+private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class sqlite_store final : public store {
+public:
+  // -- constructors, destructors --
+
+  /// Takes ownership of an open, prepared database.
+  sqlite_store(std::string path, sqlite3* db)
+    : path_(std::move(path)),
+      db_(db),
+      begin_(db, "BEGIN"),
+      commit_(db, "COMMIT"),
+      rollback_(db, "ROLLBACK"),
+      insert_(db, std::string{"INSERT INTO jobs("} + columns
+                    + ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
+                      "?17,?18)"),
+      claim_(db, "UPDATE jobs SET status=?2, attempts=?3, started_at_ms=?4, worker=?5 "
+                 "WHERE id=?1"),
+      retry_(db, "UPDATE jobs SET status=?2, error=?3, ready_at_ms=?4 WHERE id=?1"),
+      finish_(db, "UPDATE jobs SET status=?2, result=?3, error=?4, finished_at_ms=?5 "
+                  "WHERE id=?1"),
+      request_cancel_(db, "UPDATE jobs SET cancel_requested=?2 WHERE id=?1"),
+      purge_(db, "DELETE FROM jobs WHERE finished_at_ms IS NOT NULL AND finished_at_ms <= ?1"),
+      find_(db, std::string{"SELECT "} + columns + " FROM jobs WHERE id=?1"),
+      load_(db, std::string{"SELECT "} + columns + " FROM jobs ORDER BY seq"),
+      count_(db, "SELECT count(*) FROM jobs") {
+  }
+
+  // -- store --
+
+  std::string name() const override { return "sqlite:" + path_; }
+
+  bool durable() const override { return true; }
+
+  caf::expected<std::vector<stored_job>> load() override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    std::vector<stored_job> jobs;
+    int rc;
+    while ((rc = load_.step()) == SQLITE_ROW)
+      jobs.push_back(read_row(load_));
+    load_.reset();
+    if (rc != SQLITE_DONE)
+      return failure("cannot read the jobs");
+    return jobs;
+  }
+
+  caf::error apply(const std::vector<store_write>& writes) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto rc = begin_.run();
+    for (size_t i = 0; rc == SQLITE_OK && i < writes.size(); ++i)
+      rc = apply_one(writes[i]);
+    if (rc == SQLITE_OK)
+      rc = commit_.run();
+    if (rc != SQLITE_OK) {
+      auto err = failure("cannot write the jobs");
+      if (!sqlite3_get_autocommit(db_.get()))
+        rollback_.run();
+      ++counters_.failures;
+      return err;
+    }
+    ++counters_.commits;
+    counters_.writes += writes.size();
+    return {};
+  }
+
+  caf::expected<std::optional<stored_job>> find(const std::string& id) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    find_.bind(1, id);
+    auto rc = find_.step();
+    std::optional<stored_job> job;
+    if (rc == SQLITE_ROW)
+      job = read_row(find_);
+    find_.reset();
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return failure("cannot read job " + id);
+    return job;
+  }
+
+  caf::expected<uint64_t> count() override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto rc = count_.step();
+    uint64_t n = rc == SQLITE_ROW ? static_cast<uint64_t>(count_.int_at(0)) : 0;
+    count_.reset();
+    if (rc != SQLITE_ROW)
+      return failure("cannot count the jobs");
+    return n;
+  }
+
+  store_counters counters() const override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return counters_;
+  }
+
+private:
+  struct closer {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+  };
+
+  caf::error failure(const std::string& what) const {
+    return make_error(errc::store_unavailable,
+                      name() + ": " + what + ": " + sqlite3_errmsg(db_.get()));
+  }
+
+  int apply_one(const store_write& w) {
+    const auto& job = w.job;
+    auto status = std::string{to_string(job.status)};
+    switch (w.kind) {
+      case write_kind::insert: {
+        std::optional<std::string> key;
+        if (!job.options.idempotency_key.empty())
+          key = job.options.idempotency_key;
+        return insert_.bind(1, job.id)
+          .bind(2, static_cast<int64_t>(job.seq))
+          .bind(3, job.type)
+          .bind(4, job.payload)
+          .bind(5, job.options.priority)
+          .bind(6, job.options.max_attempts)
+          .bind(7, job.options.timeout_ms)
+          .bind(8, key)
+          .bind(9, status)
+          .bind(10, job.attempts)
+          .bind(11, job.result.empty() ? std::optional<std::string>{} : job.result)
+          .bind(12, job.error)
+          .bind(13, job.created_at_ms)
+          .bind(14, job.started_at_ms)
+          .bind(15, job.finished_at_ms)
+          .bind(16, job.worker)
+          .bind(17, job.cancel_requested ? 1 : 0)
+          .bind(18, job.ready_at_ms)
+          .run();
+      }
+      case write_kind::claim:
+        return claim_.bind(1, job.id)
+          .bind(2, status)
+          .bind(3, job.attempts)
+          .bind(4, job.started_at_ms)
+          .bind(5, job.worker)
+          .run();
+      case write_kind::retry:
+        return retry_.bind(1, job.id)
+          .bind(2, status)
+          .bind(3, job.error)
+          .bind(4, job.ready_at_ms)
+          .run();
+      case write_kind::finish:
+        return finish_.bind(1, job.id)
+          .bind(2, status)
+          .bind(3, job.result.empty() ? std::optional<std::string>{} : job.result)
+          .bind(4, job.error)
+          .bind(5, job.finished_at_ms)
+          .run();
+      case write_kind::request_cancel:
+        return request_cancel_.bind(1, job.id).bind(2, job.cancel_requested ? 1 : 0).run();
+      case write_kind::purge:
+        return purge_.bind(1, job.finished_at_ms).run();
+    }
+    return SQLITE_MISUSE;
+  }
+
+  static stored_job read_row(const statement& s) {
+    stored_job job;
+    job.id = s.text_at(0);
+    job.seq = static_cast<uint64_t>(s.int_at(1));
+    job.type = s.text_at(2);
+    job.payload = s.text_at(3);
+    job.options.priority = static_cast<int32_t>(s.int_at(4));
+    job.options.max_attempts = static_cast<int32_t>(s.int_at(5));
+    job.options.timeout_ms = s.int_at(6);
+    job.options.idempotency_key = s.text_at(7);
+    job.status = parse_job_status(s.text_at(8)).value_or(job_status::failed);
+    job.attempts = static_cast<int32_t>(s.int_at(9));
+    job.result = s.text_at(10);
+    job.error = s.optional_text_at(11);
+    job.created_at_ms = s.int_at(12);
+    job.started_at_ms = s.optional_int_at(13);
+    job.finished_at_ms = s.optional_int_at(14);
+    job.worker = s.optional_text_at(15);
+    job.cancel_requested = s.int_at(16) != 0;
+    job.ready_at_ms = s.int_at(17);
+    return job;
+  }
+
+  std::string path_;
+  // Declared before the statements, so that it closes after they finalize:
+  // a connection with unfinalized statements would stay open (and locked).
+  std::unique_ptr<sqlite3, closer> db_;
+  mutable std::mutex mtx_;
+  store_counters counters_;
+  statement begin_, commit_, rollback_;
+  statement insert_, claim_, retry_, finish_, request_cancel_, purge_;
+  statement find_, load_, count_;
+};
+
+/// Why a database cannot be used, in words that say what to do.
+std::string explain(const std::string& path, sqlite3* db, int rc) {
+  std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return path + " is in use by another process (is another troupe serving from it?): "
+             + detail;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+      return path + " is not a usable troupe database (" + detail
+             + "); move it away or choose another path";
+    case SQLITE_CANTOPEN:
+    case SQLITE_PERM:
+    case SQLITE_READONLY:
+      return "cannot open " + path + " for writing (" + detail
+             + "); check that its directory exists and is writable";
+    default:
+      return "cannot open " + path + ": " + detail;
+  }
+}
+
+/// Runs SQL on a connection being opened; returns the SQLite result code.
+int exec(sqlite3* db, const std::string& sql) {
+  return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+}
+
+/// Reads one integer from a query (a pragma) on a connection being opened.
+int query_int(sqlite3* db, const std::string& sql, int64_t& out) {
+  sqlite3_stmt* stmt = nullptr;
+  auto rc = sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) {
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+      out = sqlite3_column_int64(stmt, 0);
+      rc = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize(stmt);
+  return rc;
+}
+
+/// Configures a fresh connection and makes sure it holds troupe's schema.
+/// Returns an explanation if the database cannot be used.
+std::optional<std::string> prepare(const std::string& path, sqlite3* db,
+                                   const store_options& options) {
+  auto fail = [&](int rc) { return std::optional<std::string>{explain(path, db, rc)}; };
+  // An exclusive lock, taken by the first write below and held until close,
+  // keeps a second engine off the file. WAL lets a commit append instead of
+  // rewriting pages; NORMAL syncs at checkpoints only, which a killed process
+  // cannot undo, FULL syncs every commit, which an OS crash cannot undo.
+  std::string pragmas = "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; "
+                        "PRAGMA journal_size_limit=67108864; PRAGMA synchronous=";
+  pragmas += options.sync == sync_mode::full ? "FULL;" : "NORMAL;";
+  if (auto rc = exec(db, pragmas); rc != SQLITE_OK)
+    return fail(rc);
+  if (sqlite3_db_readonly(db, "main") == 1)
+    return fail(SQLITE_READONLY);
+  if (auto rc = exec(db, "BEGIN IMMEDIATE"); rc != SQLITE_OK)
+    return fail(rc);
+  int64_t id = 0, version = 0, tables = 0;
+  int rc = query_int(db, "PRAGMA application_id", id);
+  if (rc == SQLITE_OK)
+    rc = query_int(db, "PRAGMA user_version", version);
+  if (rc == SQLITE_OK)
+    rc = query_int(db, "SELECT count(*) FROM sqlite_master", tables);
+  std::optional<std::string> problem;
+  if (rc != SQLITE_OK) {
+    problem = explain(path, db, rc);
+  } else if (tables == 0) {
+    rc = exec(db, schema + std::string{"PRAGMA application_id="}
+                    + std::to_string(application_id)
+                    + "; PRAGMA user_version=" + std::to_string(schema_version) + ";");
+    if (rc != SQLITE_OK)
+      problem = explain(path, db, rc);
+  } else if (id != application_id) {
+    problem = path + " is an SQLite database of another program, not troupe's; "
+                     "choose another path";
+  } else if (version != schema_version) {
+    problem = path + " has troupe schema version " + std::to_string(version)
+              + ", this build reads version " + std::to_string(schema_version);
+  }
+  if (problem) {
+    exec(db, "ROLLBACK");
+    return problem;
+  }
+  if (rc = exec(db, "COMMIT"); rc != SQLITE_OK)
+    return fail(rc);
+  if (options.max_bytes > 0) {
+    int64_t page_size = 4096;
+    query_int(db, "PRAGMA page_size", page_size);
+    auto pages = std::max<uint64_t>(1, options.max_bytes / static_cast<uint64_t>(page_size));
+    if (rc = exec(db, "PRAGMA max_page_count=" + std::to_string(pages)); rc != SQLITE_OK)
+      return fail(rc);
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+caf::expected<std::shared_ptr<store>> open_sqlite_store(const std::string& path,
+                                                        const store_options& options) {
+  auto unavailable = [](std::string message) {
+    return make_error(errc::store_unavailable, std::move(message));
+  };
+  auto parent = std::filesystem::path{path}.parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
+    std::filesystem::create_directories(parent, ec);
+    if (ec)
+      return unavailable("cannot create directory " + parent.string() + " for " + path
+                         + ": " + ec.message());
+  }
+  sqlite3* raw = nullptr;
+  auto rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                            nullptr);
+  std::unique_ptr<sqlite3, int (*)(sqlite3*)> db{raw, sqlite3_close_v2};
+  if (rc != SQLITE_OK)
+    return unavailable(explain(path, raw, rc));
+  sqlite3_extended_result_codes(raw, 1);
+  if (auto problem = prepare(path, raw, options))
+    return unavailable(std::move(*problem));
+  try {
+    return std::shared_ptr<store>{std::make_shared<sqlite_store>(path, db.release())};
+  } catch (const std::runtime_error& e) {
+    return unavailable("cannot prepare statements on " + path + ": " + e.what());
+  }
+}
+
+} // namespace troupe::detail

@@ -1,0 +1,141 @@
+// Where jobs live beyond the memory of one process.
+//
+// A job system's first promise is that an accepted job is not lost. The
+// engine keeps every job in actors for speed, and writes each change of state
+// through a *store*: on a restart it reads the store back and carries on, so a
+// job answered with an id reaches a terminal state even if the process was
+// killed at any instant (a job that was running then runs again, and its
+// `attempts` shows it).
+//
+// Two stores come with troupe, both selected by a spec string:
+// - `memory`: rows in a map; nothing outlives the process (as without a store);
+// - `sqlite:PATH`: an SQLite database in WAL mode, owned exclusively by one
+//   engine; `sync_mode` chooses what a commit survives.
+//
+// The engine calls a store from one actor at a time (the journal), so
+// implementations need no locking of their own for the engine's sake.
+#pragma once
+
+#include "troupe/job.hpp"
+
+#include <caf/expected.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace troupe {
+
+/// One job as a store keeps it: everything needed to resume it after a
+/// restart, and to answer a status query for it.
+struct stored_job {
+  std::string id;
+  /// Submission order, for FIFO within a priority across restarts.
+  uint64_t seq = 0;
+  std::string type;
+  /// JSON text.
+  std::string payload = "null";
+  /// As submitted; `delay_ms` is folded into `ready_at_ms`.
+  job_options options;
+  job_status status = job_status::pending;
+  /// Attempts handed to a worker so far; an attempt counts from the moment a
+  /// worker is given the job, so one interrupted by a crash is counted too.
+  int32_t attempts = 0;
+  /// JSON text of a successful result; empty otherwise.
+  std::string result;
+  std::optional<std::string> error;
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> started_at_ms;
+  std::optional<int64_t> finished_at_ms;
+  std::optional<std::string> worker;
+  bool cancel_requested = false;
+  /// A pending job does not start before this time (delay or retry backoff).
+  int64_t ready_at_ms = 0;
+};
+
+/// What a write changes.
+enum class write_kind : uint8_t {
+  /// A new job: every field of `job`.
+  insert,
+  /// Handed to a worker: `status` (running), `attempts`, `started_at_ms`, `worker`.
+  claim,
+  /// Waiting for another attempt: `status` (pending), `error`, `ready_at_ms`.
+  retry,
+  /// Terminal: `status`, `result`, `error`, `finished_at_ms`.
+  finish,
+  /// A cancel arrived while running: `cancel_requested`.
+  request_cancel,
+  /// Deletes every terminal job finished at or before `job.finished_at_ms`.
+  purge,
+};
+
+/// One change, as the journal hands it to a store.
+struct store_write {
+  write_kind kind;
+  /// The job's id and the fields `kind` names; the others are ignored.
+  stored_job job;
+};
+
+/// What a commit must survive.
+enum class sync_mode : uint8_t {
+  /// The process being killed at any instant (SQLite `synchronous=NORMAL`).
+  normal,
+  /// Also the operating system crashing or power failing (`synchronous=FULL`).
+  full,
+};
+
+/// How `open_store` opens a store.
+struct store_options {
+  sync_mode sync = sync_mode::normal;
+  /// Largest size the database may grow to in bytes (0: no limit). A write
+  /// that would exceed it fails as on a full disk.
+  uint64_t max_bytes = 0;
+};
+
+/// Counters of a store's writes, for metrics and tests.
+struct store_counters {
+  /// Transactions applied.
+  uint64_t commits = 0;
+  /// Writes applied within them.
+  uint64_t writes = 0;
+  /// Transactions that failed and were rolled back.
+  uint64_t failures = 0;
+};
+
+/// The interface between the engine and its persistence.
+class store {
+public:
+  virtual ~store();
+
+  /// Returns a human-readable name, e.g. `sqlite:/var/lib/troupe/troupe.db`.
+  virtual std::string name() const = 0;
+
+  /// Returns whether jobs survive the end of the process.
+  virtual bool durable() const = 0;
+
+  /// Returns every job, in submission order. Called once, at start.
+  virtual caf::expected<std::vector<stored_job>> load() = 0;
+
+  /// Applies `writes` in order, all or none. On error nothing was applied.
+  virtual caf::error apply(const std::vector<store_write>& writes) = 0;
+
+  /// Returns one job, or nothing if the store does not hold it.
+  virtual caf::expected<std::optional<stored_job>> find(const std::string& id) = 0;
+
+  /// Returns the number of jobs held.
+  virtual caf::expected<uint64_t> count() = 0;
+
+  /// Returns the counters of `apply` so far.
+  virtual store_counters counters() const = 0;
+};
+
+/// Opens the store named by `spec`: `memory` or `sqlite:PATH` (the parent
+/// directory of PATH is created if missing). Fails with `store_unavailable`
+/// and a message that says what to fix when the file cannot be created or
+/// opened, is not a troupe database, or is in use by another process.
+caf::expected<std::shared_ptr<store>> open_store(const std::string& spec,
+                                                 store_options options = {});
+
+} // namespace troupe

@@ -1,0 +1,115 @@
+// `troupe serve` as a real process on 127.0.0.1 for black-box tests: a
+// scratch directory for its store and log, curl to talk to it, and the server
+// itself, started with the test's flags and stopped by PID.
+#pragma once
+
+#include "support/process.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace troupe::test {
+
+using namespace std::chrono_literals;
+
+/// A fresh directory under the system's temp directory, removed with its
+/// contents when the test ends.
+class scratch_dir {
+public:
+  scratch_dir() {
+    static std::atomic<int> next{0};
+    path_ = std::filesystem::temp_directory_path()
+            / ("troupe-test-" + std::to_string(::getpid()) + "-" + std::to_string(next++));
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+
+  ~scratch_dir() {
+    std::error_code ignored;
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ignored);
+    std::filesystem::remove_all(path_, ignored);
+  }
+
+  scratch_dir(const scratch_dir&) = delete;
+  scratch_dir& operator=(const scratch_dir&) = delete;
+
+  /// The path of `name` inside the directory.
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+  /// `--store` value for a database in this directory.
+  std::string sqlite_store(const std::string& name = "troupe.db") const {
+    return "sqlite:" + file(name);
+  }
+
+private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_file(const std::string& path) {
+  std::ifstream in{path};
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+struct curl_result {
+  int status = 0;
+  std::string body;
+};
+
+/// Runs curl with `args`; the last output line is the HTTP status.
+inline curl_result curl(const std::string& args) {
+  auto pipe = popen(("curl -s -w '\\n%{http_code}' " + args).c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buf[4096];
+  while (auto n = fread(buf, 1, sizeof(buf), pipe))
+    out.append(buf, n);
+  pclose(pipe);
+  auto nl = out.rfind('\n');
+  REQUIRE(nl != std::string::npos);
+  return {std::stoi(out.substr(nl + 1)), out.substr(0, nl)};
+}
+
+/// A running `troupe serve`; knows its base URL once it printed it. Its
+/// stderr goes to `log`.
+struct server {
+  server(std::vector<std::string> flags, const std::string& log,
+         std::vector<std::string> env = {})
+    : log(log), proc(with_binary(std::move(flags)), std::move(env), log) {
+    auto line = proc.read_line(30s);
+    REQUIRE(line);
+    auto at = line->find("://");
+    REQUIRE(at != std::string::npos);
+    url = line->substr(line->rfind(' ', at) + 1);
+    auto colon = url.rfind(':');
+    port = static_cast<uint16_t>(std::stoi(url.substr(colon + 1)));
+  }
+
+  static std::vector<std::string> with_binary(std::vector<std::string> flags) {
+    flags.insert(flags.begin(), {TROUPE_BINARY, "serve"});
+    return flags;
+  }
+
+  std::string log;
+  child_process proc;
+  std::string url;
+  uint16_t port = 0;
+};
+
+/// Submits a job with curl; requires 202 and returns the id.
+inline std::string submit(const server& s, const std::string& body) {
+  auto res = curl("-X POST -H 'Content-Type: application/json' -d '" + body + "' " + s.url
+                  + "/v1/jobs");
+  REQUIRE(res.status == 202);
+  return nlohmann::json::parse(res.body).at("id");
+}
+
+} // namespace troupe::test
