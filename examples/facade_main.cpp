@@ -1,20 +1,30 @@
 // A plain `main` that uses troupe through its C++ facade: start an engine with
 // the built-in job types and one of its own, submit jobs, wait for results.
+// The store is the first argument (`memory` by default, or `sqlite:PATH`).
 #include <troupe/builtin_handlers.hpp>
 #include <troupe/engine.hpp>
 
 #include <iostream>
 
-int main() {
+int main(int argc, char** argv) {
   using namespace std::chrono_literals;
+  auto store = troupe::open_store(argc > 1 ? argv[1] : "memory");
+  if (!store) {
+    std::cerr << troupe::describe(store.error()) << '\n';
+    return 1;
+  }
   troupe::engine_config config;
   config.workers = 2;
+  config.store = *store;
   troupe::engine engine{config};
   troupe::register_builtin_handlers(engine.handlers());
   engine.handlers().add("greet", [](troupe::job_context& ctx) -> nlohmann::json {
     return "hello, " + ctx.payload().at("name").get<std::string>();
   });
-  engine.start();
+  if (auto err = engine.start()) {
+    std::cerr << "cannot start: " << troupe::describe(err) << '\n';
+    return 1;
+  }
 
   struct request {
     std::string type;

@@ -60,7 +60,7 @@ TEST_CASE("stopping an engine with a running job returns and releases its actor 
   cfg.workers = 2;
   engine eng{cfg};
   register_builtin_handlers(eng.handlers());
-  eng.start();
+  REQUIRE_FALSE(eng.start());
   auto id = eng.submit("sleep", {{"ms", 60000}});
   REQUIRE(id);
   auto final_stats = eng.stop(0ms);

@@ -34,7 +34,7 @@ TEST_CASE_METHOD(http_fixture, "with a certificate and key the gateway serves HT
 
 TEST_CASE("a gateway whose certificate cannot be loaded reports why") {
   engine eng;
-  eng.start();
+  REQUIRE_FALSE(eng.start());
   http::gateway_config cfg;
   cfg.port = 0;
   cfg.tls_cert = "/nonexistent/cert.pem";

@@ -59,7 +59,7 @@ public:
       started.arrive();
       return {{"released", release.pass(ctx)}};
     });
-    eng->start();
+    REQUIRE_FALSE(eng->start());
   }
 
   ~engine_fixture() {

@@ -40,7 +40,7 @@ public:
       started.arrive();
       return {{"released", release.pass(ctx)}};
     });
-    eng->start();
+    REQUIRE_FALSE(eng->start());
     gateway = http::spawn_gateway(eng->system(), eng->supervisor(), http_cfg);
     auto bound = http::listening_port(eng->system(), gateway);
     REQUIRE(bound);

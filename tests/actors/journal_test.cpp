@@ -1,0 +1,130 @@
+// The journal between the supervisor and the store: nothing is acknowledged or
+// started before it is committed, commits are shared, and a store that refuses
+// a write refuses the submission instead of losing it.
+#include "support/engine_fixture.hpp"
+#include "support/server_process.hpp"
+
+#include <troupe/protocol.hpp>
+#include <troupe/store.hpp>
+
+#include <caf/all.hpp>
+
+using namespace troupe;
+using namespace troupe::test;
+
+namespace {
+
+stored_job require_stored(store& s, const std::string& id) {
+  auto found = s.find(id);
+  REQUIRE(found);
+  REQUIRE(*found);
+  return **found;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(engine_fixture, "a submission is acknowledged only once its job is stored") {
+  auto jobs = *open_store("memory");
+  auto cfg = config();
+  cfg.store = jobs;
+  job_options later;
+  later.delay_ms = 60000;
+  start(cfg);
+  for (int i = 0; i < 50; ++i) {
+    auto id = submit("echo", i, later);
+    auto row = require_stored(*jobs, id);
+    CHECK(row.payload == std::to_string(i));
+    CHECK(row.ready_at_ms == row.created_at_ms + 60000);
+  }
+}
+
+TEST_CASE("a worker starts an attempt only once the attempt is stored") {
+  auto jobs = *open_store("memory");
+  engine_config cfg;
+  cfg.store = jobs;
+  cfg.workers = 2;
+  cfg.prefetch = 2;
+  engine eng{cfg};
+  std::mutex mtx;
+  std::vector<std::string> problems;
+  eng.handlers().add("audit", [&](job_context& ctx) -> nlohmann::json {
+    auto row = jobs->find(ctx.id());
+    std::lock_guard<std::mutex> guard{mtx};
+    if (!row || !*row)
+      problems.push_back(ctx.id() + " not stored");
+    else if ((*row)->status != job_status::running || (*row)->attempts != ctx.attempt())
+      problems.push_back(ctx.id() + " stored as " + to_string((*row)->status) + " attempt "
+                         + std::to_string((*row)->attempts));
+    return nullptr;
+  });
+  REQUIRE_FALSE(eng.start());
+  std::vector<std::string> ids;
+  for (int i = 0; i < 200; ++i)
+    ids.push_back(eng.submit("audit")->id);
+  for (auto& id : ids)
+    CHECK(eng.wait(id, std::chrono::seconds{10})->status == job_status::success);
+  std::lock_guard<std::mutex> guard{mtx};
+  CHECK(problems.empty());
+}
+
+TEST_CASE("submissions that arrive together share a commit") {
+  scratch_dir dir;
+  auto jobs = open_store(dir.sqlite_store());
+  REQUIRE(jobs);
+  engine_config cfg;
+  cfg.workers = 1;
+  cfg.store = *jobs;
+  engine eng{cfg};
+  register_builtin_handlers(eng.handlers());
+  REQUIRE_FALSE(eng.start());
+  constexpr int submissions = 2000;
+  job_options later;
+  later.delay_ms = 3600 * 1000;
+  caf::scoped_actor self{eng.system()};
+  for (int i = 0; i < submissions; ++i)
+    self->send(eng.supervisor(), submit_atom::value, std::string{"echo"}, std::string{"1"},
+               later);
+  int acknowledged = 0;
+  self->receive_for(acknowledged, submissions)(
+    [](const std::string&, bool) {}, [](const caf::error& err) { FAIL(describe(err)); });
+  auto stats = eng.stats();
+  REQUIRE(stats);
+  CHECK(stats->pending == submissions);
+  CHECK(stats->store_writes >= submissions);
+  CHECK(stats->store_commits <= submissions / 4);
+}
+
+TEST_CASE("a submission the store cannot record fails with store_unavailable") {
+  scratch_dir dir;
+  store_options small;
+  small.max_bytes = 256 * 1024;
+  auto jobs = open_store(dir.sqlite_store(), small);
+  REQUIRE(jobs);
+  engine_config cfg;
+  cfg.workers = 1;
+  cfg.store = *jobs;
+  engine eng{cfg};
+  register_builtin_handlers(eng.handlers());
+  REQUIRE_FALSE(eng.start());
+  auto accepted = eng.submit("echo", {{"n", 1}});
+  REQUIRE(accepted);
+  auto done = eng.wait(accepted->id, std::chrono::seconds{10});
+  REQUIRE(done);
+  CHECK(done->status == job_status::success);
+
+  auto too_big = eng.submit("echo", std::string(512 * 1024, 'x'));
+  REQUIRE_FALSE(too_big);
+  CHECK(is_troupe_error(too_big.error(), errc::store_unavailable));
+  auto during = eng.stats();
+  REQUIRE(during);
+  CHECK_FALSE(during->store_healthy);
+  CHECK(during->store_failures == 1);
+  CHECK(during->submitted_total == 1);
+  CHECK(eng.status(accepted->id)->status == job_status::success);
+
+  auto after = eng.submit("echo", {{"n", 2}});
+  REQUIRE(after);
+  CHECK(eng.wait(after->id, std::chrono::seconds{10})->status == job_status::success);
+  CHECK(eng.stats()->store_healthy);
+  CHECK(*(*jobs)->count() == 2);
+}

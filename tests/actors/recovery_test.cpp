@@ -1,0 +1,221 @@
+// Recovery at start: an engine picks up the jobs its store holds, each in the
+// state a crash could have left it in. The store is prepared row by row, so
+// every state is tested exactly; the real crash is tests/app/crash_test.cpp.
+#include "support/engine_fixture.hpp"
+#include "support/server_process.hpp"
+
+#include <troupe/store.hpp>
+
+using namespace troupe;
+using namespace troupe::test;
+
+namespace {
+
+class recovery_fixture : public engine_fixture {
+public:
+  /// The epoch time of the manual clock, as the engine stores it.
+  int64_t now_ms() { return to_epoch_ms(clock->now()); }
+
+  /// A pending `record` job whose handler records `label`.
+  stored_job row(const std::string& id, uint64_t seq, int32_t priority = 5) {
+    stored_job job;
+    job.id = id;
+    job.seq = seq;
+    job.type = "record";
+    job.payload = nlohmann::json{{"label", id}}.dump();
+    job.options.priority = priority;
+    job.created_at_ms = now_ms() - 60000;
+    job.ready_at_ms = job.created_at_ms;
+    return job;
+  }
+
+  void put(std::vector<stored_job> rows) {
+    std::vector<store_write> writes;
+    for (auto& r : rows)
+      writes.push_back({write_kind::insert, std::move(r)});
+    REQUIRE_FALSE(jobs->apply(writes));
+  }
+
+  /// Starts the engine on the prepared store.
+  void start_recovering(engine_config cfg) {
+    cfg.store = jobs;
+    start(std::move(cfg));
+  }
+
+  stored_job stored(const std::string& id) {
+    auto found = jobs->find(id);
+    REQUIRE(found);
+    REQUIRE(*found);
+    return **found;
+  }
+
+  /// Returns once every write the engine made so far is committed: a new
+  /// submission's insert commits after them, and is acknowledged after that.
+  void await_journal() { submit("echo"); }
+
+  std::shared_ptr<store> jobs = *open_store("memory");
+};
+
+} // namespace
+
+TEST_CASE_METHOD(recovery_fixture, "pending jobs resume in priority order, then FIFO") {
+  put({row("first", 1), row("urgent", 2, 9), row("second", 3), row("low", 4, 0)});
+  start_recovering(config());
+  for (auto id : {"first", "urgent", "second", "low"})
+    CHECK(finish(id).status == job_status::success);
+  CHECK(recorded_labels() == std::vector<std::string>{"urgent", "first", "second", "low"});
+  CHECK(stats().recovered == 4);
+}
+
+TEST_CASE_METHOD(recovery_fixture, "a delayed job waits only for the rest of its delay") {
+  auto delayed = row("delayed", 1);
+  delayed.ready_at_ms = now_ms() + 2000;
+  put({delayed});
+  auto started_at = clock->now();
+  start_recovering(config());
+  CHECK(next_timer_within(1h) == started_at + 2s);
+  CHECK(status("delayed").status == job_status::pending);
+  CHECK(stats().delayed == 1);
+  clock->advance(2s);
+  CHECK(finish("delayed").status == job_status::success);
+}
+
+TEST_CASE_METHOD(recovery_fixture,
+                 "a job that was running runs again with the interrupted attempt counted") {
+  auto running = row("running", 1);
+  running.status = job_status::running;
+  running.attempts = 1;
+  running.options.max_attempts = 3;
+  put({running});
+  start_recovering(config());
+  auto job = finish("running");
+  CHECK(job.status == job_status::success);
+  CHECK(job.attempts == 2);
+  REQUIRE(job.error);
+  CHECK_THAT(*job.error, Catch::Contains("interrupted"));
+  await_journal();
+  CHECK(stored("running").status == job_status::success);
+  CHECK(stored("running").attempts == 2);
+}
+
+TEST_CASE_METHOD(recovery_fixture, "a job interrupted on its last attempt fails") {
+  auto running = row("last", 1);
+  running.status = job_status::running;
+  running.attempts = 2;
+  running.options.max_attempts = 2;
+  put({running});
+  start_recovering(config());
+  auto job = finish("last");
+  CHECK(job.status == job_status::failed);
+  CHECK(job.attempts == 2);
+  CHECK_THAT(*job.error, Catch::Contains("no attempts remain"));
+  CHECK(recorded_labels().empty());
+  await_journal();
+  CHECK(stored("last").status == job_status::failed);
+}
+
+TEST_CASE_METHOD(recovery_fixture, "a running job whose cancel was requested ends cancelled") {
+  auto running = row("unwanted", 1);
+  running.status = job_status::running;
+  running.attempts = 1;
+  running.cancel_requested = true;
+  put({running});
+  start_recovering(config());
+  CHECK(finish("unwanted").status == job_status::cancelled);
+  CHECK(recorded_labels().empty());
+}
+
+TEST_CASE_METHOD(recovery_fixture,
+                 "a finished job is answered from the store until its TTL passes") {
+  auto done = row("done", 1);
+  done.status = job_status::success;
+  done.attempts = 1;
+  done.result = R"({"answer":42})";
+  done.finished_at_ms = now_ms() - 1000;
+  put({done});
+  auto cfg = config();
+  cfg.result_ttl = 10s;
+  start_recovering(cfg);
+  auto job = status("done");
+  CHECK(job.status == job_status::success);
+  CHECK(job.result == nlohmann::json{{"answer", 42}});
+  CHECK(eng->wait("done", 5s)->status == job_status::success);
+  CHECK(stats().success == 1);
+  clock->advance(9s);
+  auto gone = eng->status("done");
+  REQUIRE_FALSE(gone);
+  CHECK(is_troupe_error(gone.error(), errc::not_found));
+  await_journal();
+  CHECK_FALSE(*jobs->find("done"));
+}
+
+TEST_CASE_METHOD(recovery_fixture, "jobs whose TTL passed while stopped are purged at start") {
+  auto old = row("old", 1);
+  old.status = job_status::failed;
+  old.finished_at_ms = now_ms() - 2 * 3600 * 1000;
+  put({old});
+  start_recovering(config());
+  CHECK(stats().recovered == 0);
+  CHECK(is_troupe_error(eng->status("old").error(), errc::not_found));
+  await_journal();
+  CHECK_FALSE(*jobs->find("old"));
+}
+
+TEST_CASE_METHOD(recovery_fixture, "an idempotency key stays taken across a restart") {
+  auto done = row("keyed", 1);
+  done.status = job_status::success;
+  done.finished_at_ms = now_ms();
+  done.options.idempotency_key = "order-7";
+  put({done});
+  start_recovering(config());
+  job_options opts;
+  opts.idempotency_key = "order-7";
+  auto again = eng->submit("echo", nullptr, opts);
+  REQUIRE(again);
+  CHECK(again->id == "keyed");
+  CHECK_FALSE(again->created);
+}
+
+TEST_CASE_METHOD(recovery_fixture, "jobs submitted after a restart queue behind recovered ones") {
+  put({row("recovered", 41)});
+  start_recovering(config());
+  auto id = submit("echo");
+  finish(id);
+  CHECK(stored(id).seq == 42);
+}
+
+TEST_CASE("stopping an engine on a durable store keeps its pending jobs for the next start") {
+  scratch_dir dir;
+  std::string id;
+  {
+    auto opened = open_store(dir.sqlite_store());
+    REQUIRE(opened);
+    engine_config cfg;
+    cfg.workers = 1;
+    cfg.store = *opened;
+    engine eng{cfg};
+    register_builtin_handlers(eng.handlers());
+    REQUIRE_FALSE(eng.start());
+    job_options later;
+    later.delay_ms = 3600 * 1000;
+    auto submitted = eng.submit("echo", nullptr, later);
+    REQUIRE(submitted);
+    id = submitted->id;
+    auto final_stats = eng.stop(1s);
+    REQUIRE(final_stats);
+    CHECK(final_stats->pending == 1);
+    CHECK(final_stats->cancelled == 0);
+  }
+  auto reopened = open_store(dir.sqlite_store());
+  REQUIRE(reopened);
+  engine_config cfg;
+  cfg.workers = 1;
+  cfg.store = *reopened;
+  engine eng{cfg};
+  register_builtin_handlers(eng.handlers());
+  REQUIRE_FALSE(eng.start());
+  auto job = eng.status(id);
+  REQUIRE(job);
+  CHECK(job->status == job_status::pending);
+  CHECK(eng.stats()->recovered == 1);
+}

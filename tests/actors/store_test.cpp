@@ -1,0 +1,251 @@
+// The two stores behind one interface: what every store must do, then what
+// the SQLite file adds (surviving a reopen, refusing files it cannot use).
+#include "support/server_process.hpp"
+
+#include <troupe/errors.hpp>
+#include <troupe/store.hpp>
+
+#include <catch2/catch.hpp>
+#include <sqlite3.h>
+
+#include <fstream>
+#include <functional>
+
+using namespace troupe;
+using namespace troupe::test;
+
+namespace {
+
+stored_job new_job(const std::string& id, uint64_t seq) {
+  stored_job job;
+  job.id = id;
+  job.seq = seq;
+  job.type = "echo";
+  job.payload = R"({"n":)" + std::to_string(seq) + "}";
+  job.options.priority = 7;
+  job.options.max_attempts = 4;
+  job.options.timeout_ms = 1234;
+  job.options.idempotency_key = "key-" + id;
+  job.created_at_ms = 1000 + static_cast<int64_t>(seq);
+  job.ready_at_ms = 2000 + static_cast<int64_t>(seq);
+  return job;
+}
+
+store_write insert(const stored_job& job) {
+  return {write_kind::insert, job};
+}
+
+store_write change(write_kind kind, const std::string& id,
+                   const std::function<void(stored_job&)>& fill) {
+  store_write w{kind, {}};
+  w.job.id = id;
+  fill(w.job);
+  return w;
+}
+
+stored_job require_job(store& s, const std::string& id) {
+  auto found = s.find(id);
+  REQUIRE(found);
+  REQUIRE(*found);
+  return **found;
+}
+
+/// Runs `body` once with each kind of store, each in a fresh place.
+template <class Body>
+void for_each_store(Body body) {
+  for (auto kind : {"memory", "sqlite"}) {
+    DYNAMIC_SECTION(kind << " store") {
+      scratch_dir dir;
+      auto opened = open_store(kind == std::string{"memory"} ? "memory" : dir.sqlite_store());
+      REQUIRE(opened);
+      body(**opened);
+    }
+  }
+}
+
+} // namespace
+
+TEST_CASE("a store returns every field of its jobs, in submission order") {
+  for_each_store([](store& s) {
+    REQUIRE_FALSE(s.apply({insert(new_job("b", 2)), insert(new_job("a", 1))}));
+    auto jobs = s.load();
+    REQUIRE(jobs);
+    REQUIRE(jobs->size() == 2);
+    CHECK((*jobs)[0].id == "a");
+    CHECK((*jobs)[1].id == "b");
+    auto& a = (*jobs)[0];
+    CHECK(a.type == "echo");
+    CHECK(a.payload == R"({"n":1})");
+    CHECK(a.options.priority == 7);
+    CHECK(a.options.max_attempts == 4);
+    CHECK(a.options.timeout_ms == 1234);
+    CHECK(a.options.idempotency_key == "key-a");
+    CHECK(a.status == job_status::pending);
+    CHECK(a.created_at_ms == 1001);
+    CHECK(a.ready_at_ms == 2001);
+    CHECK_FALSE(a.error);
+    CHECK_FALSE(a.finished_at_ms);
+    CHECK(*s.count() == 2);
+  });
+}
+
+TEST_CASE("claim, retry, finish and cancel writes change only the fields they name") {
+  for_each_store([](store& s) {
+    REQUIRE_FALSE(s.apply({insert(new_job("a", 1))}));
+    REQUIRE_FALSE(s.apply({change(write_kind::claim, "a", [](stored_job& j) {
+      j.status = job_status::running;
+      j.attempts = 1;
+      j.started_at_ms = 5000;
+      j.worker = "worker-2";
+      j.payload = "ignored";
+    })}));
+    auto claimed = require_job(s, "a");
+    CHECK(claimed.status == job_status::running);
+    CHECK(claimed.attempts == 1);
+    CHECK(claimed.started_at_ms == 5000);
+    CHECK(claimed.worker == "worker-2");
+    CHECK(claimed.payload == R"({"n":1})");
+
+    REQUIRE_FALSE(s.apply({change(write_kind::retry, "a", [](stored_job& j) {
+                             j.status = job_status::pending;
+                             j.error = "boom";
+                             j.ready_at_ms = 9000;
+                           }),
+                           change(write_kind::request_cancel, "a",
+                                  [](stored_job& j) { j.cancel_requested = true; })}));
+    auto retrying = require_job(s, "a");
+    CHECK(retrying.status == job_status::pending);
+    CHECK(retrying.error == "boom");
+    CHECK(retrying.ready_at_ms == 9000);
+    CHECK(retrying.attempts == 1);
+    CHECK(retrying.cancel_requested);
+
+    REQUIRE_FALSE(s.apply({change(write_kind::finish, "a", [](stored_job& j) {
+      j.status = job_status::success;
+      j.result = R"({"ok":true})";
+      j.finished_at_ms = 9500;
+    })}));
+    auto done = require_job(s, "a");
+    CHECK(done.status == job_status::success);
+    CHECK(done.result == R"({"ok":true})");
+    CHECK(done.finished_at_ms == 9500);
+    CHECK_FALSE(done.error);
+    CHECK(done.worker == "worker-2");
+  });
+}
+
+TEST_CASE("a purge deletes finished jobs up to its cutoff and keeps the others") {
+  for_each_store([](store& s) {
+    auto finished = [](const std::string& id, int64_t at) {
+      return change(write_kind::finish, id, [at](stored_job& j) {
+        j.status = job_status::failed;
+        j.finished_at_ms = at;
+      });
+    };
+    REQUIRE_FALSE(s.apply({insert(new_job("old", 1)), insert(new_job("edge", 2)),
+                           insert(new_job("young", 3)), insert(new_job("pending", 4)),
+                           finished("old", 100), finished("edge", 200),
+                           finished("young", 300)}));
+    store_write purge{write_kind::purge, {}};
+    purge.job.finished_at_ms = 200;
+    REQUIRE_FALSE(s.apply({purge}));
+    CHECK_FALSE(*s.find("old"));
+    CHECK_FALSE(*s.find("edge"));
+    CHECK(*s.find("young"));
+    CHECK(*s.find("pending"));
+    CHECK(*s.count() == 2);
+  });
+}
+
+TEST_CASE("a store counts its commits and the writes in them") {
+  for_each_store([](store& s) {
+    REQUIRE_FALSE(s.apply({insert(new_job("a", 1)), insert(new_job("b", 2))}));
+    REQUIRE_FALSE(s.apply({insert(new_job("c", 3))}));
+    CHECK(s.counters().commits == 2);
+    CHECK(s.counters().writes == 3);
+    CHECK(s.counters().failures == 0);
+  });
+}
+
+TEST_CASE("a reopened sqlite store holds what was committed before it closed") {
+  scratch_dir dir;
+  {
+    auto s = open_store(dir.sqlite_store());
+    REQUIRE(s);
+    REQUIRE_FALSE((*s)->apply({insert(new_job("a", 1)), insert(new_job("b", 2))}));
+    CHECK((*s)->durable());
+  }
+  auto reopened = open_store(dir.sqlite_store());
+  REQUIRE(reopened);
+  auto jobs = (*reopened)->load();
+  REQUIRE(jobs);
+  CHECK(jobs->size() == 2);
+  CHECK(require_job(**reopened, "b").options.idempotency_key == "key-b");
+}
+
+TEST_CASE("a write that does not fit leaves the whole batch unapplied") {
+  scratch_dir dir;
+  store_options options;
+  options.max_bytes = 64 * 1024;
+  auto s = open_store(dir.sqlite_store(), options);
+  REQUIRE(s);
+  REQUIRE_FALSE((*s)->apply({insert(new_job("small", 1))}));
+  auto big = new_job("big", 2);
+  big.payload = "\"" + std::string(256 * 1024, 'x') + "\"";
+  auto err = (*s)->apply({insert(new_job("fits", 3)), insert(big)});
+  CHECK(is_troupe_error(err, errc::store_unavailable));
+  CHECK_THAT(describe(err), Catch::Contains("full"));
+  CHECK_FALSE(*(*s)->find("fits"));
+  CHECK(*(*s)->count() == 1);
+  CHECK((*s)->counters().failures == 1);
+  REQUIRE_FALSE((*s)->apply({insert(new_job("after", 4))}));
+  CHECK(*(*s)->count() == 2);
+}
+
+TEST_CASE("a sqlite store in use by another store is refused") {
+  scratch_dir dir;
+  auto first = open_store(dir.sqlite_store());
+  REQUIRE(first);
+  auto second = open_store(dir.sqlite_store());
+  REQUIRE_FALSE(second);
+  CHECK(is_troupe_error(second.error(), errc::store_unavailable));
+  CHECK_THAT(describe(second.error()), Catch::Contains("in use by another process"));
+}
+
+TEST_CASE("a file that is not a database is refused and left as it was") {
+  scratch_dir dir;
+  auto path = dir.file("troupe.db");
+  std::ofstream{path} << std::string(8192, 'j');
+  auto s = open_store("sqlite:" + path);
+  REQUIRE_FALSE(s);
+  CHECK(is_troupe_error(s.error(), errc::store_unavailable));
+  CHECK_THAT(describe(s.error()), Catch::Contains("not a usable troupe database"));
+  CHECK(read_file(path) == std::string(8192, 'j'));
+}
+
+TEST_CASE("an SQLite database of another program is refused") {
+  scratch_dir dir;
+  auto path = dir.file("other.db");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  CHECK(sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_store("sqlite:" + path);
+  REQUIRE_FALSE(s);
+  CHECK_THAT(describe(s.error()), Catch::Contains("another program"));
+}
+
+TEST_CASE("a store path below a regular file is refused with the reason") {
+  scratch_dir dir;
+  std::ofstream{dir.file("plain")} << "x";
+  auto s = open_store("sqlite:" + dir.file("plain") + "/sub/troupe.db");
+  REQUIRE_FALSE(s);
+  CHECK(is_troupe_error(s.error(), errc::store_unavailable));
+  CHECK_THAT(describe(s.error()), Catch::Contains("cannot create directory"));
+}
+
+TEST_CASE("an unknown store spec is an invalid argument") {
+  auto s = open_store("postgres://localhost/jobs");
+  REQUIRE_FALSE(s);
+  CHECK(is_troupe_error(s.error(), errc::invalid_argument));
+}
