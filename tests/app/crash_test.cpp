@@ -1,0 +1,230 @@
+// The promise of the durable store, on the real binary: every job answered 202
+// reaches success even if the server is killed with SIGKILL at any moment, and
+// no job runs more often than its attempts say. The server is killed while
+// clients are submitting, while jobs are running, and while jobs wait for a
+// retry; a second server on the same file must finish everything.
+#include "support/server_process.hpp"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+using namespace troupe::test;
+using json = nlohmann::json;
+
+namespace {
+
+httplib::Client client_for(const server& s) {
+  httplib::Client cli{"127.0.0.1", s.port};
+  cli.set_keep_alive(true);
+  cli.set_tcp_nodelay(true);
+  cli.set_connection_timeout(5, 0);
+  cli.set_read_timeout(60, 0);
+  return cli;
+}
+
+/// Clients that submit jobs concurrently until told to stop or the server
+/// goes away, keeping every id that was answered 202.
+class submitters {
+public:
+  submitters(const server& s, size_t clients, size_t limit,
+             std::function<json(size_t)> job_for)
+    : job_for_(std::move(job_for)), limit_(limit) {
+    for (size_t i = 0; i < clients; ++i)
+      threads_.emplace_back([this, &s] { run(s); });
+  }
+
+  ~submitters() { join(); }
+
+  void join() {
+    stop_ = true;
+    for (auto& t : threads_)
+      if (t.joinable())
+        t.join();
+  }
+
+  size_t accepted_count() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return accepted_.size();
+  }
+
+  std::vector<std::string> accepted() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return accepted_;
+  }
+
+  /// Answers other than 202 before the kill (Catch cannot check off the
+  /// test's thread).
+  std::vector<std::string> refused() {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return refused_;
+  }
+
+  /// Waits until `n` submissions were accepted; false if the clients stopped.
+  bool await_accepted(size_t n) {
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (accepted_count() < n) {
+      if (std::chrono::steady_clock::now() > deadline || !refused().empty())
+        return false;
+      std::this_thread::yield();
+    }
+    return true;
+  }
+
+private:
+  void run(const server& s) {
+    auto cli = client_for(s);
+    while (!stop_) {
+      auto n = next_++;
+      if (n >= limit_)
+        return;
+      auto res = cli.Post("/v1/jobs", job_for_(n).dump(), "application/json");
+      if (!res)
+        return; // The server was killed.
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (res->status != 202) {
+        refused_.push_back(std::to_string(res->status) + " " + res->body);
+        return;
+      }
+      accepted_.push_back(json::parse(res->body).at("id"));
+    }
+  }
+
+  std::function<json(size_t)> job_for_;
+  size_t limit_;
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> stop_{false};
+  std::mutex mtx_;
+  std::vector<std::string> accepted_;
+  std::vector<std::string> refused_;
+  std::vector<std::thread> threads_;
+};
+
+/// Polls the server's stats until `ready` holds for them (bounded).
+void await_stats(const server& s, const std::function<bool(const json&)>& ready) {
+  auto cli = client_for(s);
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto res = cli.Get("/v1/stats");
+    REQUIRE(res);
+    if (ready(json::parse(res->body)))
+      return;
+    std::this_thread::yield();
+  }
+  FAIL("the server never reached the state to kill it in");
+}
+
+/// How often each job started an attempt, from the servers' debug logs
+/// ("troupe: job ID attempt N started on worker-K").
+std::map<std::string, int> attempts_started(const std::vector<std::string>& logs) {
+  const std::string marker = "troupe: job ";
+  std::map<std::string, int> started;
+  for (auto& log : logs) {
+    std::istringstream lines{read_file(log)};
+    for (std::string line; std::getline(lines, line);)
+      if (line.rfind(marker, 0) == 0 && line.find(" started on ") != std::string::npos)
+        ++started[line.substr(marker.size(), 36)];
+  }
+  return started;
+}
+
+struct outcome {
+  size_t accepted = 0;
+  size_t interrupted = 0;
+  size_t retried = 0;
+};
+
+/// Starts a server, submits with `clients` until `kill_when` holds, kills it
+/// with SIGKILL, restarts it on the same store, and checks every accepted job.
+outcome crash_and_recover(size_t limit, const std::function<json(size_t)>& job_for,
+                          const std::function<bool(submitters&, const server&)>& kill_when) {
+  scratch_dir dir;
+  std::vector<std::string> flags{"--http",  "127.0.0.1:0", "--store", dir.sqlite_store(),
+                                 "--workers", "2",         "--log-level", "debug"};
+  std::vector<std::string> accepted;
+  {
+    server first{flags, dir.file("first.log")};
+    submitters clients{first, 4, limit, job_for};
+    REQUIRE(kill_when(clients, first));
+    first.proc.signal(SIGKILL);
+    clients.join();
+    CHECK(first.proc.wait_exit(10s) == 128 + SIGKILL);
+    accepted = clients.accepted();
+    CHECK(clients.refused().empty());
+  }
+  server second{flags, dir.file("second.log")};
+  std::vector<json> finished;
+  {
+    // Closed before the shutdown: the server would wait out its keep-alive.
+    auto cli = client_for(second);
+    for (auto& id : accepted) {
+      auto res = cli.Get(("/v1/jobs/" + id + "?wait_ms=30000").c_str());
+      REQUIRE(res);
+      REQUIRE(res->status == 200);
+      finished.push_back(json::parse(res->body));
+    }
+  }
+  second.proc.signal(SIGTERM);
+  CHECK(second.proc.wait_exit(30s) == 0);
+
+  auto started = attempts_started({dir.file("first.log"), dir.file("second.log")});
+  outcome result;
+  result.accepted = accepted.size();
+  for (auto& job : finished) {
+    std::string id = job["id"];
+    INFO("job " << job.dump());
+    CHECK(job["status"] == "success");
+    CHECK(job["attempts"] <= job["max_attempts"]);
+    CHECK(started[id] <= job["attempts"].get<int>());
+    CHECK(started[id] >= 1);
+    if (job["error"].is_string()
+        && job["error"].get<std::string>().find("interrupted") != std::string::npos)
+      ++result.interrupted;
+    if (job["attempts"] > 1)
+      ++result.retried;
+  }
+  return result;
+}
+
+} // namespace
+
+TEST_CASE("a server killed while clients submit loses none of the jobs it accepted") {
+  auto result = crash_and_recover(
+    4000, [](size_t n) { return json{{"type", "echo"}, {"payload", {{"n", n}}}}; },
+    [](submitters& clients, const server&) { return clients.await_accepted(1500); });
+  CHECK(result.accepted >= 1500);
+  CHECK(result.accepted < 4000);
+}
+
+TEST_CASE("a server killed while jobs run runs the interrupted ones again") {
+  auto result = crash_and_recover(
+    3000,
+    [](size_t n) {
+      return json{{"type", "sleep"}, {"payload", {{"ms", 1 + n % 5}}}, {"max_attempts", 2}};
+    },
+    [](submitters& clients, const server& s) {
+      await_stats(s, [&](const json& stats) {
+        return stats["jobs"]["success"] >= 300 && stats["jobs"]["running"] >= 1;
+      });
+      return clients.await_accepted(300);
+    });
+  CHECK(result.interrupted >= 1);
+}
+
+TEST_CASE("a server killed while jobs wait for a retry retries them after the restart") {
+  auto result = crash_and_recover(
+    300,
+    [](size_t) {
+      return json{
+        {"type", "crash"}, {"payload", {{"crash_attempts", 1}}}, {"max_attempts", 3}};
+    },
+    [](submitters&, const server& s) {
+      await_stats(s, [](const json& stats) { return stats["queue"]["delayed"] >= 50; });
+      return true;
+    });
+  CHECK(result.retried == result.accepted);
+}
