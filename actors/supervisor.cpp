@@ -7,6 +7,7 @@
 #include "detail/memory_store.hpp"
 #include "detail/worker.hpp"
 #include "troupe/errors.hpp"
+#include "troupe/log.hpp"
 #include "troupe/protocol.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -17,7 +18,6 @@
 #include <algorithm>
 #include <array>
 #include <deque>
-#include <iostream>
 #include <map>
 #include <optional>
 #include <random>
@@ -332,13 +332,12 @@ void update_health(self_ptr self) {
     return;
   st.healthy = healthy;
   if (!healthy)
-    std::cerr << "troupe: restart intensity exceeded: " << st.recent_restarts.size()
-              << " worker restarts within " << st.config.restart_window.count()
-              << " ms (limit " << st.config.max_restarts
-              << "); engine reports itself unhealthy" << std::endl;
+    log_line("restart intensity exceeded: " + std::to_string(st.recent_restarts.size())
+             + " worker restarts within " + std::to_string(st.config.restart_window.count())
+             + " ms (limit " + std::to_string(st.config.max_restarts)
+             + "); engine reports itself unhealthy");
   else
-    std::cerr << "troupe: worker restarts back within limits; engine healthy again"
-              << std::endl;
+    log_line("worker restarts back within limits; engine healthy again");
 }
 
 // -- queue --
@@ -514,10 +513,8 @@ void replace_worker(self_ptr self, size_t slot) {
   withdraw_all_leases(self, slot, "worker replaced");
   self->send_exit(old, caf::exit_reason::user_shutdown);
   ++st.replaced;
-  std::cerr << "troupe: " << st.workers[slot].name
-            << " did not return from a timed-out handler within the grace period;"
-               " replaced it"
-            << std::endl;
+  log_line(st.workers[slot].name
+           + " did not return from a timed-out handler within the grace period; replaced it");
   start_worker(self, slot);
 }
 
@@ -766,11 +763,10 @@ void drop_job(self_ptr self, const std::string& id) {
 void on_journal_answer(self_ptr self, uint64_t last, const std::string& error) {
   auto& st = self->state;
   if (error.empty() != st.store_error.empty())
-    std::cerr << "troupe: "
-              << (error.empty() ? "the job store accepts writes again"
-                                : "the job store failed a write; refusing submissions "
-                                  "until it recovers: " + error)
-              << std::endl;
+    log_line(error.empty() ? "the job store accepts writes again"
+                           : "the job store failed a write; refusing submissions until it "
+                             "recovers: "
+                               + error);
   st.store_error = error;
   while (!st.in_flight.empty() && st.in_flight.front().first <= last) {
     auto batch = std::move(st.in_flight.front().second);
@@ -878,8 +874,8 @@ void on_started(self_ptr self, const std::string& id, uint64_t lease) {
                                   + std::chrono::milliseconds{job.options.timeout_ms},
                                 timer_event{timer_kind::timeout, id, lease});
   if (st.config.log_attempts)
-    std::cerr << "troupe: job " << id << " attempt " << job.attempts << " started on "
-              << st.workers[l->second.slot].name << std::endl;
+    log_line("job " + id + " attempt " + std::to_string(job.attempts) + " started on "
+             + st.workers[l->second.slot].name);
   self->send(job.actor, started_atom::value, job.attempts,
              st.workers[l->second.slot].name, now_ms(self));
 }
@@ -1017,8 +1013,8 @@ caf::behavior supervisor(self_ptr self, engine_config config,
     // The store is released: a stop is complete. Otherwise nothing can be
     // written any more, and an engine that cannot keep its promise stops.
     if (!st.stopping)
-      std::cerr << "troupe: the journal stopped unexpectedly (" << describe(down.reason)
-                << "); stopping the engine" << std::endl;
+      log_line("the journal stopped unexpectedly (" + describe(down.reason)
+               + "); stopping the engine");
     self->quit(st.stopping ? caf::error{} : down.reason);
   });
   self->set_exit_handler([=](caf::exit_msg& exit) {

@@ -3,6 +3,7 @@
 
 #include "troupe/builtin_handlers.hpp"
 #include "troupe/engine.hpp"
+#include "troupe/log.hpp"
 
 #include <caf/all.hpp>
 
@@ -16,7 +17,7 @@ using namespace troupe;
 
 void log(const app::serve_options& opt, app::log_level level, const std::string& text) {
   if (level <= opt.log)
-    std::cerr << "troupe: " << text << std::endl;
+    log_line(text);
 }
 
 int serve(const app::serve_options& opt) {
