@@ -79,6 +79,17 @@ std::string render_metrics(const nlohmann::json& stats, const request_counter& r
          workers.at("replaced"));
   single(out, "troupe_healthy", "gauge", "1 unless worker restarts exceed their limit.",
          stats.at("healthy").get<bool>() ? 1 : 0);
+  const auto& store = stats.at("store");
+  single(out, "troupe_store_commits_total", "counter", "Transactions the journal committed.",
+         store.at("commits"));
+  single(out, "troupe_store_writes_total", "counter", "Job changes committed to the store.",
+         store.at("writes"));
+  single(out, "troupe_store_failures_total", "counter",
+         "Commits the store refused (their submissions got 503).", store.at("failures"));
+  single(out, "troupe_store_healthy", "gauge", "1 while the store accepts writes.",
+         store.at("healthy").get<bool>() ? 1 : 0);
+  single(out, "troupe_jobs_recovered", "gauge", "Jobs read back from the store at start.",
+         stats.at("recovered"));
   const auto& durations = stats.at("duration_seconds");
   header(out, "troupe_job_duration_seconds", "histogram",
          "Run time of each job's final attempt.");

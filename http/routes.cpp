@@ -155,6 +155,10 @@ void readyz(api_context& ctx, const httplib::Request&, httplib::Response& res) {
   if (!stats->at("healthy").get<bool>())
     return answer(res, api_error{503, "not_ready",
                                  "worker restarts exceeded their limit (escalated)"});
+  if (!stats->at("store").at("healthy").get<bool>())
+    return answer(res, api_error{503, "not_ready",
+                                 "the job store refuses writes: "
+                                   + stats->at("store").at("error").get<std::string>()});
   answer(res, 200, R"({"status":"ready"})");
 }
 

@@ -22,9 +22,11 @@ TEST_CASE_METHOD(http_fixture,
   auto refused = post_job({{"type", "echo"}, {"payload", std::string(512 * 1024, 'x')}});
   require_error(refused, 503, "store_unavailable");
   CHECK(get_json("/v1/stats")["store"]["healthy"] == false);
+  require_error(client().Get("/readyz"), 503, "not_ready");
 
   CHECK(get_json("/v1/jobs/" + before)["status"] == "success");
   auto after = submit({{"type", "echo"}, {"payload", {{"n", 2}}}});
   CHECK(finish(after)["status"] == "success");
   CHECK(get_json("/v1/stats")["store"]["healthy"] == true);
+  CHECK(client().Get("/readyz")->status == 200);
 }
