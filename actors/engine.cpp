@@ -4,6 +4,7 @@
 #include "troupe/supervisor.hpp"
 
 #include <caf/actor_system_config.hpp>
+#include <caf/after.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
@@ -136,7 +137,7 @@ caf::expected<engine_stats> engine::stop(std::chrono::milliseconds deadline) {
     caf::scoped_actor self{*system_};
     self->monitor(supervisor_);
     self->send_exit(supervisor_, caf::exit_reason::user_shutdown);
-    self->receive([](const caf::down_msg&) {});
+    self->receive([](const caf::down_msg&) {}, caf::after(request_timeout) >> [] {});
   }
   supervisor_ = nullptr;
   return result;

@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <filesystem>
 #include <mutex>
 
@@ -170,11 +171,11 @@ public:
       auto err = failure("cannot write the jobs");
       if (!sqlite3_get_autocommit(db_.get()))
         rollback_.run();
-      ++counters_.failures;
+      ++failures_;
       return err;
     }
-    ++counters_.commits;
-    counters_.writes += writes.size();
+    ++commits_;
+    writes_ += writes.size();
     return {};
   }
 
@@ -202,8 +203,7 @@ public:
   }
 
   store_counters counters() const override {
-    std::lock_guard<std::mutex> guard{mtx_};
-    return counters_;
+    return {commits_.load(), writes_.load(), failures_.load()};
   }
 
 private:
@@ -299,8 +299,11 @@ private:
   // Declared before the statements, so that it closes after they finalize:
   // a connection with unfinalized statements would stay open (and locked).
   std::unique_ptr<sqlite3, closer> db_;
-  mutable std::mutex mtx_;
-  store_counters counters_;
+  std::mutex mtx_;
+  // Atomic, so that reading them never waits for a commit on the disk.
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> writes_{0};
+  std::atomic<uint64_t> failures_{0};
   statement begin_, commit_, rollback_;
   statement insert_, claim_, retry_, finish_, request_cancel_, purge_;
   statement find_, load_, count_;
