@@ -17,8 +17,8 @@ using json = nlohmann::json;
 int64_t int_field(const json& payload, const char* field, std::optional<int64_t> fallback,
                   int64_t minimum) {
   auto bad = [&] {
-    return permanent_failure{std::string{"payload."} + field + " must be an integer >= "
-                             + std::to_string(minimum)};
+    return permanent_failure{std::string{"payload."} + field
+                             + " must be an integer >= " + std::to_string(minimum)};
   };
   if (!payload.is_object() || !payload.contains(field)) {
     if (fallback)
@@ -88,8 +88,7 @@ json fail(job_context& ctx) {
 }
 
 json crash(job_context& ctx) {
-  auto limit = int_field(ctx.payload(), "crash_attempts", std::numeric_limits<int64_t>::max(),
-                         0);
+  auto limit = int_field(ctx.payload(), "crash_attempts", std::numeric_limits<int64_t>::max(), 0);
   if (ctx.attempt() <= limit)
     throw worker_fault{"crash job: simulated worker fault on attempt "
                        + std::to_string(ctx.attempt())};

@@ -30,10 +30,9 @@ public:
     auto& timers = target->home_system().clock();
     // CAF's timer thread keeps the target alive only until the message fires;
     // a terminated target drops it.
-    timers.schedule_message(timers.now() + delay,
-                            caf::actor_cast<caf::strong_actor_ptr>(target),
-                            caf::make_mailbox_element(nullptr, caf::make_message_id(), {},
-                                                      std::move(msg)));
+    timers.schedule_message(
+      timers.now() + delay, caf::actor_cast<caf::strong_actor_ptr>(target),
+      caf::make_mailbox_element(nullptr, caf::make_message_id(), {}, std::move(msg)));
   }
 };
 
@@ -43,8 +42,7 @@ std::shared_ptr<clock> make_system_clock() {
   return std::make_shared<system_clock>();
 }
 
-manual_clock::manual_clock(time_point start) : now_(start) {
-}
+manual_clock::manual_clock(time_point start) : now_(start) {}
 
 clock::time_point manual_clock::now() const {
   std::lock_guard<std::mutex> guard{mtx_};
@@ -86,8 +84,7 @@ void manual_clock::advance_to(time_point t) {
 }
 
 std::optional<clock::time_point>
-manual_clock::await_scheduled_before(time_point limit,
-                                     std::chrono::milliseconds real_timeout) {
+manual_clock::await_scheduled_before(time_point limit, std::chrono::milliseconds real_timeout) {
   std::unique_lock<std::mutex> guard{mtx_};
   auto found = [&] { return !entries_.empty() && entries_.begin()->first < limit; };
   if (!scheduled_.wait_for(guard, real_timeout, found))

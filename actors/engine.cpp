@@ -91,18 +91,13 @@ engine_stats engine_stats::from_json(const std::string& text) {
 }
 
 engine::engine(engine_config config)
-  : config_(std::move(config)),
-    own_config_(default_system_config()),
-    own_system_(std::make_unique<caf::actor_system>(*own_config_)),
-    system_(own_system_.get()),
-    handlers_(std::make_shared<handler_registry>()) {
-}
+    : config_(std::move(config)), own_config_(default_system_config()),
+      own_system_(std::make_unique<caf::actor_system>(*own_config_)), system_(own_system_.get()),
+      handlers_(std::make_shared<handler_registry>()) {}
 
 engine::engine(caf::actor_system& system, engine_config config)
-  : config_(std::move(config)),
-    system_(&system),
-    handlers_(std::make_shared<handler_registry>()) {
-}
+    : config_(std::move(config)), system_(&system),
+      handlers_(std::make_shared<handler_registry>()) {}
 
 engine::~engine() {
   if (supervisor_)
@@ -119,8 +114,8 @@ caf::error engine::start() {
   if (supervisor_)
     throw std::logic_error("troupe::engine: already started");
   // The supervisor and workers get their own copy: the registry is frozen now.
-  auto supervisor = spawn_supervisor(*system_, config_,
-                                     std::make_shared<const handler_registry>(*handlers_));
+  auto supervisor =
+    spawn_supervisor(*system_, config_, std::make_shared<const handler_registry>(*handlers_));
   if (!supervisor)
     return supervisor.error();
   supervisor_ = std::move(*supervisor);
@@ -129,8 +124,7 @@ caf::error engine::start() {
 
 caf::expected<engine_stats> engine::stop(std::chrono::milliseconds deadline) {
   auto result = ask_json<engine_stats>(*system_, supervisor_, deadline + request_timeout,
-                                       drain_atom::value,
-                                       static_cast<int64_t>(deadline.count()));
+                                       drain_atom::value, static_cast<int64_t>(deadline.count()));
   if (supervisor_) {
     // Wait until the supervisor is gone: it releases the store last, and a
     // caller may want to open the store again.
@@ -143,15 +137,14 @@ caf::expected<engine_stats> engine::stop(std::chrono::milliseconds deadline) {
   return result;
 }
 
-caf::expected<submission> engine::submit(const std::string& type,
-                                         const nlohmann::json& payload,
+caf::expected<submission> engine::submit(const std::string& type, const nlohmann::json& payload,
                                          job_options options) {
   submission result;
   auto on_reply = [&](std::string& id, bool created) {
     result = submission{std::move(id), created};
   };
-  if (auto err = ask(*system_, supervisor_, request_timeout, on_reply, submit_atom::value,
-                     type, payload.dump(), std::move(options)))
+  if (auto err = ask(*system_, supervisor_, request_timeout, on_reply, submit_atom::value, type,
+                     payload.dump(), std::move(options)))
     return err;
   return result;
 }
@@ -160,10 +153,9 @@ caf::expected<job_info> engine::status(const std::string& id) {
   return ask_json<job_info>(*system_, supervisor_, request_timeout, status_atom::value, id);
 }
 
-caf::expected<job_info> engine::wait(const std::string& id,
-                                     std::chrono::milliseconds timeout) {
-  return ask_json<job_info>(*system_, supervisor_, timeout + request_timeout,
-                            wait_atom::value, id, static_cast<int64_t>(timeout.count()));
+caf::expected<job_info> engine::wait(const std::string& id, std::chrono::milliseconds timeout) {
+  return ask_json<job_info>(*system_, supervisor_, timeout + request_timeout, wait_atom::value, id,
+                            static_cast<int64_t>(timeout.count()));
 }
 
 caf::expected<job_info> engine::cancel(const std::string& id) {
@@ -171,8 +163,7 @@ caf::expected<job_info> engine::cancel(const std::string& id) {
 }
 
 caf::expected<engine_stats> engine::stats() {
-  return ask_json<engine_stats>(*system_, supervisor_, request_timeout,
-                                stats_atom::value);
+  return ask_json<engine_stats>(*system_, supervisor_, request_timeout, stats_atom::value);
 }
 
 } // namespace troupe

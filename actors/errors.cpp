@@ -33,8 +33,7 @@ const char* to_string(errc code) {
 }
 
 bool is_troupe_error(const caf::error& err, errc code) {
-  return err && err.category() == error_category
-         && err.code() == static_cast<uint8_t>(code);
+  return err && err.category() == error_category && err.code() == static_cast<uint8_t>(code);
 }
 
 std::string describe(const caf::error& err) {

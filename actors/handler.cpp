@@ -5,14 +5,9 @@
 namespace troupe {
 
 job_context::job_context(std::string id, int32_t attempt, nlohmann::json payload,
-                         std::shared_ptr<const cancellation_token> token,
-                         progress_sink progress)
-  : id_(std::move(id)),
-    attempt_(attempt),
-    payload_(std::move(payload)),
-    token_(std::move(token)),
-    progress_(std::move(progress)) {
-}
+                         std::shared_ptr<const cancellation_token> token, progress_sink progress)
+    : id_(std::move(id)), attempt_(attempt), payload_(std::move(payload)), token_(std::move(token)),
+      progress_(std::move(progress)) {}
 
 void job_context::throw_if_cancelled() const {
   if (cancelled())

@@ -11,11 +11,10 @@ namespace troupe {
 
 namespace {
 
-constexpr std::array<const char*, job_status_count> status_names{
-  "pending", "running", "success", "failed", "cancelled"};
+constexpr std::array<const char*, job_status_count> status_names{"pending", "running", "success",
+                                                                 "failed", "cancelled"};
 
-template <class T>
-nlohmann::json optional_to_json(const std::optional<T>& x) {
+template <class T> nlohmann::json optional_to_json(const std::optional<T>& x) {
   return x ? nlohmann::json(*x) : nlohmann::json(nullptr);
 }
 
@@ -23,8 +22,7 @@ nlohmann::json time_to_json(const std::optional<int64_t>& ms) {
   return ms ? nlohmann::json(format_rfc3339(*ms)) : nlohmann::json(nullptr);
 }
 
-template <class T>
-std::optional<T> optional_from_json(const nlohmann::json& x) {
+template <class T> std::optional<T> optional_from_json(const nlohmann::json& x) {
   return x.is_null() ? std::nullopt : std::optional<T>{x.get<T>()};
 }
 
@@ -51,18 +49,16 @@ std::string format_rfc3339(int64_t epoch_ms) {
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char buf[64];
-  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                utc.tm_min, utc.tm_sec, millis);
+  std::snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
   return buf;
 }
 
 int64_t parse_rfc3339(const std::string& text) {
   std::tm utc{};
   int millis = 0;
-  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &utc.tm_year,
-                  &utc.tm_mon, &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec,
-                  &millis)
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &utc.tm_year, &utc.tm_mon,
+                  &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &millis)
       != 7)
     throw std::invalid_argument("not an RFC 3339 UTC timestamp: " + text);
   utc.tm_year -= 1900;

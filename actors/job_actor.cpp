@@ -86,8 +86,7 @@ caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self, job_record j
       job.error = std::move(error);
     },
     [=](cancel_atom) { self->state.job.cancel_requested = true; },
-    [=](finish_atom, job_status status, std::string& result, std::string& error,
-        int64_t at_ms) {
+    [=](finish_atom, job_status status, std::string& result, std::string& error, int64_t at_ms) {
       auto& job = self->state.job;
       job.status = status;
       job.result = std::move(result);

@@ -25,8 +25,8 @@ void commit(self_ptr self) {
 
 } // namespace
 
-caf::behavior journal(self_ptr self, std::shared_ptr<troupe::store> store,
-                      caf::actor supervisor, size_t max_writes) {
+caf::behavior journal(self_ptr self, std::shared_ptr<troupe::store> store, caf::actor supervisor,
+                      size_t max_writes) {
   auto& st = self->state;
   st.store = std::move(store);
   st.supervisor = std::move(supervisor);

@@ -71,8 +71,7 @@ public:
     return *this;
   }
 
-  template <class T>
-  statement& bind(int i, const std::optional<T>& x) {
+  template <class T> statement& bind(int i, const std::optional<T>& x) {
     if (x)
       return bind(i, *x);
     sqlite3_bind_null(stmt_, i);
@@ -98,8 +97,7 @@ public:
 
   std::string text_at(int i) const {
     auto p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, i));
-    return p ? std::string{p, static_cast<size_t>(sqlite3_column_bytes(stmt_, i))}
-             : std::string{};
+    return p ? std::string{p, static_cast<size_t>(sqlite3_column_bytes(stmt_, i))} : std::string{};
   }
 
   bool null_at(int i) const { return sqlite3_column_type(stmt_, i) == SQLITE_NULL; }
@@ -122,25 +120,21 @@ public:
 
   /// Takes ownership of an open, prepared database.
   sqlite_store(std::string path, sqlite3* db)
-    : path_(std::move(path)),
-      db_(db),
-      begin_(db, "BEGIN"),
-      commit_(db, "COMMIT"),
-      rollback_(db, "ROLLBACK"),
-      insert_(db, std::string{"INSERT INTO jobs("} + columns
-                    + ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-                      "?17,?18)"),
-      claim_(db, "UPDATE jobs SET status=?2, attempts=?3, started_at_ms=?4, worker=?5 "
-                 "WHERE id=?1"),
-      retry_(db, "UPDATE jobs SET status=?2, error=?3, ready_at_ms=?4 WHERE id=?1"),
-      finish_(db, "UPDATE jobs SET status=?2, result=?3, error=?4, finished_at_ms=?5 "
-                  "WHERE id=?1"),
-      request_cancel_(db, "UPDATE jobs SET cancel_requested=?2 WHERE id=?1"),
-      purge_(db, "DELETE FROM jobs WHERE finished_at_ms IS NOT NULL AND finished_at_ms <= ?1"),
-      find_(db, std::string{"SELECT "} + columns + " FROM jobs WHERE id=?1"),
-      load_(db, std::string{"SELECT "} + columns + " FROM jobs ORDER BY seq"),
-      count_(db, "SELECT count(*) FROM jobs") {
-  }
+      : path_(std::move(path)), db_(db), begin_(db, "BEGIN"), commit_(db, "COMMIT"),
+        rollback_(db, "ROLLBACK"),
+        insert_(db, std::string{"INSERT INTO jobs("} + columns
+                      + ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
+                        "?17,?18)"),
+        claim_(db, "UPDATE jobs SET status=?2, attempts=?3, started_at_ms=?4, worker=?5 "
+                   "WHERE id=?1"),
+        retry_(db, "UPDATE jobs SET status=?2, error=?3, ready_at_ms=?4 WHERE id=?1"),
+        finish_(db, "UPDATE jobs SET status=?2, result=?3, error=?4, finished_at_ms=?5 "
+                    "WHERE id=?1"),
+        request_cancel_(db, "UPDATE jobs SET cancel_requested=?2 WHERE id=?1"),
+        purge_(db, "DELETE FROM jobs WHERE finished_at_ms IS NOT NULL AND finished_at_ms <= ?1"),
+        find_(db, std::string{"SELECT "} + columns + " FROM jobs WHERE id=?1"),
+        load_(db, std::string{"SELECT "} + columns + " FROM jobs ORDER BY seq"),
+        count_(db, "SELECT count(*) FROM jobs") {}
 
   // -- store --
 
@@ -315,8 +309,7 @@ std::string explain(const std::string& path, sqlite3* db, int rc) {
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-      return path + " is in use by another process (is another troupe serving from it?): "
-             + detail;
+      return path + " is in use by another process (is another troupe serving from it?): " + detail;
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
       return path + " is not a usable troupe database (" + detail
@@ -379,14 +372,14 @@ std::optional<std::string> prepare(const std::string& path, sqlite3* db,
   if (rc != SQLITE_OK) {
     problem = explain(path, db, rc);
   } else if (tables == 0) {
-    rc = exec(db, schema + std::string{"PRAGMA application_id="}
-                    + std::to_string(application_id)
+    rc = exec(db, schema + std::string{"PRAGMA application_id="} + std::to_string(application_id)
                     + "; PRAGMA user_version=" + std::to_string(schema_version) + ";");
     if (rc != SQLITE_OK)
       problem = explain(path, db, rc);
   } else if (id != application_id) {
-    problem = path + " is an SQLite database of another program, not troupe's; "
-                     "choose another path";
+    problem = path
+              + " is an SQLite database of another program, not troupe's; "
+                "choose another path";
   } else if (version != schema_version) {
     problem = path + " has troupe schema version " + std::to_string(version)
               + ", this build reads version " + std::to_string(schema_version);
@@ -419,12 +412,12 @@ caf::expected<std::shared_ptr<store>> open_sqlite_store(const std::string& path,
   if (!parent.empty() && !std::filesystem::is_directory(parent, ec)) {
     std::filesystem::create_directories(parent, ec);
     if (ec)
-      return unavailable("cannot create directory " + parent.string() + " for " + path
-                         + ": " + ec.message());
+      return unavailable("cannot create directory " + parent.string() + " for " + path + ": "
+                         + ec.message());
   }
   sqlite3* raw = nullptr;
-  auto rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                            nullptr);
+  auto rc =
+    sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   std::unique_ptr<sqlite3, int (*)(sqlite3*)> db{raw, sqlite3_close_v2};
   if (rc != SQLITE_OK)
     return unavailable(explain(path, raw, rc));

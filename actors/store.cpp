@@ -8,8 +8,7 @@ namespace troupe {
 
 store::~store() = default;
 
-caf::expected<std::shared_ptr<store>> open_store(const std::string& spec,
-                                                 store_options options) {
+caf::expected<std::shared_ptr<store>> open_store(const std::string& spec, store_options options) {
   if (spec == "memory")
     return detail::make_memory_store();
   const std::string sqlite_prefix = "sqlite:";

@@ -284,9 +284,7 @@ std::string stats_json(self_ptr self) {
       {"failed", count(job_status::failed)},
       {"cancelled", count(job_status::cancelled)}}},
     {"queue",
-     {{"depth", st.ready.size()},
-      {"delayed", st.waiting},
-      {"capacity", st.config.queue_capacity}}},
+     {{"depth", st.ready.size()}, {"delayed", st.waiting}, {"capacity", st.config.queue_capacity}}},
     {"workers",
      {{"total", st.workers.size()},
       {"busy", busy},
@@ -304,14 +302,14 @@ std::string stats_json(self_ptr self) {
                    {"failed", c.finished[static_cast<size_t>(job_status::failed)]},
                    {"cancelled", c.finished[static_cast<size_t>(job_status::cancelled)]}};
   auto counters = st.store->counters();
-  j["store"] = {{"name", st.store->name()},
-                {"durable", st.store->durable()},
-                {"healthy", st.store_error.empty()},
-                {"error", st.store_error.empty() ? nlohmann::json(nullptr)
-                                                 : nlohmann::json(st.store_error)},
-                {"commits", counters.commits},
-                {"writes", counters.writes},
-                {"failures", counters.failures}};
+  j["store"] = {
+    {"name", st.store->name()},
+    {"durable", st.store->durable()},
+    {"healthy", st.store_error.empty()},
+    {"error", st.store_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.store_error)},
+    {"commits", counters.commits},
+    {"writes", counters.writes},
+    {"failures", counters.failures}};
   j["duration_seconds"] = {{"le", duration_bounds},
                            {"counts", st.duration_counts},
                            {"sum", st.duration_sum},
@@ -388,8 +386,8 @@ void dispatch(self_ptr self) {
     claim.attempts = job.attempts + 1;
     claim.started_at_ms = now_ms(self);
     claim.worker = target->name;
-    batches[slot].push_back(run_order{std::move(id), lease, job.attempts + 1, job.type,
-                                      job.payload, std::move(token)});
+    batches[slot].push_back(
+      run_order{std::move(id), lease, job.attempts + 1, job.type, job.payload, std::move(token)});
   }
   for (size_t slot = 0; slot < batches.size(); ++slot)
     if (!batches[slot].empty())
@@ -426,14 +424,13 @@ void finish(self_ptr self, const std::string& id, job_entry& job, job_status sta
   arm(self);
 }
 
-void cancel_job(self_ptr self, const std::string& id, job_entry& job,
-                const std::string& reason) {
+void cancel_job(self_ptr self, const std::string& id, job_entry& job, const std::string& reason) {
   finish(self, id, job, job_status::cancelled, {}, reason);
 }
 
 /// A started attempt failed: retry after backoff, or give up.
-void attempt_failed(self_ptr self, const std::string& id, job_entry& job,
-                    std::string error, bool permanent) {
+void attempt_failed(self_ptr self, const std::string& id, job_entry& job, std::string error,
+                    bool permanent) {
   auto& st = self->state;
   job.lease = 0;
   if (job.cancel_requested) {
@@ -446,8 +443,8 @@ void attempt_failed(self_ptr self, const std::string& id, job_entry& job,
   }
   set_status(self, job, job_status::pending);
   std::uniform_real_distribution<double> unit{0.0, 1.0};
-  auto delay = backoff_delay(st.config.backoff_base, st.config.backoff_cap, job.attempts,
-                             unit(st.jitter));
+  auto delay =
+    backoff_delay(st.config.backoff_base, st.config.backoff_cap, job.attempts, unit(st.jitter));
   auto& row = write(self, write_kind::retry, id);
   row.status = job_status::pending;
   row.error = error;
@@ -499,8 +496,8 @@ void withdraw_all_leases(self_ptr self, size_t slot, const std::string& error) {
 void start_worker(self_ptr self, size_t slot) {
   auto& st = self->state;
   auto& w = st.workers[slot];
-  w.actor = self->spawn<caf::detached + caf::monitored>(
-    worker, caf::actor_cast<caf::actor>(self), st.handlers);
+  w.actor = self->spawn<caf::detached + caf::monitored>(worker, caf::actor_cast<caf::actor>(self),
+                                                        st.handlers);
 }
 
 /// Puts a fresh worker in a slot whose worker is stuck in a handler. The old
@@ -566,8 +563,7 @@ void complete_drain(self_ptr self) {
 
 void check_drain(self_ptr self) {
   auto& st = self->state;
-  if (st.drain && !st.drain_settled
-      && st.by_status[static_cast<size_t>(job_status::running)] == 0)
+  if (st.drain && !st.drain_settled && st.by_status[static_cast<size_t>(job_status::running)] == 0)
     complete_drain(self);
 }
 
@@ -596,8 +592,7 @@ void on_timer(self_ptr self, timer_event& event) {
       add_timer(self, st.clock->now() + st.config.timeout_grace,
                 timer_event{timer_kind::grace, event.job_id, event.lease});
       attempt_failed(self, event.job_id, job,
-                     "timeout: attempt exceeded " + std::to_string(job.options.timeout_ms)
-                       + " ms",
+                     "timeout: attempt exceeded " + std::to_string(job.options.timeout_ms) + " ms",
                      false);
       break;
     }
@@ -624,8 +619,7 @@ void on_tick(self_ptr self) {
     on_timer(self, event);
   }
   if (!st.expiries.empty() && st.expiries.front().first <= now)
-    write(self, write_kind::purge, {}).finished_at_ms = now_ms(self)
-                                                        - st.config.result_ttl.count();
+    write(self, write_kind::purge, {}).finished_at_ms = now_ms(self) - st.config.result_ttl.count();
   while (!st.expiries.empty() && st.expiries.front().first <= now) {
     auto j = st.jobs.find(st.expiries.front().second);
     st.expiries.pop_front();
@@ -653,8 +647,7 @@ caf::error validate(self_ptr self, const std::string& type, const std::string& p
     return make_error(errc::invalid_argument, std::move(message));
   };
   if (self->state.handlers->find(type) == nullptr)
-    return make_error(errc::unknown_type, "no handler is registered for type '" + type
-                                            + "'");
+    return make_error(errc::unknown_type, "no handler is registered for type '" + type + "'");
   if (opts.priority < 0 || opts.priority > 9)
     return invalid("priority must be an integer from 0 to 9");
   if (opts.max_attempts < 1 || opts.max_attempts > 100)
@@ -670,8 +663,8 @@ caf::error validate(self_ptr self, const std::string& type, const std::string& p
   return {};
 }
 
-caf::result<std::string, bool> submit(self_ptr self, std::string& type,
-                                      std::string& payload, job_options& opts) {
+caf::result<std::string, bool> submit(self_ptr self, std::string& type, std::string& payload,
+                                      job_options& opts) {
   auto& st = self->state;
   if (!st.accepting)
     return make_error(errc::shutting_down, "the engine is shutting down");
@@ -780,10 +773,9 @@ void on_journal_answer(self_ptr self, uint64_t last, const std::string& error) {
       }
       if (submit.created)
         drop_job(self, submit.id);
-      submit.promise.deliver(make_error(errc::store_unavailable,
-                                        "the job store could not record the job: "
-                                          + (error.empty() ? "its first submission failed"
-                                                           : error)));
+      submit.promise.deliver(make_error(
+        errc::store_unavailable, "the job store could not record the job: "
+                                   + (error.empty() ? "its first submission failed" : error)));
     }
     for (auto& run : batch.runs)
       self->send(run.worker, run_atom::value, std::move(run.orders));
@@ -830,8 +822,8 @@ caf::result<std::string> cancel(self_ptr self, const std::string& id) {
 }
 
 /// Ids of the jobs that match the filters, newest first.
-caf::result<std::string> list(self_ptr self, const std::string& status,
-                              const std::string& type, int64_t limit) {
+caf::result<std::string> list(self_ptr self, const std::string& status, const std::string& type,
+                              int64_t limit) {
   std::optional<job_status> wanted;
   if (!status.empty()) {
     wanted = parse_job_status(status);
@@ -846,8 +838,8 @@ caf::result<std::string> list(self_ptr self, const std::string& status,
     if ((!wanted || job.status == *wanted) && (type.empty() || job.type == type))
       matches.emplace_back(job.seq, &id);
   auto count = std::min(matches.size(), static_cast<size_t>(limit));
-  std::partial_sort(matches.begin(), matches.begin() + static_cast<ptrdiff_t>(count),
-                    matches.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::partial_sort(matches.begin(), matches.begin() + static_cast<ptrdiff_t>(count), matches.end(),
+                    [](auto& a, auto& b) { return a.first > b.first; });
   auto ids = nlohmann::json::array();
   for (size_t i = 0; i < count; ++i)
     ids.push_back(*matches[i].second);
@@ -869,15 +861,14 @@ void on_started(self_ptr self, const std::string& id, uint64_t lease) {
   ++job.attempts;
   job.started_at = st.clock->now();
   set_status(self, job, job_status::running);
-  l->second.timeout = add_timer(self,
-                                st.clock->now()
-                                  + std::chrono::milliseconds{job.options.timeout_ms},
-                                timer_event{timer_kind::timeout, id, lease});
+  l->second.timeout =
+    add_timer(self, st.clock->now() + std::chrono::milliseconds{job.options.timeout_ms},
+              timer_event{timer_kind::timeout, id, lease});
   if (st.config.log_attempts)
     log_line("job " + id + " attempt " + std::to_string(job.attempts) + " started on "
              + st.workers[l->second.slot].name);
-  self->send(job.actor, started_atom::value, job.attempts,
-             st.workers[l->second.slot].name, now_ms(self));
+  self->send(job.actor, started_atom::value, job.attempts, st.workers[l->second.slot].name,
+             now_ms(self));
 }
 
 void on_report(self_ptr self, run_report& report) {
@@ -949,8 +940,8 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
       st.idempotency_keys.emplace(entry.options.idempotency_key, row.id);
     if (entry.status == job_status::running) {
       set_status(self, entry, job_status::pending);
-      auto error = "interrupted: the engine stopped during attempt "
-                   + std::to_string(entry.attempts);
+      auto error =
+        "interrupted: the engine stopped during attempt " + std::to_string(entry.attempts);
       if (entry.cancel_requested) {
         cancel_job(self, row.id, entry, "cancelled");
       } else if (entry.attempts >= entry.options.max_attempts) {
@@ -1087,9 +1078,7 @@ caf::behavior supervisor(self_ptr self, engine_config config,
       return promise;
     },
     // -- from workers --
-    [=](started_atom, const std::string& id, uint64_t lease) {
-      on_started(self, id, lease);
-    },
+    [=](started_atom, const std::string& id, uint64_t lease) { on_started(self, id, lease); },
     [=](report_atom, run_report& report) { on_report(self, report); },
     [=](progress_atom, const std::string& id, uint64_t lease, double fraction,
         std::string& message) {

@@ -22,8 +22,8 @@ run_report execute(caf::event_based_actor* self, const caf::actor& supervisor,
   auto payload = nlohmann::json::parse(order.payload, nullptr, false);
   if (payload.is_discarded())
     return fail(run_outcome::permanent_failure, "payload is not valid JSON");
-  auto progress = [self, supervisor, id = order.id, lease = order.lease](
-                    double fraction, const std::string& message) {
+  auto progress = [self, supervisor, id = order.id,
+                   lease = order.lease](double fraction, const std::string& message) {
     self->send(supervisor, progress_atom::value, id, lease, fraction, message);
   };
   job_context ctx{order.id, order.attempt, std::move(payload), order.token, progress};
@@ -55,8 +55,7 @@ caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
         }
         self->send(supervisor, started_atom::value, order.id, order.lease);
         try {
-          self->send(supervisor, report_atom::value,
-                     execute(self, supervisor, *handlers, order));
+          self->send(supervisor, report_atom::value, execute(self, supervisor, *handlers, order));
         } catch (const worker_fault& e) {
           self->quit(make_error(errc::worker_fault, e.what()));
           return;

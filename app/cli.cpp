@@ -17,8 +17,7 @@ struct flag {
   void (*apply)(serve_options&, const std::string& value);
 };
 
-uint64_t to_number(const std::string& name, const std::string& value, uint64_t low,
-                   uint64_t high) {
+uint64_t to_number(const std::string& name, const std::string& value, uint64_t low, uint64_t high) {
   auto bad = usage_error{"--" + name + " must be a whole number from " + std::to_string(low)
                          + " to " + std::to_string(high) + ", not '" + value + "'"};
   if (value.empty() || !std::all_of(value.begin(), value.end(), ::isdigit))
@@ -174,8 +173,8 @@ std::string serve_help() {
          "Each option can also be set by its environment variable; the option wins.\n\n";
   for (auto& f : flags) {
     std::string left = std::string{"  --"} + f.name + " " + f.value_name;
-    out << left << std::string(left.size() < 30 ? 30 - left.size() : 1, ' ') << f.help
-        << " [" << env_name(f.name) << "]\n";
+    out << left << std::string(left.size() < 30 ? 30 - left.size() : 1, ' ') << f.help << " ["
+        << env_name(f.name) << "]\n";
   }
   out << "  -h, --help                  this text\n\n"
          "SIGINT or SIGTERM shuts down gracefully: new submissions get 503, running\n"

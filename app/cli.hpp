@@ -4,8 +4,8 @@
 #pragma once
 
 #include "troupe/engine_config.hpp"
-#include "troupe/store.hpp"
 #include "troupe/http/gateway.hpp"
+#include "troupe/store.hpp"
 
 #include <chrono>
 #include <map>

@@ -58,15 +58,15 @@ int serve(const app::serve_options& opt) {
             << std::endl;
   auto stats = eng.stats();
   log(opt, app::log_level::info,
-      "store " + (*store)->name() + " (" + std::to_string(stats->recovered)
-        + " jobs recovered), " + std::to_string(stats->workers_total) + " workers");
+      "store " + (*store)->name() + " (" + std::to_string(stats->recovered) + " jobs recovered), "
+        + std::to_string(stats->workers_total) + " workers");
 
   int received = 0;
   sigwait(&signals, &received);
   log(opt, app::log_level::info,
       std::string{"received "} + (received == SIGINT ? "SIGINT" : "SIGTERM")
-        + "; refusing new jobs, running ones get "
-        + std::to_string(opt.shutdown_timeout.count()) + " s");
+        + "; refusing new jobs, running ones get " + std::to_string(opt.shutdown_timeout.count())
+        + " s");
   auto final_stats = eng.stop(opt.shutdown_timeout);
   http::stop_gateway(sys, gateway);
   if (final_stats)

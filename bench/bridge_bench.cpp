@@ -20,8 +20,7 @@ using namespace std::chrono;
 
 namespace {
 
-template <class Ask>
-double round_trips_per_second(size_t threads, Ask ask) {
+template <class Ask> double round_trips_per_second(size_t threads, Ask ask) {
   std::atomic<size_t> done{0};
   std::atomic<bool> stop{false};
   std::vector<std::thread> pool;
@@ -57,7 +56,8 @@ struct via_scoped_actor {
   std::shared_ptr<caf::scoped_actor> self;
   void prepare() { self = std::make_shared<caf::scoped_actor>(*sys); }
   void operator()() {
-    (*self)->request(supervisor, seconds{5}, troupe::stats_atom::value)
+    (*self)
+      ->request(supervisor, seconds{5}, troupe::stats_atom::value)
       .receive([](std::string&) {},
                [](caf::error& err) { throw std::runtime_error(troupe::describe(err)); });
   }

@@ -119,8 +119,8 @@ void stop_engine(caf::actor_system& sys, const caf::actor& supervisor) {
 /// vector, which makes 200k outstanding requests quadratic).
 caf::behavior flood(caf::event_based_actor* self, caf::actor supervisor, size_t n) {
   for (size_t i = 0; i < n; ++i)
-    self->send(supervisor, troupe::submit_atom::value, std::string{"echo"},
-               std::string{"null"}, troupe::job_options{});
+    self->send(supervisor, troupe::submit_atom::value, std::string{"echo"}, std::string{"null"},
+               troupe::job_options{});
   return {
     [](const std::string&, bool) {},
     [](caf::error& err) { std::cerr << "submit failed: " << troupe::describe(err) << std::endl; },
@@ -157,21 +157,21 @@ struct pacer_state {
 
 /// Submits at `rate` jobs/s, watches each job, and records its latency. Plain
 /// sends, as in `flood`: the answers arrive as ordinary messages.
-caf::behavior pacer(caf::stateful_actor<pacer_state>* self, caf::actor supervisor,
-                    size_t rate, size_t total, std::shared_ptr<std::promise<latencies>> done) {
+caf::behavior pacer(caf::stateful_actor<pacer_state>* self, caf::actor supervisor, size_t rate,
+                    size_t total, std::shared_ptr<std::promise<latencies>> done) {
   using tick_atom = caf::atom_constant<caf::atom("tick")>;
   self->state.start = steady_clock::now();
   self->send(self, tick_atom::value);
   return {
     [=](tick_atom) {
       auto& st = self->state;
-      auto due = std::min(total, static_cast<size_t>(
-                                   duration<double>(steady_clock::now() - st.start).count()
-                                   * static_cast<double>(rate)));
+      auto due =
+        std::min(total, static_cast<size_t>(duration<double>(steady_clock::now() - st.start).count()
+                                            * static_cast<double>(rate)));
       for (; st.submitted < due; ++st.submitted) {
         st.unanswered.push_back(steady_clock::now());
-        self->send(supervisor, troupe::submit_atom::value, std::string{"echo"},
-                   std::string{"null"}, troupe::job_options{});
+        self->send(supervisor, troupe::submit_atom::value, std::string{"echo"}, std::string{"null"},
+                   troupe::job_options{});
       }
       if (st.submitted < total)
         self->delayed_send(self, milliseconds{1}, tick_atom::value);
@@ -268,8 +268,8 @@ options parse(int argc, char** argv) {
     else if (arg == "--store-dir" && i + 1 < argc)
       opt.store_dir = argv[++i];
     else if (arg == "--sync" && i + 1 < argc)
-      opt.sync = std::string{argv[++i]} == "full" ? troupe::sync_mode::full
-                                                   : troupe::sync_mode::normal;
+      opt.sync =
+        std::string{argv[++i]} == "full" ? troupe::sync_mode::full : troupe::sync_mode::normal;
     else
       throw std::invalid_argument(
         "usage: troupe-bench [--jobs N] [--workers N] [--prefetch N] [--rate JOBS_PER_S]"
@@ -307,22 +307,21 @@ int main(int argc, char** argv) {
               << " ms; finished p50 " << finished.p50 << " ms, p99 " << finished.p99 << " ms"
               << std::endl;
   }
-  std::cout << "throughput: " << opt.jobs << " echo jobs, " << opt.workers
-            << " workers, prefetch " << opt.prefetch << ", scheduler " << opt.scheduler
-            << ", sqlite sync " << (opt.sync == troupe::sync_mode::full ? "full" : "normal")
-            << std::endl;
+  std::cout << "throughput: " << opt.jobs << " echo jobs, " << opt.workers << " workers, prefetch "
+            << opt.prefetch << ", scheduler " << opt.scheduler << ", sqlite sync "
+            << (opt.sync == troupe::sync_mode::full ? "full" : "normal") << std::endl;
   std::vector<double> rates;
   for (auto& store : stores) {
     rates.push_back(throughput(opt, store));
-    std::cout << "  " << store.label << ": " << static_cast<size_t>(rates.back())
-              << " jobs/s" << std::endl;
+    std::cout << "  " << store.label << ": " << static_cast<size_t>(rates.back()) << " jobs/s"
+              << std::endl;
   }
   // The engine closed the file after the throughput run: the WAL is folded
   // in, and what remains is the retained jobs.
   auto file_bytes = static_cast<double>(std::filesystem::file_size(db));
   std::cout << "  sqlite/memory: " << rates[1] / rates[0] << "x\n"
-            << "sqlite file: " << static_cast<size_t>(file_bytes / static_cast<double>(opt.jobs)
-                                                      * 100000)
+            << "sqlite file: "
+            << static_cast<size_t>(file_bytes / static_cast<double>(opt.jobs) * 100000)
             << " bytes per 100,000 retained jobs (" << static_cast<size_t>(file_bytes)
             << " bytes for " << opt.jobs << ")" << std::endl;
   if (own_dir)

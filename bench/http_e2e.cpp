@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
           std::this_thread::sleep_until(start + microseconds{k * 1000000 / rate});
         }
         auto t0 = steady_clock::now();
-        auto res = cli.Post("/v1/jobs", R"({"type":"echo","payload":{"n":1}})",
-                            "application/json");
+        auto res = cli.Post("/v1/jobs", R"({"type":"echo","payload":{"n":1}})", "application/json");
         bool ok = res && res->status == 202;
         if (ok) {
           auto id = json::parse(res->body)["id"].get<std::string>();
@@ -90,8 +89,8 @@ int main(int argc, char** argv) {
              ? 0.0
              : latencies_ms[static_cast<size_t>(q * static_cast<double>(latencies_ms.size() - 1))];
   };
-  std::cout << clients << " clients, rate " << (rate ? std::to_string(rate) : "unpaced")
-            << ": " << static_cast<size_t>(static_cast<double>(latencies_ms.size()) / elapsed)
+  std::cout << clients << " clients, rate " << (rate ? std::to_string(rate) : "unpaced") << ": "
+            << static_cast<size_t>(static_cast<double>(latencies_ms.size()) / elapsed)
             << " jobs/s completed, p50 " << at(0.5) << " ms, p99 " << at(0.99) << " ms, "
             << failures << " failures" << std::endl;
   return failures == 0 ? 0 : 1;

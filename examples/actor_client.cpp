@@ -23,15 +23,13 @@ caf::behavior client(caf::stateful_actor<client_state>* self, caf::actor supervi
   using namespace std::chrono_literals;
   for (auto& [type, payload] : jobs) {
     ++self->state.outstanding;
-    self->request(supervisor, 5s, troupe::submit_atom::value, type, payload,
-                  troupe::job_options{})
+    self->request(supervisor, 5s, troupe::submit_atom::value, type, payload, troupe::job_options{})
       .then(
         [=](const std::string& id, bool) {
           std::cout << "submitted " << type << " as " << id << std::endl;
           // Subscribe: the engine sends (finished_atom, job_json) exactly once.
           self->request(supervisor, 5s, troupe::watch_atom::value, id)
-            .then([](caf::ok_atom) {},
-                  [=](caf::error& err) { self->quit(err); });
+            .then([](caf::ok_atom) {}, [=](caf::error& err) { self->quit(err); });
         },
         [=](caf::error& err) {
           std::cerr << "submit refused: " << troupe::describe(err) << std::endl;
@@ -41,15 +39,14 @@ caf::behavior client(caf::stateful_actor<client_state>* self, caf::actor supervi
   return {
     [=](troupe::finished_atom, const std::string& job_json) {
       auto job = troupe::job_info::from_json(job_json);
-      std::cout << job.type << " finished " << to_string(job.status) << ": "
-                << job.result.dump() << std::endl;
+      std::cout << job.type << " finished " << to_string(job.status) << ": " << job.result.dump()
+                << std::endl;
       if (job.status == troupe::job_status::success)
         ++self->state.succeeded;
       if (--self->state.outstanding == 0)
-        self->quit(self->state.succeeded == 3
-                     ? caf::error{}
-                     : troupe::make_error(troupe::errc::invalid_argument,
-                                          "not every job succeeded"));
+        self->quit(self->state.succeeded == 3 ? caf::error{}
+                                              : troupe::make_error(troupe::errc::invalid_argument,
+                                                                   "not every job succeeded"));
     },
   };
 }
@@ -84,8 +81,7 @@ int main() {
     caf::scoped_actor self{sys};
     self->monitor(me);
     self->receive([&](caf::down_msg& down) { ok = !down.reason; });
-    self->request(supervisor, std::chrono::seconds{5}, troupe::drain_atom::value,
-                  int64_t{1000})
+    self->request(supervisor, std::chrono::seconds{5}, troupe::drain_atom::value, int64_t{1000})
       .receive([](const std::string&) {}, [](caf::error&) {});
   }
   caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);

@@ -55,12 +55,10 @@ int main(int argc, char** argv) {
       continue;
     }
     std::cout << job->type << " -> " << to_string(job->status) << ": " << job->result.dump()
-              << " (attempts " << job->attempts << ", " << job->worker.value_or("?")
-              << ")\n";
+              << " (attempts " << job->attempts << ", " << job->worker.value_or("?") << ")\n";
   }
   auto stats = engine.stop(5s);
   if (stats)
-    std::cout << "stopped: " << stats->success << " succeeded, " << stats->failed
-              << " failed\n";
+    std::cout << "stopped: " << stats->success << " succeeded, " << stats->failed << " failed\n";
   return exit_code;
 }

@@ -15,9 +15,8 @@ std::string api_error::body() const {
 api_error from_engine_error(const caf::error& err) {
   std::string message = describe(err);
   if (err.category() == error_category) {
-    auto text = err.context().match_elements<std::string>()
-                  ? err.context().get_as<std::string>(0)
-                  : message;
+    auto text =
+      err.context().match_elements<std::string>() ? err.context().get_as<std::string>(0) : message;
     switch (static_cast<errc>(err.code())) {
       case errc::unknown_type:
         return {400, "unknown_type", text};

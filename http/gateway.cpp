@@ -22,9 +22,7 @@ caf::error listen_error(std::string message) {
 /// on destruction, which is when the gateway actor ends.
 class listening_server {
 public:
-  explicit listening_server(std::unique_ptr<httplib::Server> server)
-    : server_(std::move(server)) {
-  }
+  explicit listening_server(std::unique_ptr<httplib::Server> server) : server_(std::move(server)) {}
 
   ~listening_server() {
     if (listener_.joinable()) {
@@ -70,8 +68,8 @@ caf::behavior gateway(caf::stateful_actor<gateway_state>* self, caf::actor super
   auto& st = self->state;
   auto server = make_server(cfg);
   if (!server->is_valid()) {
-    st.port = listen_error("cannot load the TLS certificate " + cfg.tls_cert + " and key "
-                           + cfg.tls_key);
+    st.port =
+      listen_error("cannot load the TLS certificate " + cfg.tls_cert + " and key " + cfg.tls_key);
   } else {
     auto threads = cfg.threads;
     server->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -87,8 +85,8 @@ caf::behavior gateway(caf::stateful_actor<gateway_state>* self, caf::actor super
     server->set_read_timeout(cfg.io_timeout);
     server->set_write_timeout(cfg.io_timeout);
     server->set_payload_max_length(cfg.max_body);
-    auto ctx = std::make_shared<detail::api_context>(
-      detail::bridge{self->system(), supervisor}, cfg);
+    auto ctx =
+      std::make_shared<detail::api_context>(detail::bridge{self->system(), supervisor}, cfg);
     detail::install_routes(*server, ctx);
     st.listening = std::make_unique<listening_server>(std::move(server));
     st.port = st.listening->start(cfg.host, cfg.port);
@@ -104,8 +102,7 @@ caf::behavior gateway(caf::stateful_actor<gateway_state>* self, caf::actor super
 
 } // namespace
 
-caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor,
-                         gateway_config config) {
+caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor, gateway_config config) {
   // Detached: ending the gateway joins the server's threads, which may take
   // as long as the slowest request in flight.
   return sys.spawn<caf::detached>(gateway, std::move(supervisor), std::move(config));

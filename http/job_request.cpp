@@ -15,8 +15,8 @@ api_error invalid_field(const std::string& field, const std::string& rule) {
 }
 
 /// Reads an optional integer field within [low, high] into `out`.
-std::optional<api_error> read_int(const json& body, const char* field, int64_t low,
-                                  int64_t high, int64_t& out) {
+std::optional<api_error> read_int(const json& body, const char* field, int64_t low, int64_t high,
+                                  int64_t& out) {
   auto i = body.find(field);
   if (i == body.end())
     return std::nullopt;
@@ -57,8 +57,7 @@ size_t json_depth(const std::string& text) {
   return deepest;
 }
 
-std::variant<job_request, api_error> parse_job_request(const std::string& body,
-                                                       size_t max_depth) {
+std::variant<job_request, api_error> parse_job_request(const std::string& body, size_t max_depth) {
   if (json_depth(body) > max_depth)
     return api_error{400, "invalid_json",
                      "JSON nested deeper than " + std::to_string(max_depth) + " levels"};
@@ -67,9 +66,8 @@ std::variant<job_request, api_error> parse_job_request(const std::string& body,
     return api_error{400, "invalid_json", "the body is not valid JSON"};
   if (!parsed.is_object())
     return api_error{400, "invalid_json", "the body must be a JSON object"};
-  static const std::set<std::string> known{"type",       "payload",  "priority",
-                                           "max_attempts", "timeout_ms", "delay_ms",
-                                           "idempotency_key"};
+  static const std::set<std::string> known{
+    "type", "payload", "priority", "max_attempts", "timeout_ms", "delay_ms", "idempotency_key"};
   for (auto& [key, value] : parsed.items())
     if (known.count(key) == 0)
       return invalid_field(key, "is not a known field");

@@ -49,14 +49,14 @@ std::string render_metrics(const nlohmann::json& stats, const request_counter& r
   std::ostringstream out;
   header(out, "troupe_jobs_submitted_total", "counter", "Jobs accepted, by type.");
   for (auto& [type, c] : stats.at("types").items())
-    out << "troupe_jobs_submitted_total{type=\"" << label(type) << "\"} "
-        << c.at("submitted") << '\n';
+    out << "troupe_jobs_submitted_total{type=\"" << label(type) << "\"} " << c.at("submitted")
+        << '\n';
   header(out, "troupe_jobs_completed_total", "counter",
          "Jobs that reached a terminal state, by type and status.");
   for (auto& [type, c] : stats.at("types").items())
     for (const char* status : {"success", "failed", "cancelled"})
-      out << "troupe_jobs_completed_total{type=\"" << label(type) << "\",status=\""
-          << status << "\"} " << c.at(status) << '\n';
+      out << "troupe_jobs_completed_total{type=\"" << label(type) << "\",status=\"" << status
+          << "\"} " << c.at(status) << '\n';
   header(out, "troupe_jobs", "gauge", "Jobs the engine holds, by status.");
   for (auto& [status, n] : stats.at("jobs").items())
     out << "troupe_jobs{status=\"" << status << "\"} " << n << '\n';
@@ -68,15 +68,12 @@ std::string render_metrics(const nlohmann::json& stats, const request_counter& r
   single(out, "troupe_queue_capacity", "gauge", "Pending jobs accepted at most.",
          queue.at("capacity"));
   const auto& workers = stats.at("workers");
-  single(out, "troupe_workers", "gauge", "Worker actors in the pool.",
-         workers.at("total"));
-  single(out, "troupe_workers_busy", "gauge", "Workers running a job.",
-         workers.at("busy"));
-  single(out, "troupe_worker_restarts_total", "counter",
-         "Workers restarted after a crash.", workers.at("restarts"));
+  single(out, "troupe_workers", "gauge", "Worker actors in the pool.", workers.at("total"));
+  single(out, "troupe_workers_busy", "gauge", "Workers running a job.", workers.at("busy"));
+  single(out, "troupe_worker_restarts_total", "counter", "Workers restarted after a crash.",
+         workers.at("restarts"));
   single(out, "troupe_workers_replaced_total", "counter",
-         "Workers replaced because a handler ignored its timeout.",
-         workers.at("replaced"));
+         "Workers replaced because a handler ignored its timeout.", workers.at("replaced"));
   single(out, "troupe_healthy", "gauge", "1 unless worker restarts exceed their limit.",
          stats.at("healthy").get<bool>() ? 1 : 0);
   const auto& store = stats.at("store");
@@ -91,24 +88,23 @@ std::string render_metrics(const nlohmann::json& stats, const request_counter& r
   single(out, "troupe_jobs_recovered", "gauge", "Jobs read back from the store at start.",
          stats.at("recovered"));
   const auto& durations = stats.at("duration_seconds");
-  header(out, "troupe_job_duration_seconds", "histogram",
-         "Run time of each job's final attempt.");
+  header(out, "troupe_job_duration_seconds", "histogram", "Run time of each job's final attempt.");
   uint64_t cumulative = 0;
   const auto& bounds = durations.at("le");
   const auto& counts = durations.at("counts");
   for (size_t i = 0; i < counts.size(); ++i) {
     cumulative += counts[i].get<uint64_t>();
     out << "troupe_job_duration_seconds_bucket{le=\""
-        << (i < bounds.size() ? nlohmann::json(bounds[i]).dump() : "+Inf") << "\"} "
-        << cumulative << '\n';
+        << (i < bounds.size() ? nlohmann::json(bounds[i]).dump() : "+Inf") << "\"} " << cumulative
+        << '\n';
   }
   out << "troupe_job_duration_seconds_sum " << durations.at("sum").get<double>() << '\n';
   out << "troupe_job_duration_seconds_count " << durations.at("count") << '\n';
   header(out, "troupe_http_requests_total", "counter",
          "HTTP requests served, by route and status code.");
   for (auto& [key, n] : requests.snapshot())
-    out << "troupe_http_requests_total{route=\"" << label(key.first) << "\",code=\""
-        << key.second << "\"} " << n << '\n';
+    out << "troupe_http_requests_total{route=\"" << label(key.first) << "\",code=\"" << key.second
+        << "\"} " << n << '\n';
   return out.str();
 }
 

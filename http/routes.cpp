@@ -39,8 +39,8 @@ bool authorized(const api_context& ctx, const httplib::Request& req) {
 }
 
 /// Parses a query parameter as an integer in [low, high].
-std::optional<api_error> int_param(const httplib::Request& req, const char* name,
-                                   int64_t low, int64_t high, int64_t& out) {
+std::optional<api_error> int_param(const httplib::Request& req, const char* name, int64_t low,
+                                   int64_t high, int64_t& out) {
   if (!req.has_param(name))
     return std::nullopt;
   auto text = req.get_param_value(name);
@@ -60,8 +60,7 @@ std::optional<api_error> int_param(const httplib::Request& req, const char* name
 }
 
 /// Fetches one job's snapshot: 200 with the job, or the error.
-void answer_job(api_context& ctx, httplib::Response& res, const std::string& id,
-                int status = 200) {
+void answer_job(api_context& ctx, httplib::Response& res, const std::string& id, int status = 200) {
   auto job = ctx.engine.ask<std::string>(ctx.config.engine_timeout, status_atom::value, id);
   if (!job)
     return answer(res, from_engine_error(job.error()));
@@ -93,8 +92,7 @@ void get_job(api_context& ctx, const httplib::Request& req, httplib::Response& r
   if (wait_ms == 0)
     return answer_job(ctx, res, id);
   auto job = ctx.engine.ask<std::string>(
-    ctx.config.engine_timeout + std::chrono::milliseconds{wait_ms}, wait_atom::value, id,
-    wait_ms);
+    ctx.config.engine_timeout + std::chrono::milliseconds{wait_ms}, wait_atom::value, id, wait_ms);
   if (!job)
     return answer(res, from_engine_error(job.error()));
   answer(res, 200, std::get<0>(*job));
@@ -153,8 +151,8 @@ void readyz(api_context& ctx, const httplib::Request&, httplib::Response& res) {
   if (!stats->at("accepting").get<bool>())
     return answer(res, api_error{503, "not_ready", "the engine is shutting down"});
   if (!stats->at("healthy").get<bool>())
-    return answer(res, api_error{503, "not_ready",
-                                 "worker restarts exceeded their limit (escalated)"});
+    return answer(res,
+                  api_error{503, "not_ready", "worker restarts exceeded their limit (escalated)"});
   if (!stats->at("store").at("healthy").get<bool>())
     return answer(res, api_error{503, "not_ready",
                                  "the job store refuses writes: "
@@ -203,11 +201,10 @@ void install_routes(httplib::Server& server, ctx_ptr ctx) {
   server.Get("/v1/stats", wrap(ctx, "GET /v1/stats", true, get_stats));
   server.Get("/metrics", wrap(ctx, "GET /metrics", true, metrics));
   server.Get("/readyz", wrap(ctx, "GET /readyz", false, readyz));
-  server.Get("/healthz",
-             wrap(ctx, "GET /healthz", false,
-                  [](api_context&, const httplib::Request&, httplib::Response& res) {
-                    answer(res, 200, R"({"status":"ok"})");
-                  }));
+  server.Get("/healthz", wrap(ctx, "GET /healthz", false,
+                              [](api_context&, const httplib::Request&, httplib::Response& res) {
+                                answer(res, 200, R"({"status":"ok"})");
+                              }));
   // Answers the server gives without a route (unknown path, body too large,
   // malformed request) get the same JSON error shape.
   server.set_error_handler([ctx](const httplib::Request&, httplib::Response& res) {
@@ -218,9 +215,9 @@ void install_routes(httplib::Server& server, ctx_ptr ctx) {
         answer(res, api_error{404, "not_found", "no such route"});
         break;
       case 413:
-        answer(res, api_error{413, "payload_too_large",
-                              "the body exceeds " + std::to_string(ctx->config.max_body)
-                                + " bytes"});
+        answer(res,
+               api_error{413, "payload_too_large",
+                         "the body exceeds " + std::to_string(ctx->config.max_body) + " bytes"});
         break;
       default:
         answer(res, api_error{res.status, "bad_request", "the request was not understood"});

@@ -12,8 +12,8 @@ namespace troupe::detail {
 /// (1-based): a value in [d/2, d] with d = min(cap, base * 2^(attempt-1)),
 /// placed by `unit` in [0, 1].
 inline std::chrono::milliseconds backoff_delay(std::chrono::milliseconds base,
-                                               std::chrono::milliseconds cap,
-                                               int32_t attempt, double unit) {
+                                               std::chrono::milliseconds cap, int32_t attempt,
+                                               double unit) {
   auto exponent = std::clamp<int32_t>(attempt - 1, 0, 40);
   auto grown = static_cast<double>(base.count()) * static_cast<double>(1ull << exponent);
   auto ceiling = std::min(grown, static_cast<double>(cap.count()));

@@ -122,8 +122,7 @@ public:
   // -- jobs --
 
   /// Submits a job; errors as in protocol.hpp.
-  caf::expected<submission> submit(const std::string& type,
-                                   const nlohmann::json& payload = nullptr,
+  caf::expected<submission> submit(const std::string& type, const nlohmann::json& payload = nullptr,
                                    job_options options = {});
 
   /// Returns a job's current snapshot.

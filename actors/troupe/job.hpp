@@ -50,10 +50,9 @@ struct job_options {
 };
 
 /// Serializes job options, so that a submission can cross CAF nodes.
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, job_options& x) {
-  return f(caf::meta::type_name("troupe.job_options"), x.priority, x.max_attempts,
-           x.timeout_ms, x.delay_ms, x.idempotency_key);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, job_options& x) {
+  return f(caf::meta::type_name("troupe.job_options"), x.priority, x.max_attempts, x.timeout_ms,
+           x.delay_ms, x.idempotency_key);
 }
 
 /// A snapshot of one job, as answered by status queries.

@@ -21,8 +21,7 @@
 
 namespace troupe::http::detail {
 
-template <class... Reply>
-using reply = caf::expected<std::tuple<Reply...>>;
+template <class... Reply> using reply = caf::expected<std::tuple<Reply...>>;
 
 template <class... Reply>
 caf::behavior forwarder(caf::event_based_actor* self, caf::actor dest, caf::message msg,
@@ -43,10 +42,10 @@ caf::behavior forwarder(caf::event_based_actor* self, caf::actor dest, caf::mess
 
 /// Submits a job and answers with its snapshot: (job_json, created). Both
 /// requests run inside the actor system, so the HTTP thread waits only once.
-inline caf::behavior submit_forwarder(caf::event_based_actor* self, caf::actor dest,
-                                      caf::message submission,
-                                      std::chrono::milliseconds timeout,
-                                      std::shared_ptr<std::promise<reply<std::string, bool>>> done) {
+inline caf::behavior
+submit_forwarder(caf::event_based_actor* self, caf::actor dest, caf::message submission,
+                 std::chrono::milliseconds timeout,
+                 std::shared_ptr<std::promise<reply<std::string, bool>>> done) {
   auto fail = [=](caf::error& err) {
     done->set_value(std::move(err));
     self->quit();
@@ -70,8 +69,7 @@ inline caf::behavior submit_forwarder(caf::event_based_actor* self, caf::actor d
 class bridge {
 public:
   bridge(caf::actor_system& sys, caf::actor supervisor)
-    : sys_(&sys), supervisor_(std::move(supervisor)) {
-  }
+      : sys_(&sys), supervisor_(std::move(supervisor)) {}
 
   /// Sends `xs...` to the supervisor; returns its reply, typed as `Reply...`.
   template <class... Reply, class... Ts>

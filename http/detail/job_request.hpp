@@ -19,8 +19,7 @@ struct job_request {
 
 /// Reads a request body; on failure returns the 400 answer (`invalid_json`,
 /// or `invalid_field` naming the field).
-std::variant<job_request, api_error> parse_job_request(const std::string& body,
-                                                       size_t max_depth);
+std::variant<job_request, api_error> parse_job_request(const std::string& body, size_t max_depth);
 
 /// Returns the deepest nesting of arrays and objects in a JSON text (strings
 /// are skipped), without building it, so hostile input costs one pass.

@@ -14,8 +14,7 @@ namespace troupe::http::detail {
 /// What the route handlers share.
 struct api_context {
   api_context(bridge engine, gateway_config config)
-    : engine(std::move(engine)), config(std::move(config)) {
-  }
+      : engine(std::move(engine)), config(std::move(config)) {}
 
   bridge engine;
   gateway_config config;

@@ -45,8 +45,7 @@ TEST_CASE_METHOD(engine_fixture, "sha256 hashes the data and re-hashes the diges
   SHA256(reinterpret_cast<const unsigned char*>("abc"), 3, digest);
   SHA256(digest, sizeof(digest), digest);
   SHA256(digest, sizeof(digest), digest);
-  CHECK(finish(submit("sha256", {{"data", "abc"}, {"rounds", 3}})).result["hex"]
-        == hex(digest));
+  CHECK(finish(submit("sha256", {{"data", "abc"}, {"rounds", 3}})).result["hex"] == hex(digest));
 }
 
 TEST_CASE_METHOD(engine_fixture, "fail fails with its message") {
@@ -81,10 +80,13 @@ TEST_CASE_METHOD(engine_fixture, "sleep stops when its job is cancelled") {
 TEST_CASE_METHOD(engine_fixture, "bad payloads fail the job with an error naming the field") {
   start(config());
   std::vector<std::pair<std::string, nlohmann::json>> cases{
-    {"sleep", {{"ms", -1}}},       {"sleep", {{"ms", "ten"}}},
-    {"sleep", nullptr},            {"sha256", {{"data", 5}}},
+    {"sleep", {{"ms", -1}}},
+    {"sleep", {{"ms", "ten"}}},
+    {"sleep", nullptr},
+    {"sha256", {{"data", 5}}},
     {"sha256", {{"data", "x"}, {"rounds", 0}}},
-    {"progress", {{"steps", 0}}},  {"crash", {{"crash_attempts", -2}}},
+    {"progress", {{"steps", 0}}},
+    {"crash", {{"crash_attempts", -2}}},
     {"fail", {{"message", 3}}},
   };
   for (auto& [type, payload] : cases) {

@@ -64,8 +64,8 @@ TEST_CASE_METHOD(engine_fixture, "a long-poll answers with the job as it is once
   auto id = submit("block");
   REQUIRE(started.wait_for(1));
   caf::scoped_actor self{eng->system()};
-  auto poll = self->request(eng->supervisor(), std::chrono::seconds{10}, wait_atom::value, id,
-                            int64_t{2000});
+  auto poll =
+    self->request(eng->supervisor(), std::chrono::seconds{10}, wait_atom::value, id, int64_t{2000});
   clock->advance_to(next_timer_within(2001ms));
   std::string answer;
   poll.receive([&](std::string& json) { answer = json; },

@@ -38,8 +38,8 @@ TEST_CASE("a job record renders as the protocol's job object and reads back") {
 }
 
 TEST_CASE("status names parse back and unknown names are rejected") {
-  for (auto s : {job_status::pending, job_status::running, job_status::success,
-                 job_status::failed, job_status::cancelled})
+  for (auto s : {job_status::pending, job_status::running, job_status::success, job_status::failed,
+                 job_status::cancelled})
     CHECK(parse_job_status(to_string(s)) == s);
   CHECK_FALSE(parse_job_status("done"));
 }
@@ -59,7 +59,6 @@ TEST_CASE("the manual clock delivers due messages in deadline order, and only th
     self->receive([&](int x) { received.push_back(x); },
                   caf::after(std::chrono::milliseconds{0}) >> [] {});
   CHECK(received == std::vector<int>{1, 2});
-  CHECK(clock.await_scheduled_before(start + std::chrono::seconds{4},
-                                     std::chrono::milliseconds{0})
+  CHECK(clock.await_scheduled_before(start + std::chrono::seconds{4}, std::chrono::milliseconds{0})
         == start + std::chrono::seconds{3});
 }

@@ -82,11 +82,10 @@ TEST_CASE("submissions that arrive together share a commit") {
   later.delay_ms = 3600 * 1000;
   caf::scoped_actor self{eng.system()};
   for (int i = 0; i < submissions; ++i)
-    self->send(eng.supervisor(), submit_atom::value, std::string{"echo"}, std::string{"1"},
-               later);
+    self->send(eng.supervisor(), submit_atom::value, std::string{"echo"}, std::string{"1"}, later);
   int acknowledged = 0;
-  self->receive_for(acknowledged, submissions)(
-    [](const std::string&, bool) {}, [](const caf::error& err) { FAIL(describe(err)); });
+  self->receive_for(acknowledged, submissions)([](const std::string&, bool) {},
+                                               [](const caf::error& err) { FAIL(describe(err)); });
   auto stats = eng.stats();
   REQUIRE(stats);
   CHECK(stats->pending == submissions);

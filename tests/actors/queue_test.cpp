@@ -8,8 +8,8 @@ TEST_CASE_METHOD(engine_fixture, "higher priorities run first, FIFO within a pri
   start(config());
   auto blocker = submit("block");
   REQUIRE(started.wait_for(1));
-  std::vector<std::pair<std::string, int>> jobs{
-    {"low-a", 1}, {"high-a", 9}, {"mid", 5}, {"high-b", 9}, {"low-b", 1}, {"zero", 0}};
+  std::vector<std::pair<std::string, int>> jobs{{"low-a", 1},  {"high-a", 9}, {"mid", 5},
+                                                {"high-b", 9}, {"low-b", 1},  {"zero", 0}};
   std::vector<std::string> ids;
   for (auto& [label, priority] : jobs) {
     job_options opts;

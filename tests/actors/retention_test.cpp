@@ -24,7 +24,8 @@ uint64_t size_on_disk(const std::string& path) {
 
 } // namespace
 
-TEST_CASE_METHOD(engine_fixture, "under steady load the database stops growing once results expire") {
+TEST_CASE_METHOD(engine_fixture,
+                 "under steady load the database stops growing once results expire") {
   scratch_dir dir;
   auto jobs = open_store(dir.sqlite_store());
   REQUIRE(jobs);

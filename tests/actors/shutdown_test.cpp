@@ -8,15 +8,14 @@
 using namespace troupe;
 using namespace troupe::test;
 
-TEST_CASE_METHOD(engine_fixture,
-                 "shutdown lets the running job finish and cancels pending ones") {
+TEST_CASE_METHOD(engine_fixture, "shutdown lets the running job finish and cancels pending ones") {
   start(config());
   auto running = submit("block");
   REQUIRE(started.wait_for(1));
   auto pending = submit("echo", 1);
   caf::scoped_actor self{eng->system()};
-  auto drain = self->request(eng->supervisor(), std::chrono::seconds{10}, drain_atom::value,
-                             int64_t{60000});
+  auto drain =
+    self->request(eng->supervisor(), std::chrono::seconds{10}, drain_atom::value, int64_t{60000});
   // Sent after the drain request on this thread, so answered after it.
   CHECK_FALSE(stats().accepting);
   release.open();
@@ -35,8 +34,8 @@ TEST_CASE_METHOD(engine_fixture, "shutdown cancels jobs still running at the dea
   auto running = submit("block");
   REQUIRE(started.wait_for(1));
   caf::scoped_actor self{eng->system()};
-  auto drain = self->request(eng->supervisor(), std::chrono::seconds{10}, drain_atom::value,
-                             int64_t{5000});
+  auto drain =
+    self->request(eng->supervisor(), std::chrono::seconds{10}, drain_atom::value, int64_t{5000});
   clock->advance_to(next_timer_within(5001ms));
   std::string final_stats;
   drain.receive([&](std::string& json) { final_stats = json; },

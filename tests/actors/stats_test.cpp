@@ -37,8 +37,7 @@ TEST_CASE_METHOD(engine_fixture, "stats count submissions and outcomes per job t
   CHECK(stats["types"]["echo"]["success"] == 2);
   CHECK(stats["types"]["fail"]["failed"] == 1);
   CHECK(stats["duration_seconds"]["count"] == 3);
-  CHECK(stats["duration_seconds"]["counts"].size()
-        == stats["duration_seconds"]["le"].size() + 1);
+  CHECK(stats["duration_seconds"]["counts"].size() == stats["duration_seconds"]["le"].size() + 1);
 }
 
 TEST_CASE_METHOD(engine_fixture, "a listing is newest first and honours status, type and limit") {
@@ -60,8 +59,9 @@ TEST_CASE_METHOD(engine_fixture, "a listing with an unknown status is refused") 
   start(config());
   caf::scoped_actor self{eng->system()};
   caf::error err;
-  self->request(eng->supervisor(), std::chrono::seconds{10}, list_atom::value,
-                std::string{"done"}, std::string{}, int64_t{10})
+  self
+    ->request(eng->supervisor(), std::chrono::seconds{10}, list_atom::value, std::string{"done"},
+              std::string{}, int64_t{10})
     .receive([](std::string&) { FAIL("accepted"); }, [&](caf::error& e) { err = e; });
   CHECK(is_troupe_error(err, errc::invalid_argument));
 }

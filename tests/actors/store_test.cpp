@@ -51,8 +51,7 @@ stored_job require_job(store& s, const std::string& id) {
 }
 
 /// Runs `body` once with each kind of store, each in a fresh place.
-template <class Body>
-void for_each_store(Body body) {
+template <class Body> void for_each_store(Body body) {
   for (auto kind : {"memory", "sqlite"}) {
     DYNAMIC_SECTION(kind << " store") {
       scratch_dir dir;
@@ -106,13 +105,14 @@ TEST_CASE("claim, retry, finish and cancel writes change only the fields they na
     CHECK(claimed.worker == "worker-2");
     CHECK(claimed.payload == R"({"n":1})");
 
-    REQUIRE_FALSE(s.apply({change(write_kind::retry, "a", [](stored_job& j) {
-                             j.status = job_status::pending;
-                             j.error = "boom";
-                             j.ready_at_ms = 9000;
-                           }),
-                           change(write_kind::request_cancel, "a",
-                                  [](stored_job& j) { j.cancel_requested = true; })}));
+    REQUIRE_FALSE(s.apply(
+      {change(write_kind::retry, "a",
+              [](stored_job& j) {
+                j.status = job_status::pending;
+                j.error = "boom";
+                j.ready_at_ms = 9000;
+              }),
+       change(write_kind::request_cancel, "a", [](stored_job& j) { j.cancel_requested = true; })}));
     auto retrying = require_job(s, "a");
     CHECK(retrying.status == job_status::pending);
     CHECK(retrying.error == "boom");
@@ -144,8 +144,7 @@ TEST_CASE("a purge deletes finished jobs up to its cutoff and keeps the others")
     };
     REQUIRE_FALSE(s.apply({insert(new_job("old", 1)), insert(new_job("edge", 2)),
                            insert(new_job("young", 3)), insert(new_job("pending", 4)),
-                           finished("old", 100), finished("edge", 200),
-                           finished("young", 300)}));
+                           finished("old", 100), finished("edge", 200), finished("young", 300)}));
     store_write purge{write_kind::purge, {}};
     purge.job.finished_at_ms = 200;
     REQUIRE_FALSE(s.apply({purge}));

@@ -8,8 +8,7 @@ namespace {
 
 /// Submits `type` with a 1 s timeout, waits until it runs, then moves the
 /// clock to its deadline. Returns the job's id.
-std::string run_past_timeout(engine_fixture& f, const std::string& type,
-                             int32_t max_attempts) {
+std::string run_past_timeout(engine_fixture& f, const std::string& type, int32_t max_attempts) {
   job_options opts;
   opts.timeout_ms = 1000;
   opts.max_attempts = max_attempts;

@@ -52,8 +52,9 @@ TEST_CASE_METHOD(engine_fixture, "a payload that is not JSON is refused over the
   start(config());
   caf::scoped_actor self{eng->system()};
   caf::error err;
-  self->request(eng->supervisor(), std::chrono::seconds{10}, submit_atom::value,
-                std::string{"echo"}, std::string{"{not json"}, job_options{})
+  self
+    ->request(eng->supervisor(), std::chrono::seconds{10}, submit_atom::value, std::string{"echo"},
+              std::string{"{not json"}, job_options{})
     .receive([](std::string&, bool) { FAIL("accepted a malformed payload"); },
              [&](caf::error& e) { err = std::move(e); });
   CHECK(is_troupe_error(err, errc::invalid_argument));

@@ -11,8 +11,7 @@ namespace {
 /// Runs `troupe serve` on `store` and returns its exit code; its stderr is
 /// appended to `log`.
 std::optional<int> serve_exit_code(const std::string& store, const std::string& log) {
-  child_process proc{{TROUPE_BINARY, "serve", "--http", "127.0.0.1:0", "--store", store}, {},
-                     log};
+  child_process proc{{TROUPE_BINARY, "serve", "--http", "127.0.0.1:0", "--store", store}, {}, log};
   return proc.wait_exit(20s);
 }
 

@@ -7,8 +7,8 @@ using namespace troupe::app;
 
 TEST_CASE("flags set the server's options") {
   auto opt = parse_serve({"--http", "0.0.0.0:9000", "--workers=3", "--queue-capacity", "50",
-                          "--result-ttl", "60", "--token", "t", "--max-body", "2048",
-                          "--log-level", "warn", "--shutdown-timeout", "5"},
+                          "--result-ttl", "60", "--token", "t", "--max-body", "2048", "--log-level",
+                          "warn", "--shutdown-timeout", "5"},
                          {});
   CHECK(opt.http.host == "0.0.0.0");
   CHECK(opt.http.port == 9000);
@@ -33,9 +33,8 @@ TEST_CASE("defaults bind loopback port 8080 with a durable sqlite store in ./tro
 }
 
 TEST_CASE("environment variables apply unless the flag is given") {
-  std::map<std::string, std::string> env{{"TROUPE_WORKERS", "7"},
-                                         {"TROUPE_HTTP", "127.0.0.1:0"},
-                                         {"TROUPE_QUEUE_CAPACITY", "9"}};
+  std::map<std::string, std::string> env{
+    {"TROUPE_WORKERS", "7"}, {"TROUPE_HTTP", "127.0.0.1:0"}, {"TROUPE_QUEUE_CAPACITY", "9"}};
   auto opt = parse_serve({"--workers", "2"}, env);
   CHECK(opt.engine.workers == 2);
   CHECK(opt.http.port == 0);
@@ -65,9 +64,8 @@ TEST_CASE("bad flags are usage errors that name the flag") {
 }
 
 TEST_CASE("store, sync and debug logging flags select the store and the attempt log") {
-  auto opt = parse_serve({"--store", "sqlite:/var/lib/troupe/jobs.db", "--sync", "full",
-                          "--log-level", "debug"},
-                         {});
+  auto opt = parse_serve(
+    {"--store", "sqlite:/var/lib/troupe/jobs.db", "--sync", "full", "--log-level", "debug"}, {});
   CHECK(opt.store == "sqlite:/var/lib/troupe/jobs.db");
   CHECK(opt.store_options.sync == troupe::sync_mode::full);
   CHECK(opt.engine.log_attempts);
@@ -77,8 +75,8 @@ TEST_CASE("store, sync and debug logging flags select the store and the attempt 
 TEST_CASE("--help asks for the help text, which lists every flag and variable") {
   CHECK(parse_serve({"--help"}, {}).help);
   auto text = serve_help();
-  for (auto name : {"--http", "--workers", "--queue-capacity", "--store", "--result-ttl",
-                    "--token", "--max-body", "--tls-cert", "--tls-key", "--log-level", "--sync",
-                    "TROUPE_HTTP", "TROUPE_TOKEN"})
+  for (auto name : {"--http", "--workers", "--queue-capacity", "--store", "--result-ttl", "--token",
+                    "--max-body", "--tls-cert", "--tls-key", "--log-level", "--sync", "TROUPE_HTTP",
+                    "TROUPE_TOKEN"})
     CHECK_THAT(text, Catch::Contains(name));
 }

@@ -31,9 +31,8 @@ httplib::Client client_for(const server& s) {
 /// goes away, keeping every id that was answered 202.
 class submitters {
 public:
-  submitters(const server& s, size_t clients, size_t limit,
-             std::function<json(size_t)> job_for)
-    : job_for_(std::move(job_for)), limit_(limit) {
+  submitters(const server& s, size_t clients, size_t limit, std::function<json(size_t)> job_for)
+      : job_for_(std::move(job_for)), limit_(limit) {
     for (size_t i = 0; i < clients; ++i)
       threads_.emplace_back([this, &s] { run(s); });
   }
@@ -143,8 +142,8 @@ struct outcome {
 outcome crash_and_recover(size_t limit, const std::function<json(size_t)>& job_for,
                           const std::function<bool(submitters&, const server&)>& kill_when) {
   scratch_dir dir;
-  std::vector<std::string> flags{"--http",  "127.0.0.1:0", "--store", dir.sqlite_store(),
-                                 "--workers", "2",         "--log-level", "debug"};
+  std::vector<std::string> flags{"--http",    "127.0.0.1:0", "--store",     dir.sqlite_store(),
+                                 "--workers", "2",           "--log-level", "debug"};
   std::vector<std::string> accepted;
   {
     server first{flags, dir.file("first.log")};
@@ -194,7 +193,10 @@ outcome crash_and_recover(size_t limit, const std::function<json(size_t)>& job_f
 
 TEST_CASE("a server killed while clients submit loses none of the jobs it accepted") {
   auto result = crash_and_recover(
-    4000, [](size_t n) { return json{{"type", "echo"}, {"payload", {{"n", n}}}}; },
+    4000,
+    [](size_t n) {
+      return json{{"type", "echo"}, {"payload", {{"n", n}}}};
+    },
     [](submitters& clients, const server&) { return clients.await_accepted(1500); });
   CHECK(result.accepted >= 1500);
   CHECK(result.accepted < 4000);
@@ -219,8 +221,7 @@ TEST_CASE("a server killed while jobs wait for a retry retries them after the re
   auto result = crash_and_recover(
     300,
     [](size_t) {
-      return json{
-        {"type", "crash"}, {"payload", {{"crash_attempts", 1}}}, {"max_attempts", 3}};
+      return json{{"type", "crash"}, {"payload", {{"crash_attempts", 1}}}, {"max_attempts", 3}};
     },
     [](submitters&, const server& s) {
       await_stats(s, [](const json& stats) { return stats["queue"]["delayed"] >= 50; });

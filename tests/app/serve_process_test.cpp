@@ -6,7 +6,6 @@ using namespace troupe::test;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
 
-
 TEST_CASE("troupe serve prints its URL, serves curl and exits 0 on SIGTERM") {
   scratch_dir dir;
   server s{{"--http", "127.0.0.1:0", "--workers", "2", "--store", dir.sqlite_store()},
@@ -18,8 +17,7 @@ TEST_CASE("troupe serve prints its URL, serves curl and exits 0 on SIGTERM") {
   CHECK(done.status == 200);
   auto job = json::parse(done.body);
   CHECK(job["status"] == "success");
-  CHECK(job["result"]["hex"]
-        == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(job["result"]["hex"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   CHECK(curl(s.url + "/healthz").status == 200);
   s.proc.signal(SIGTERM);
   CHECK(s.proc.wait_exit(20s) == 0);
@@ -54,7 +52,8 @@ TEST_CASE("on SIGTERM the server refuses new jobs while the running one finishes
 
 TEST_CASE("TROUPE_HTTP sets the listen address when --http is absent") {
   scratch_dir dir;
-  server s{{"--workers", "1"}, dir.file("serve.log"),
+  server s{{"--workers", "1"},
+           dir.file("serve.log"),
            {"TROUPE_HTTP=127.0.0.1:0", "TROUPE_STORE=" + dir.sqlite_store()}};
   CHECK(curl(s.url + "/healthz").status == 200);
   s.proc.signal(SIGINT);
@@ -74,8 +73,8 @@ TEST_CASE("a port already in use exits with code 1 and says so") {
   server first{{"--http", "127.0.0.1:0", "--workers", "1", "--store", "memory"},
                dir.file("first.log")};
   auto log = dir.file("inuse.log");
-  child_process second{{TROUPE_BINARY, "serve", "--http",
-                        "127.0.0.1:" + std::to_string(first.port), "--store", "memory"},
+  child_process second{{TROUPE_BINARY, "serve", "--http", "127.0.0.1:" + std::to_string(first.port),
+                        "--store", "memory"},
                        {},
                        log};
   CHECK(second.wait_exit(10s) == 1);

@@ -69,10 +69,8 @@ TEST_CASE_METHOD(http_fixture, "a body over --max-body is payload_too_large") {
 TEST_CASE_METHOD(http_fixture, "a wait_ms outside 0..60000 is invalid_field") {
   start();
   auto id = submit({{"type", "echo"}});
-  require_error(client().Get(("/v1/jobs/" + id + "?wait_ms=60001").c_str()), 400,
-                "invalid_field");
-  require_error(client().Get(("/v1/jobs/" + id + "?wait_ms=soon").c_str()), 400,
-                "invalid_field");
+  require_error(client().Get(("/v1/jobs/" + id + "?wait_ms=60001").c_str()), 400, "invalid_field");
+  require_error(client().Get(("/v1/jobs/" + id + "?wait_ms=soon").c_str()), 400, "invalid_field");
 }
 
 TEST_CASE_METHOD(http_fixture, "a full queue answers 429 queue_full with Retry-After") {

@@ -16,8 +16,8 @@ TEST_CASE_METHOD(http_fixture, "8 concurrent submitters of 500 jobs each all rea
     submitters.emplace_back([&, t] {
       auto cli = client();
       for (size_t i = 0; i < per_thread; ++i) {
-        auto res = cli.Post("/v1/jobs", json{{"type", "echo"}, {"payload", i}}.dump(),
-                            "application/json");
+        auto res =
+          cli.Post("/v1/jobs", json{{"type", "echo"}, {"payload", i}}.dump(), "application/json");
         if (res && res->status == 202)
           ids[t].push_back(json::parse(res->body)["id"]);
       }

@@ -46,10 +46,10 @@ TEST_CASE_METHOD(http_fixture, "every operation in docs/openapi.yaml is served")
       concrete.replace(param, 4, submit({{"type", "echo"}}));
     INFO(method << " " << concrete);
     auto cli = client();
-    auto res = method == "get"    ? cli.Get(concrete.c_str())
-               : method == "post" ? cli.Post(concrete.c_str(), R"({"type":"echo"})",
-                                             "application/json")
-                                  : cli.Delete(concrete.c_str());
+    auto res = method == "get" ? cli.Get(concrete.c_str())
+               : method == "post"
+                 ? cli.Post(concrete.c_str(), R"({"type":"echo"})", "application/json")
+                 : cli.Delete(concrete.c_str());
     REQUIRE(res);
     CHECK_FALSE(res->body.find("no such route") != std::string::npos);
     CHECK(res->status < 500);

@@ -8,8 +8,7 @@ using namespace troupe;
 using namespace troupe::test;
 
 TEST_CASE_METHOD(http_fixture, "with a certificate and key the gateway serves HTTPS") {
-  auto dir = std::filesystem::temp_directory_path()
-             / ("troupe-tls-" + std::to_string(::getpid()));
+  auto dir = std::filesystem::temp_directory_path() / ("troupe-tls-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   auto cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();
   auto made = std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "

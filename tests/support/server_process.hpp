@@ -81,9 +81,8 @@ inline curl_result curl(const std::string& args) {
 /// A running `troupe serve`; knows its base URL once it printed it. Its
 /// stderr goes to `log`.
 struct server {
-  server(std::vector<std::string> flags, const std::string& log,
-         std::vector<std::string> env = {})
-    : log(log), proc(with_binary(std::move(flags)), std::move(env), log) {
+  server(std::vector<std::string> flags, const std::string& log, std::vector<std::string> env = {})
+      : log(log), proc(with_binary(std::move(flags)), std::move(env), log) {
     auto line = proc.read_line(30s);
     REQUIRE(line);
     auto at = line->find("://");
@@ -106,8 +105,8 @@ struct server {
 
 /// Submits a job with curl; requires 202 and returns the id.
 inline std::string submit(const server& s, const std::string& body) {
-  auto res = curl("-X POST -H 'Content-Type: application/json' -d '" + body + "' " + s.url
-                  + "/v1/jobs");
+  auto res =
+    curl("-X POST -H 'Content-Type: application/json' -d '" + body + "' " + s.url + "/v1/jobs");
   REQUIRE(res.status == 202);
   return nlohmann::json::parse(res.body).at("id");
 }

@@ -48,8 +48,7 @@ using port_atom = caf::atom_constant<caf::atom("port")>;
 
 /// Spawns the gateway, which binds at once and serves until it receives an
 /// exit message; then it stops the server and waits for its threads.
-caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor,
-                         gateway_config config);
+caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor, gateway_config config);
 
 /// Asks a gateway which port it listens on, or why it does not.
 caf::expected<uint16_t> listening_port(caf::actor_system& sys, const caf::actor& gateway);
