@@ -127,7 +127,13 @@ caf::behavior flood(caf::event_based_actor* self, caf::actor supervisor, size_t 
   };
 }
 
-double throughput(const options& opt, const store_choice& store) {
+struct throughput_result {
+  double jobs_per_second;
+  /// The engine's counters when the last job had finished.
+  engine_stats stats;
+};
+
+throughput_result throughput(const options& opt, const store_choice& store) {
   auto cfg = system_config(opt);
   caf::actor_system sys{*cfg};
   auto supervisor = start_engine(sys, opt, opt.jobs, store);
@@ -135,8 +141,9 @@ double throughput(const options& opt, const store_choice& store) {
   sys.spawn(flood, supervisor, opt.jobs);
   await_successes(sys, supervisor, opt.jobs);
   auto elapsed = duration<double>(steady_clock::now() - start).count();
+  auto stats = stats_of(sys, supervisor);
   stop_engine(sys, supervisor);
-  return static_cast<double>(opt.jobs) / elapsed;
+  return {static_cast<double>(opt.jobs) / elapsed, stats};
 }
 
 /// Latencies of one paced run, in microseconds.
@@ -312,9 +319,12 @@ int main(int argc, char** argv) {
             << (opt.sync == troupe::sync_mode::full ? "full" : "normal") << std::endl;
   std::vector<double> rates;
   for (auto& store : stores) {
-    rates.push_back(throughput(opt, store));
-    std::cout << "  " << store.label << ": " << static_cast<size_t>(rates.back()) << " jobs/s"
-              << std::endl;
+    auto result = throughput(opt, store);
+    rates.push_back(result.jobs_per_second);
+    std::cout << "  " << store.label << ": " << static_cast<size_t>(rates.back())
+              << " jobs/s (" << result.stats.store_commits << " commits, "
+              << result.stats.store_writes / std::max<uint64_t>(1, result.stats.store_commits)
+              << " writes per commit)" << std::endl;
   }
   // The engine closed the file after the throughput run: the WAL is folded
   // in, and what remains is the retained jobs.
