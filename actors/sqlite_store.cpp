@@ -20,8 +20,8 @@ constexpr int32_t schema_version = 1;
 
 constexpr const char* schema = R"sql(
 CREATE TABLE jobs(
-  id               TEXT PRIMARY KEY NOT NULL,
-  seq              INTEGER NOT NULL,
+  seq              INTEGER PRIMARY KEY,
+  id               TEXT NOT NULL UNIQUE,
   type             TEXT NOT NULL,
   payload          TEXT NOT NULL,
   priority         INTEGER NOT NULL,
@@ -38,12 +38,12 @@ CREATE TABLE jobs(
   worker           TEXT,
   cancel_requested INTEGER NOT NULL,
   ready_at_ms      INTEGER NOT NULL
-) WITHOUT ROWID;
+);
 CREATE INDEX jobs_by_finish ON jobs(finished_at_ms) WHERE finished_at_ms IS NOT NULL;
 )sql";
 
 constexpr const char* columns =
-  "id, seq, type, payload, priority, max_attempts, timeout_ms, idempotency_key, status, "
+  "seq, id, type, payload, priority, max_attempts, timeout_ms, idempotency_key, status, "
   "attempts, result, error, created_at_ms, started_at_ms, finished_at_ms, worker, "
   "cancel_requested, ready_at_ms";
 
@@ -126,11 +126,11 @@ public:
                       + ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
                         "?17,?18)"),
         claim_(db, "UPDATE jobs SET status=?2, attempts=?3, started_at_ms=?4, worker=?5 "
-                   "WHERE id=?1"),
-        retry_(db, "UPDATE jobs SET status=?2, error=?3, ready_at_ms=?4 WHERE id=?1"),
+                   "WHERE seq=?1"),
+        retry_(db, "UPDATE jobs SET status=?2, error=?3, ready_at_ms=?4 WHERE seq=?1"),
         finish_(db, "UPDATE jobs SET status=?2, result=?3, error=?4, finished_at_ms=?5 "
-                    "WHERE id=?1"),
-        request_cancel_(db, "UPDATE jobs SET cancel_requested=?2 WHERE id=?1"),
+                    "WHERE seq=?1"),
+        request_cancel_(db, "UPDATE jobs SET cancel_requested=?2 WHERE seq=?1"),
         purge_(db, "DELETE FROM jobs WHERE finished_at_ms IS NOT NULL AND finished_at_ms <= ?1"),
         find_(db, std::string{"SELECT "} + columns + " FROM jobs WHERE id=?1"),
         load_(db, std::string{"SELECT "} + columns + " FROM jobs ORDER BY seq"),
@@ -218,8 +218,8 @@ private:
         std::optional<std::string> key;
         if (!job.options.idempotency_key.empty())
           key = job.options.idempotency_key;
-        return insert_.bind(1, job.id)
-          .bind(2, static_cast<int64_t>(job.seq))
+        return insert_.bind(1, static_cast<int64_t>(job.seq))
+          .bind(2, job.id)
           .bind(3, job.type)
           .bind(4, job.payload)
           .bind(5, job.options.priority)
@@ -239,27 +239,27 @@ private:
           .run();
       }
       case write_kind::claim:
-        return claim_.bind(1, job.id)
+        return claim_.bind(1, static_cast<int64_t>(job.seq))
           .bind(2, status)
           .bind(3, job.attempts)
           .bind(4, job.started_at_ms)
           .bind(5, job.worker)
           .run();
       case write_kind::retry:
-        return retry_.bind(1, job.id)
+        return retry_.bind(1, static_cast<int64_t>(job.seq))
           .bind(2, status)
           .bind(3, job.error)
           .bind(4, job.ready_at_ms)
           .run();
       case write_kind::finish:
-        return finish_.bind(1, job.id)
+        return finish_.bind(1, static_cast<int64_t>(job.seq))
           .bind(2, status)
           .bind(3, job.result.empty() ? std::optional<std::string>{} : job.result)
           .bind(4, job.error)
           .bind(5, job.finished_at_ms)
           .run();
       case write_kind::request_cancel:
-        return request_cancel_.bind(1, job.id).bind(2, job.cancel_requested ? 1 : 0).run();
+        return request_cancel_.bind(1, static_cast<int64_t>(job.seq)).bind(2, job.cancel_requested ? 1 : 0).run();
       case write_kind::purge:
         return purge_.bind(1, job.finished_at_ms).run();
     }
@@ -268,8 +268,8 @@ private:
 
   static stored_job read_row(const statement& s) {
     stored_job job;
-    job.id = s.text_at(0);
-    job.seq = static_cast<uint64_t>(s.int_at(1));
+    job.seq = static_cast<uint64_t>(s.int_at(0));
+    job.id = s.text_at(1);
     job.type = s.text_at(2);
     job.payload = s.text_at(3);
     job.options.priority = static_cast<int32_t>(s.int_at(4));

@@ -242,14 +242,21 @@ void schedule_flush(self_ptr self) {
   }
 }
 
-/// Adds a write for job `id` to the next batch and returns the job to fill in
-/// with the fields `kind` names. The reference is valid until the next write.
-stored_job& write(self_ptr self, write_kind kind, const std::string& id) {
+/// Adds a write for job `id` (submitted as number `seq`) to the next batch and
+/// returns the job to fill in with the fields `kind` names. The reference is
+/// valid until the next write.
+stored_job& write(self_ptr self, write_kind kind, const std::string& id, uint64_t seq) {
   auto& writes = self->state.unflushed.writes;
   writes.push_back(store_write{kind, {}});
   writes.back().job.id = id;
+  writes.back().job.seq = seq;
   schedule_flush(self);
   return writes.back().job;
+}
+
+/// Adds a purge of the jobs finished at or before `cutoff_ms` to the next batch.
+void write_purge(self_ptr self, int64_t cutoff_ms) {
+  write(self, write_kind::purge, {}, 0).finished_at_ms = cutoff_ms;
 }
 
 /// Sends the changes of every message handled since the last flush to the
@@ -381,7 +388,7 @@ void dispatch(self_ptr self) {
     auto token = std::make_shared<cancellation_token>();
     target->leases.push_back(lease);
     st.leases.emplace(lease, lease_entry{id, slot, token, false, st.timers.end()});
-    auto& claim = write(self, write_kind::claim, id);
+    auto& claim = write(self, write_kind::claim, id, job.seq);
     claim.status = job_status::running;
     claim.attempts = job.attempts + 1;
     claim.started_at_ms = now_ms(self);
@@ -405,7 +412,7 @@ void finish(self_ptr self, const std::string& id, job_entry& job, job_status sta
   job.lease = 0;
   job.payload = std::string{};
   ++st.types[job.type].finished[static_cast<size_t>(status)];
-  auto& row = write(self, write_kind::finish, id);
+  auto& row = write(self, write_kind::finish, id, job.seq);
   row.status = status;
   row.result = result;
   row.error = error.empty() ? std::nullopt : std::optional<std::string>{error};
@@ -445,7 +452,7 @@ void attempt_failed(self_ptr self, const std::string& id, job_entry& job, std::s
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   auto delay =
     backoff_delay(st.config.backoff_base, st.config.backoff_cap, job.attempts, unit(st.jitter));
-  auto& row = write(self, write_kind::retry, id);
+  auto& row = write(self, write_kind::retry, id, job.seq);
   row.status = job_status::pending;
   row.error = error;
   row.ready_at_ms = now_ms(self) + delay.count();
@@ -619,7 +626,7 @@ void on_tick(self_ptr self) {
     on_timer(self, event);
   }
   if (!st.expiries.empty() && st.expiries.front().first <= now)
-    write(self, write_kind::purge, {}).finished_at_ms = now_ms(self) - st.config.result_ttl.count();
+    write_purge(self, now_ms(self) - st.config.result_ttl.count());
   while (!st.expiries.empty() && st.expiries.front().first <= now) {
     auto j = st.jobs.find(st.expiries.front().second);
     st.expiries.pop_front();
@@ -694,8 +701,7 @@ caf::result<std::string, bool> submit(self_ptr self, std::string& type, std::str
   record.priority = opts.priority;
   record.max_attempts = opts.max_attempts;
   record.created_at_ms = now_ms(self);
-  auto& row = write(self, write_kind::insert, id);
-  row.seq = st.next_seq;
+  auto& row = write(self, write_kind::insert, id, st.next_seq);
   row.type = type;
   row.payload = record.payload;
   row.options = opts;
@@ -808,7 +814,7 @@ caf::result<std::string> cancel(self_ptr self, const std::string& id) {
                       std::string{"the job is already "} + to_string(job.status));
   if (job.status == job_status::running) {
     job.cancel_requested = true;
-    write(self, write_kind::request_cancel, id).cancel_requested = true;
+    write(self, write_kind::request_cancel, id, job.seq).cancel_requested = true;
     st.leases.at(job.lease).token->cancel();
     self->send(job.actor, cancel_atom::value);
   } else {
@@ -947,7 +953,7 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
       } else if (entry.attempts >= entry.options.max_attempts) {
         finish(self, row.id, entry, job_status::failed, {}, error + "; no attempts remain");
       } else {
-        auto& retry = write(self, write_kind::retry, row.id);
+        auto& retry = write(self, write_kind::retry, row.id, row.seq);
         retry.status = job_status::pending;
         retry.error = error;
         retry.ready_at_ms = now_epoch;
@@ -971,7 +977,7 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
   std::sort(finished.begin(), finished.end());
   for (auto& [at, id] : finished)
     st.expiries.emplace_back(now + std::chrono::milliseconds{at + ttl - now_epoch}, id);
-  write(self, write_kind::purge, {}).finished_at_ms = now_epoch - ttl;
+  write_purge(self, now_epoch - ttl);
   arm(self);
 }
 

@@ -74,7 +74,8 @@ enum class write_kind : uint8_t {
 /// One change, as the journal hands it to a store.
 struct store_write {
   write_kind kind;
-  /// The job's id and the fields `kind` names; the others are ignored.
+  /// The job's id and `seq` (both identify it) and the fields `kind` names;
+  /// the others are ignored.
   stored_job job;
 };
 

@@ -35,10 +35,11 @@ store_write insert(const stored_job& job) {
   return {write_kind::insert, job};
 }
 
-store_write change(write_kind kind, const std::string& id,
+store_write change(write_kind kind, const std::string& id, uint64_t seq,
                    const std::function<void(stored_job&)>& fill) {
   store_write w{kind, {}};
   w.job.id = id;
+  w.job.seq = seq;
   fill(w.job);
   return w;
 }
@@ -91,7 +92,7 @@ TEST_CASE("a store returns every field of its jobs, in submission order") {
 TEST_CASE("claim, retry, finish and cancel writes change only the fields they name") {
   for_each_store([](store& s) {
     REQUIRE_FALSE(s.apply({insert(new_job("a", 1))}));
-    REQUIRE_FALSE(s.apply({change(write_kind::claim, "a", [](stored_job& j) {
+    REQUIRE_FALSE(s.apply({change(write_kind::claim, "a", 1, [](stored_job& j) {
       j.status = job_status::running;
       j.attempts = 1;
       j.started_at_ms = 5000;
@@ -106,13 +107,13 @@ TEST_CASE("claim, retry, finish and cancel writes change only the fields they na
     CHECK(claimed.payload == R"({"n":1})");
 
     REQUIRE_FALSE(s.apply(
-      {change(write_kind::retry, "a",
+      {change(write_kind::retry, "a", 1,
               [](stored_job& j) {
                 j.status = job_status::pending;
                 j.error = "boom";
                 j.ready_at_ms = 9000;
               }),
-       change(write_kind::request_cancel, "a", [](stored_job& j) { j.cancel_requested = true; })}));
+       change(write_kind::request_cancel, "a", 1, [](stored_job& j) { j.cancel_requested = true; })}));
     auto retrying = require_job(s, "a");
     CHECK(retrying.status == job_status::pending);
     CHECK(retrying.error == "boom");
@@ -120,7 +121,7 @@ TEST_CASE("claim, retry, finish and cancel writes change only the fields they na
     CHECK(retrying.attempts == 1);
     CHECK(retrying.cancel_requested);
 
-    REQUIRE_FALSE(s.apply({change(write_kind::finish, "a", [](stored_job& j) {
+    REQUIRE_FALSE(s.apply({change(write_kind::finish, "a", 1, [](stored_job& j) {
       j.status = job_status::success;
       j.result = R"({"ok":true})";
       j.finished_at_ms = 9500;
@@ -136,15 +137,16 @@ TEST_CASE("claim, retry, finish and cancel writes change only the fields they na
 
 TEST_CASE("a purge deletes finished jobs up to its cutoff and keeps the others") {
   for_each_store([](store& s) {
-    auto finished = [](const std::string& id, int64_t at) {
-      return change(write_kind::finish, id, [at](stored_job& j) {
+    auto finished = [](const std::string& id, uint64_t seq, int64_t at) {
+      return change(write_kind::finish, id, seq, [at](stored_job& j) {
         j.status = job_status::failed;
         j.finished_at_ms = at;
       });
     };
     REQUIRE_FALSE(s.apply({insert(new_job("old", 1)), insert(new_job("edge", 2)),
                            insert(new_job("young", 3)), insert(new_job("pending", 4)),
-                           finished("old", 100), finished("edge", 200), finished("young", 300)}));
+                           finished("old", 1, 100), finished("edge", 2, 200),
+                           finished("young", 3, 300)}));
     store_write purge{write_kind::purge, {}};
     purge.job.finished_at_ms = 200;
     REQUIRE_FALSE(s.apply({purge}));
