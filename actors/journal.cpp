@@ -11,11 +11,22 @@ namespace {
 
 using self_ptr = caf::stateful_actor<journal_state>*;
 
+template <class T>
+void append(std::vector<T>& to, std::vector<T>& from) {
+  if (to.empty())
+    to = std::move(from);
+  else
+    to.insert(to.end(), std::make_move_iterator(from.begin()), std::make_move_iterator(from.end()));
+}
+
 void commit(self_ptr self) {
   auto& st = self->state;
   auto err = st.store->apply(st.writes);
   st.writes.clear();
   st.collecting = false;
+  for (auto& run : st.runs)
+    self->send(run.worker, run_atom::value, std::move(run.orders));
+  st.runs.clear();
   if (err)
     self->send(st.supervisor, commit_failed_atom::value, st.first_batch, st.last_batch,
                describe(err));
@@ -32,18 +43,16 @@ caf::behavior journal(self_ptr self, std::shared_ptr<troupe::store> store, caf::
   st.supervisor = std::move(supervisor);
   st.max_writes = max_writes;
   return {
-    [=](journal_atom, uint64_t batch, std::vector<store_write>& writes) {
+    [=](journal_atom, uint64_t batch, std::vector<store_write>& writes,
+        std::vector<run_batch>& runs) {
       auto& st = self->state;
       if (!st.collecting) {
         st.collecting = true;
         st.first_batch = batch;
       }
       st.last_batch = batch;
-      if (st.writes.empty())
-        st.writes = std::move(writes);
-      else
-        st.writes.insert(st.writes.end(), std::make_move_iterator(writes.begin()),
-                         std::make_move_iterator(writes.end()));
+      append(st.writes, writes);
+      append(st.runs, runs);
       if (st.writes.size() >= st.max_writes) {
         commit(self);
       } else if (!st.flush_scheduled) {

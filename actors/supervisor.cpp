@@ -64,18 +64,11 @@ struct pending_submit {
   bool created;
 };
 
-/// Jobs for a worker, held back until their claims are committed, so that no
-/// attempt can run that a restart would not count.
-struct pending_run {
-  caf::actor worker;
-  std::vector<run_order> orders;
-};
-
 /// Writes for the journal, and what waits for their commit.
 struct journal_batch {
   std::vector<store_write> writes;
+  std::vector<run_batch> runs;
   std::vector<pending_submit> submits;
-  std::vector<pending_run> runs;
 
   bool empty() const { return writes.empty() && submits.empty() && runs.empty(); }
 };
@@ -150,11 +143,12 @@ struct supervisor_state {
   std::deque<time_point> recent_restarts;
   bool healthy = true;
 
-  /// Changes since the last flush to the journal; batches sent, in order.
+  /// Changes since the last flush to the journal; the submissions of the
+  /// batches sent, in order, until the journal answers for them.
   journal_batch unflushed;
   bool flush_scheduled = false;
   uint64_t next_batch = 0;
-  std::deque<std::pair<uint64_t, journal_batch>> in_flight;
+  std::deque<std::pair<uint64_t, std::vector<pending_submit>>> in_flight;
   /// Why the last commit failed; empty while commits succeed.
   std::string store_error;
   uint64_t recovered = 0;
@@ -267,9 +261,9 @@ void flush(self_ptr self) {
   if (st.unflushed.empty())
     return;
   auto batch = ++st.next_batch;
-  self->send(st.journal, journal_atom::value, batch, std::move(st.unflushed.writes));
-  st.unflushed.writes.clear();
-  st.in_flight.emplace_back(batch, std::move(st.unflushed));
+  self->send(st.journal, journal_atom::value, batch, std::move(st.unflushed.writes),
+             std::move(st.unflushed.runs));
+  st.in_flight.emplace_back(batch, std::move(st.unflushed.submits));
   st.unflushed = journal_batch{};
 }
 
@@ -398,7 +392,7 @@ void dispatch(self_ptr self) {
   }
   for (size_t slot = 0; slot < batches.size(); ++slot)
     if (!batches[slot].empty())
-      st.unflushed.runs.push_back(pending_run{st.workers[slot].actor, std::move(batches[slot])});
+      st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot])});
 }
 
 // -- job state changes --
@@ -755,10 +749,8 @@ void drop_job(self_ptr self, const std::string& id) {
 }
 
 /// Applies the journal's answer on the batches up to `last`: acknowledges
-/// their submissions and starts their runs, or, if `error` is set, refuses the
-/// submissions (their jobs were never stored). Runs start either way: their
-/// jobs were accepted before, and a lost claim only means a restart may count
-/// one attempt less.
+/// their submissions, or, if `error` is set, refuses them (their jobs were
+/// never stored).
 void on_journal_answer(self_ptr self, uint64_t last, const std::string& error) {
   auto& st = self->state;
   if (error.empty() != st.store_error.empty())
@@ -768,9 +760,9 @@ void on_journal_answer(self_ptr self, uint64_t last, const std::string& error) {
                                + error);
   st.store_error = error;
   while (!st.in_flight.empty() && st.in_flight.front().first <= last) {
-    auto batch = std::move(st.in_flight.front().second);
+    auto submits = std::move(st.in_flight.front().second);
     st.in_flight.pop_front();
-    for (auto& submit : batch.submits) {
+    for (auto& submit : submits) {
       auto j = st.jobs.find(submit.id);
       if (error.empty() && j != st.jobs.end()) {
         j->second.stored = true;
@@ -783,8 +775,6 @@ void on_journal_answer(self_ptr self, uint64_t last, const std::string& error) {
         errc::store_unavailable, "the job store could not record the job: "
                                    + (error.empty() ? "its first submission failed" : error)));
     }
-    for (auto& run : batch.runs)
-      self->send(run.worker, run_atom::value, std::move(run.orders));
   }
   answer_drain_when_committed(self);
 }

@@ -12,6 +12,7 @@
 #include "troupe/job.hpp"
 #include "troupe/store.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
@@ -47,6 +48,13 @@ enum class run_outcome : uint8_t {
   skipped,
 };
 
+/// Jobs for one worker. The journal hands them over once their claims are
+/// committed, so that no attempt can run that a restart would not count.
+struct run_batch {
+  caf::actor worker;
+  std::vector<run_order> orders;
+};
+
 /// A worker's report on one lease.
 struct run_report {
   std::string id;
@@ -78,8 +86,11 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 // -- supervisor <-> journal --
 
-/// supervisor → journal: `(journal_atom, batch_number, std::vector<store_write>)`;
-/// batch numbers count up from 1 without gaps.
+/// supervisor → journal: `(journal_atom, batch_number, std::vector<store_write>,
+/// std::vector<run_batch>)`; batch numbers count up from 1 without gaps. The
+/// journal sends each run batch to its worker once the writes are committed
+/// (or failed: the jobs were accepted before, and a lost claim only means a
+/// restart may count one attempt less).
 using journal_atom = caf::atom_constant<caf::atom("journal")>;
 /// journal → supervisor: every batch up to `(committed_atom, last_batch)` is
 /// committed.
@@ -104,3 +115,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::detail::run_order>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::detail::run_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::job_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::store_write>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::detail::run_batch>)

@@ -6,14 +6,17 @@
 // queued up while it was busy into one transaction (group commit): it commits
 // as soon as its mailbox holds no more writes, or once `max_writes` have
 // accumulated. Under light load a write is committed at once; under heavy load
-// one commit carries thousands. The supervisor acknowledges a submission, and
-// lets a worker start a job, only after the journal reports the commit.
+// one commit carries thousands. The supervisor acknowledges a submission only
+// after the journal reports the commit, and the journal itself hands jobs to
+// workers once their claims are committed (saving a hop through the
+// supervisor on every job's path).
 //
 // The journal runs on a thread of its own (`detached`) because a commit
 // blocks on the disk. It also answers status queries for jobs the supervisor
 // holds no actor for (finished before the last restart), from the store.
 #pragma once
 
+#include "detail/internal_protocol.hpp"
 #include "troupe/store.hpp"
 
 #include <caf/actor.hpp>
@@ -30,8 +33,10 @@ struct journal_state {
   std::shared_ptr<troupe::store> store;
   caf::actor supervisor;
   size_t max_writes = 0;
-  /// Writes received and not yet committed, and the batches they came in.
+  /// Writes received and not yet committed, the runs that wait for them, and
+  /// the batches they came in.
   std::vector<store_write> writes;
+  std::vector<run_batch> runs;
   bool collecting = false;
   uint64_t first_batch = 0;
   uint64_t last_batch = 0;
@@ -40,7 +45,7 @@ struct journal_state {
   static inline const char* name = "troupe.journal";
 };
 
-/// Messages: `(journal_atom, batch, writes)` from the supervisor, answered by
+/// Messages: `(journal_atom, batch, writes, runs)` from the supervisor, answered by
 /// `committed_atom` or `commit_failed_atom` (internal_protocol.hpp), and
 /// `(status_atom, id)`, answered with the job's JSON or `not_found`.
 caf::behavior journal(caf::stateful_actor<journal_state>* self,
