@@ -1,5 +1,5 @@
-// Messages between the engine's own actors: supervisor, workers and job
-// actors. Not part of the public API; they may change freely.
+// Messages between the engine's own actors: supervisor, journal, workers and
+// job actors. Not part of the public API; they may change freely.
 //
 // Fencing: every dispatch of a job to a worker is a *lease* with a number
 // unique within the supervisor. Workers echo the lease in every report, and
@@ -63,7 +63,8 @@ struct run_report {
   std::string text;
 };
 
-/// supervisor → worker: `(run_atom, std::vector<run_order>)`, run in order.
+/// journal → worker (for the supervisor, once the claims are committed):
+/// `(run_atom, std::vector<run_order>)`, run in order.
 using run_atom = caf::atom_constant<caf::atom("run")>;
 /// worker → supervisor: `(started_atom, id, lease)`;
 /// supervisor → job actor: `(started_atom, attempt, worker, epoch_ms)`.
