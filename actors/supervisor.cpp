@@ -1034,9 +1034,10 @@ caf::behavior supervisor(self_ptr self, engine_config config,
       auto j = self->state.jobs.find(id);
       if (j == self->state.jobs.end())
         return make_error(errc::not_found, "no job with id " + id);
+      // Before the promise: making it takes the sender out of the message.
+      auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
       auto promise = self->make_response_promise();
       if (!j->second.actor) { // Finished before the last restart.
-        auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
         self->request(self->state.journal, caf::infinite, status_atom::value, id)
           .then(
             [=](std::string& job) mutable {

@@ -4,7 +4,10 @@
 #include "support/engine_fixture.hpp"
 #include "support/server_process.hpp"
 
+#include <troupe/protocol.hpp>
 #include <troupe/store.hpp>
+
+#include <caf/all.hpp>
 
 using namespace troupe;
 using namespace troupe::test;
@@ -147,6 +150,32 @@ TEST_CASE_METHOD(recovery_fixture,
   CHECK(is_troupe_error(gone.error(), errc::not_found));
   await_journal();
   CHECK_FALSE(*jobs->find("done"));
+}
+
+TEST_CASE_METHOD(recovery_fixture,
+                 "watching and listing a job finished before the restart answer from the store") {
+  auto done = row("done", 1);
+  done.status = job_status::failed;
+  done.attempts = 3;
+  done.error = "gave up";
+  done.finished_at_ms = now_ms();
+  put({done});
+  start_recovering(config());
+  caf::scoped_actor watcher{eng->system()};
+  watcher->request(eng->supervisor(), std::chrono::seconds{10}, watch_atom::value, "done")
+    .receive([](caf::ok_atom) {}, [&](caf::error& err) { FAIL(describe(err)); });
+  std::string final_json;
+  watcher->receive([&](finished_atom, std::string& json) { final_json = json; },
+                   caf::after(std::chrono::seconds{10}) >> [] { FAIL("no finished message"); });
+  auto job = job_info::from_json(final_json);
+  CHECK(job.status == job_status::failed);
+  CHECK(job.error == "gave up");
+  std::string ids;
+  watcher
+    ->request(eng->supervisor(), std::chrono::seconds{10}, list_atom::value, std::string{"failed"},
+              std::string{}, int64_t{10})
+    .receive([&](std::string& json) { ids = json; }, [&](caf::error& err) { FAIL(describe(err)); });
+  CHECK(ids == R"(["done"])");
 }
 
 TEST_CASE_METHOD(recovery_fixture, "jobs whose TTL passed while stopped are purged at start") {
