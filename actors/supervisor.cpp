@@ -544,16 +544,22 @@ void answer_drain_when_committed(self_ptr self) {
 }
 
 /// Ends a drain. A durable store keeps the jobs that are not terminal for the
-/// next start (those still running are stopped through their token and run
-/// again then); without one they could only be lost, so they are cancelled.
+/// next start: those still running are stopped through their token and their
+/// leases withdrawn, so whatever their handlers still report is ignored and
+/// they run again then, the interrupted attempt counted. Without a durable
+/// store they could only be lost, so they are cancelled.
 void complete_drain(self_ptr self) {
   auto& st = self->state;
   bool keep = st.store->durable();
   for (auto& [id, job] : st.jobs) {
     if (is_terminal(job.status))
       continue;
-    if (job.lease != 0)
+    if (job.lease != 0 && keep) {
+      release_lease(self, job.lease).token->cancel();
+      job.lease = 0;
+    } else if (job.lease != 0) {
       st.leases.at(job.lease).token->cancel();
+    }
     if (!keep)
       cancel_job(self, id, job, "cancelled: engine shut down");
   }

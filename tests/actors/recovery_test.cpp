@@ -248,3 +248,30 @@ TEST_CASE("stopping an engine on a durable store keeps its pending jobs for the 
   CHECK(job->status == job_status::pending);
   CHECK(eng.stats()->recovered == 1);
 }
+
+TEST_CASE_METHOD(engine_fixture,
+                 "a job still running when a durable engine stops runs again after the restart") {
+  scratch_dir dir;
+  std::string id;
+  {
+    auto cfg = config();
+    cfg.store = *open_store(dir.sqlite_store());
+    start(cfg);
+    id = submit("block");
+    REQUIRE(started.wait_for(1));
+    auto final_stats = eng->stop(0ms);
+    REQUIRE(final_stats);
+    CHECK(final_stats->running == 1);
+    CHECK(final_stats->success == 0);
+    eng.reset();
+  }
+  auto cfg = config();
+  cfg.store = *open_store(dir.sqlite_store());
+  release.open();
+  start(cfg);
+  auto job = finish(id);
+  CHECK(job.status == job_status::success);
+  CHECK(job.attempts == 2);
+  CHECK(job.result == nlohmann::json{{"released", true}});
+  CHECK_THAT(*job.error, Catch::Contains("interrupted"));
+}
