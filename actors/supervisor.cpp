@@ -914,7 +914,6 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
   auto now = st.clock->now();
   auto now_epoch = now_ms(self);
   auto ttl = st.config.result_ttl.count();
-  std::vector<std::pair<int64_t, std::string>> finished;
   for (auto& row : rows) {
     st.next_seq = std::max(st.next_seq, row.seq + 1);
     if (is_terminal(row.status) && row.finished_at_ms.value_or(0) + ttl <= now_epoch)
@@ -935,7 +934,8 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
       record.status = job_status::pending;
       job.actor = self->spawn<caf::lazy_init>(job_actor, std::move(record), st.clock);
     } else {
-      finished.emplace_back(*row.finished_at_ms, row.id);
+      st.expiries.emplace_back(
+        now + std::chrono::milliseconds{*row.finished_at_ms + ttl - now_epoch}, row.id);
     }
     auto& entry = st.jobs.emplace(row.id, std::move(job)).first->second;
     if (!entry.options.idempotency_key.empty())
@@ -968,11 +968,9 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
       enqueue(self, row.id, entry);
     }
   }
-  // One TTL for all keeps the expiries sorted, as long as the recovered ones
-  // go first, in the order they finished.
-  std::sort(finished.begin(), finished.end());
-  for (auto& [at, id] : finished)
-    st.expiries.emplace_back(now + std::chrono::milliseconds{at + ttl - now_epoch}, id);
+  // Rows come in submission order, not in the order they finished; from here
+  // on, one TTL for all keeps the expiries sorted.
+  std::sort(st.expiries.begin(), st.expiries.end());
   write_purge(self, now_epoch - ttl);
   arm(self);
 }

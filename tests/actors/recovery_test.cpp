@@ -135,7 +135,11 @@ TEST_CASE_METHOD(recovery_fixture,
   done.attempts = 1;
   done.result = R"({"answer":42})";
   done.finished_at_ms = now_ms() - 1000;
-  put({done});
+  // Fails at start, so its result expires after the one recovered as finished.
+  auto interrupted = row("interrupted", 2);
+  interrupted.status = job_status::running;
+  interrupted.attempts = interrupted.options.max_attempts;
+  put({done, interrupted});
   auto cfg = config();
   cfg.result_ttl = 10s;
   start_recovering(cfg);
@@ -148,6 +152,7 @@ TEST_CASE_METHOD(recovery_fixture,
   auto gone = eng->status("done");
   REQUIRE_FALSE(gone);
   CHECK(is_troupe_error(gone.error(), errc::not_found));
+  CHECK(status("interrupted").status == job_status::failed);
   await_journal();
   CHECK_FALSE(*jobs->find("done"));
 }
