@@ -400,6 +400,10 @@ void dispatch(self_ptr self) {
 void finish(self_ptr self, const std::string& id, job_entry& job, job_status status,
             std::string result, std::string error) {
   auto& st = self->state;
+  // One reading of the clock for everything, taken before the job actor is
+  // told: whoever it answers may move a manual clock on at once.
+  auto now = st.clock->now();
+  auto now_epoch = to_epoch_ms(now);
   dequeue(self, job);
   set_waiting(self, job, false);
   set_status(self, job, status);
@@ -410,19 +414,19 @@ void finish(self_ptr self, const std::string& id, job_entry& job, job_status sta
   row.status = status;
   row.result = result;
   row.error = error.empty() ? std::nullopt : std::optional<std::string>{error};
-  row.finished_at_ms = now_ms(self);
+  row.finished_at_ms = now_epoch;
   if (job.started_at) {
-    auto seconds = std::chrono::duration<double>(st.clock->now() - *job.started_at).count();
+    auto seconds = std::chrono::duration<double>(now - *job.started_at).count();
     auto bucket = std::lower_bound(duration_bounds.begin(), duration_bounds.end(), seconds);
     ++st.duration_counts[static_cast<size_t>(bucket - duration_bounds.begin())];
     st.duration_sum += seconds;
     ++st.duration_count;
   }
+  st.expiries.emplace_back(now + st.config.result_ttl, id);
+  arm(self);
   if (job.actor)
     self->send(job.actor, finish_atom::value, status, std::move(result), std::move(error),
-               now_ms(self));
-  st.expiries.emplace_back(st.clock->now() + st.config.result_ttl, id);
-  arm(self);
+               now_epoch);
 }
 
 void cancel_job(self_ptr self, const std::string& id, job_entry& job, const std::string& reason) {
@@ -446,13 +450,15 @@ void attempt_failed(self_ptr self, const std::string& id, job_entry& job, std::s
   std::uniform_real_distribution<double> unit{0.0, 1.0};
   auto delay =
     backoff_delay(st.config.backoff_base, st.config.backoff_cap, job.attempts, unit(st.jitter));
+  auto ready_at = st.clock->now() + delay;
   auto& row = write(self, write_kind::retry, id, job.seq);
   row.status = job_status::pending;
   row.error = error;
-  row.ready_at_ms = now_ms(self) + delay.count();
-  self->send(job.actor, retry_atom::value, std::move(error));
+  row.ready_at_ms = to_epoch_ms(ready_at);
   set_waiting(self, job, true);
-  add_timer(self, st.clock->now() + delay, timer_event{timer_kind::ready, id, 0});
+  add_timer(self, ready_at, timer_event{timer_kind::ready, id, 0});
+  // Last, as in `finish`: whoever the job actor answers may move the clock.
+  self->send(job.actor, retry_atom::value, std::move(error));
 }
 
 /// Releases a lease from its worker slot and drops its timeout timer.
