@@ -67,63 +67,47 @@ TEST_CASE("a worker starts an attempt only once the attempt is stored") {
   CHECK(problems.empty());
 }
 
-TEST_CASE("submissions that arrive together share a commit") {
+TEST_CASE_METHOD(engine_fixture, "submissions that arrive together share a commit") {
   scratch_dir dir;
-  auto jobs = open_store(dir.sqlite_store());
-  REQUIRE(jobs);
-  engine_config cfg;
-  cfg.workers = 1;
-  cfg.store = *jobs;
-  engine eng{cfg};
-  register_builtin_handlers(eng.handlers());
-  REQUIRE_FALSE(eng.start());
+  start_on(dir.sqlite_store());
   constexpr int submissions = 2000;
   job_options later;
   later.delay_ms = 3600 * 1000;
-  caf::scoped_actor self{eng.system()};
+  caf::scoped_actor self{eng->system()};
   for (int i = 0; i < submissions; ++i)
-    self->send(eng.supervisor(), submit_atom::value, std::string{"echo"}, std::string{"1"}, later);
+    self->send(eng->supervisor(), submit_atom::value, std::string{"echo"}, std::string{"1"}, later);
   int acknowledged = 0;
   self->receive_for(acknowledged, submissions)([](const std::string&, bool) {},
                                                [](const caf::error& err) { FAIL(describe(err)); });
-  auto stats = eng.stats();
-  REQUIRE(stats);
-  CHECK(stats->pending == submissions);
-  CHECK(stats->store_writes >= submissions);
-  CHECK(stats->store_commits <= submissions / 4);
+  auto counters = stats();
+  CHECK(counters.pending == submissions);
+  CHECK(counters.store_writes >= submissions);
+  CHECK(counters.store_commits <= submissions / 4);
 }
 
-TEST_CASE("a submission the store cannot record fails with store_unavailable") {
+TEST_CASE_METHOD(engine_fixture,
+                 "a submission the store cannot record fails with store_unavailable") {
   scratch_dir dir;
   store_options small;
   small.max_bytes = 256 * 1024;
-  auto jobs = open_store(dir.sqlite_store(), small);
-  REQUIRE(jobs);
-  engine_config cfg;
-  cfg.workers = 1;
-  cfg.store = *jobs;
-  engine eng{cfg};
-  register_builtin_handlers(eng.handlers());
-  REQUIRE_FALSE(eng.start());
-  auto accepted = eng.submit("echo", {{"n", 1}});
-  REQUIRE(accepted);
-  auto done = eng.wait(accepted->id, std::chrono::seconds{10});
-  REQUIRE(done);
-  CHECK(done->status == job_status::success);
+  auto jobs = *open_store(dir.sqlite_store(), small);
+  auto cfg = config();
+  cfg.store = jobs;
+  start(cfg);
+  auto accepted = submit("echo", {{"n", 1}});
+  CHECK(finish(accepted).status == job_status::success);
 
-  auto too_big = eng.submit("echo", std::string(512 * 1024, 'x'));
+  auto too_big = eng->submit("echo", std::string(512 * 1024, 'x'));
   REQUIRE_FALSE(too_big);
   CHECK(is_troupe_error(too_big.error(), errc::store_unavailable));
-  auto during = eng.stats();
-  REQUIRE(during);
-  CHECK_FALSE(during->store_healthy);
-  CHECK(during->store_failures == 1);
-  CHECK(during->submitted_total == 1);
-  CHECK(eng.status(accepted->id)->status == job_status::success);
+  auto during = stats();
+  CHECK_FALSE(during.store_healthy);
+  CHECK(during.store_failures == 1);
+  CHECK(during.submitted_total == 1);
+  CHECK(status(accepted).status == job_status::success);
 
-  auto after = eng.submit("echo", {{"n", 2}});
-  REQUIRE(after);
-  CHECK(eng.wait(after->id, std::chrono::seconds{10})->status == job_status::success);
-  CHECK(eng.stats()->store_healthy);
-  CHECK(*(*jobs)->count() == 2);
+  auto after = submit("echo", {{"n", 2}});
+  CHECK(finish(after).status == job_status::success);
+  CHECK(stats().store_healthy);
+  CHECK(*jobs->count() == 2);
 }

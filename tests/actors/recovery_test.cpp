@@ -32,6 +32,17 @@ public:
     return job;
   }
 
+  /// A `record` job that was running attempt `attempt` of `max_attempts`
+  /// when the engine stopped.
+  stored_job running_row(const std::string& id, uint64_t seq, int32_t attempt,
+                         int32_t max_attempts) {
+    auto job = row(id, seq);
+    job.status = job_status::running;
+    job.attempts = attempt;
+    job.options.max_attempts = max_attempts;
+    return job;
+  }
+
   void put(std::vector<stored_job> rows) {
     std::vector<store_write> writes;
     for (auto& r : rows)
@@ -85,11 +96,7 @@ TEST_CASE_METHOD(recovery_fixture, "a delayed job waits only for the rest of its
 
 TEST_CASE_METHOD(recovery_fixture,
                  "a job that was running runs again with the interrupted attempt counted") {
-  auto running = row("running", 1);
-  running.status = job_status::running;
-  running.attempts = 1;
-  running.options.max_attempts = 3;
-  put({running});
+  put({running_row("running", 1, 1, 3)});
   start_recovering(config());
   auto job = finish("running");
   CHECK(job.status == job_status::success);
@@ -102,11 +109,7 @@ TEST_CASE_METHOD(recovery_fixture,
 }
 
 TEST_CASE_METHOD(recovery_fixture, "a job interrupted on its last attempt fails") {
-  auto running = row("last", 1);
-  running.status = job_status::running;
-  running.attempts = 2;
-  running.options.max_attempts = 2;
-  put({running});
+  put({running_row("last", 1, 2, 2)});
   start_recovering(config());
   auto job = finish("last");
   CHECK(job.status == job_status::failed);
@@ -118,9 +121,7 @@ TEST_CASE_METHOD(recovery_fixture, "a job interrupted on its last attempt fails"
 }
 
 TEST_CASE_METHOD(recovery_fixture, "a running job whose cancel was requested ends cancelled") {
-  auto running = row("unwanted", 1);
-  running.status = job_status::running;
-  running.attempts = 1;
+  auto running = running_row("unwanted", 1, 1, 3);
   running.cancel_requested = true;
   put({running});
   start_recovering(config());
@@ -136,10 +137,7 @@ TEST_CASE_METHOD(recovery_fixture,
   done.result = R"({"answer":42})";
   done.finished_at_ms = now_ms() - 1000;
   // Fails at start, so its result expires after the one recovered as finished.
-  auto interrupted = row("interrupted", 2);
-  interrupted.status = job_status::running;
-  interrupted.attempts = interrupted.options.max_attempts;
-  put({done, interrupted});
+  put({done, running_row("interrupted", 2, 3, 3)});
   auto cfg = config();
   cfg.result_ttl = 10s;
   start_recovering(cfg);
@@ -218,62 +216,33 @@ TEST_CASE_METHOD(recovery_fixture, "jobs submitted after a restart queue behind 
   CHECK(stored(id).seq == 42);
 }
 
-TEST_CASE("stopping an engine on a durable store keeps its pending jobs for the next start") {
+TEST_CASE_METHOD(
+  engine_fixture,
+  "stopping an engine on a durable store keeps its pending jobs for the next start") {
   scratch_dir dir;
-  std::string id;
-  {
-    auto opened = open_store(dir.sqlite_store());
-    REQUIRE(opened);
-    engine_config cfg;
-    cfg.workers = 1;
-    cfg.store = *opened;
-    engine eng{cfg};
-    register_builtin_handlers(eng.handlers());
-    REQUIRE_FALSE(eng.start());
-    job_options later;
-    later.delay_ms = 3600 * 1000;
-    auto submitted = eng.submit("echo", nullptr, later);
-    REQUIRE(submitted);
-    id = submitted->id;
-    auto final_stats = eng.stop(1s);
-    REQUIRE(final_stats);
-    CHECK(final_stats->pending == 1);
-    CHECK(final_stats->cancelled == 0);
-  }
-  auto reopened = open_store(dir.sqlite_store());
-  REQUIRE(reopened);
-  engine_config cfg;
-  cfg.workers = 1;
-  cfg.store = *reopened;
-  engine eng{cfg};
-  register_builtin_handlers(eng.handlers());
-  REQUIRE_FALSE(eng.start());
-  auto job = eng.status(id);
-  REQUIRE(job);
-  CHECK(job->status == job_status::pending);
-  CHECK(eng.stats()->recovered == 1);
+  start_on(dir.sqlite_store());
+  job_options later;
+  later.delay_ms = 3600 * 1000;
+  auto id = submit("echo", nullptr, later);
+  auto final_stats = stop(1s);
+  CHECK(final_stats.pending == 1);
+  CHECK(final_stats.cancelled == 0);
+  start_on(dir.sqlite_store());
+  CHECK(status(id).status == job_status::pending);
+  CHECK(stats().recovered == 1);
 }
 
 TEST_CASE_METHOD(engine_fixture,
                  "a job still running when a durable engine stops runs again after the restart") {
   scratch_dir dir;
-  std::string id;
-  {
-    auto cfg = config();
-    cfg.store = *open_store(dir.sqlite_store());
-    start(cfg);
-    id = submit("block");
-    REQUIRE(started.wait_for(1));
-    auto final_stats = eng->stop(0ms);
-    REQUIRE(final_stats);
-    CHECK(final_stats->running == 1);
-    CHECK(final_stats->success == 0);
-    eng.reset();
-  }
-  auto cfg = config();
-  cfg.store = *open_store(dir.sqlite_store());
+  start_on(dir.sqlite_store());
+  auto id = submit("block");
+  REQUIRE(started.wait_for(1));
+  auto final_stats = stop(0ms);
+  CHECK(final_stats.running == 1);
+  CHECK(final_stats.success == 0);
   release.open();
-  start(cfg);
+  start_on(dir.sqlite_store());
   auto job = finish(id);
   CHECK(job.status == job_status::success);
   CHECK(job.attempts == 2);

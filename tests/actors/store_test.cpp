@@ -106,14 +106,14 @@ TEST_CASE("claim, retry, finish and cancel writes change only the fields they na
     CHECK(claimed.worker == "worker-2");
     CHECK(claimed.payload == R"({"n":1})");
 
-    REQUIRE_FALSE(s.apply(
-      {change(write_kind::retry, "a", 1,
-              [](stored_job& j) {
-                j.status = job_status::pending;
-                j.error = "boom";
-                j.ready_at_ms = 9000;
-              }),
-       change(write_kind::request_cancel, "a", 1, [](stored_job& j) { j.cancel_requested = true; })}));
+    REQUIRE_FALSE(s.apply({change(write_kind::retry, "a", 1,
+                                  [](stored_job& j) {
+                                    j.status = job_status::pending;
+                                    j.error = "boom";
+                                    j.ready_at_ms = 9000;
+                                  }),
+                           change(write_kind::request_cancel, "a", 1,
+                                  [](stored_job& j) { j.cancel_requested = true; })}));
     auto retrying = require_job(s, "a");
     CHECK(retrying.status == job_status::pending);
     CHECK(retrying.error == "boom");
@@ -143,10 +143,10 @@ TEST_CASE("a purge deletes finished jobs up to its cutoff and keeps the others")
         j.finished_at_ms = at;
       });
     };
-    REQUIRE_FALSE(s.apply({insert(new_job("old", 1)), insert(new_job("edge", 2)),
-                           insert(new_job("young", 3)), insert(new_job("pending", 4)),
-                           finished("old", 1, 100), finished("edge", 2, 200),
-                           finished("young", 3, 300)}));
+    REQUIRE_FALSE(
+      s.apply({insert(new_job("old", 1)), insert(new_job("edge", 2)), insert(new_job("young", 3)),
+               insert(new_job("pending", 4)), finished("old", 1, 100), finished("edge", 2, 200),
+               finished("young", 3, 300)}));
     store_write purge{write_kind::purge, {}};
     purge.job.finished_at_ms = 200;
     REQUIRE_FALSE(s.apply({purge}));

@@ -6,6 +6,7 @@
 
 #include <troupe/builtin_handlers.hpp>
 #include <troupe/engine.hpp>
+#include <troupe/store.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -60,6 +61,24 @@ public:
       return {{"released", release.pass(ctx)}};
     });
     REQUIRE_FALSE(eng->start());
+  }
+
+  /// Starts the engine of `config()` on the store `spec` names (see open_store).
+  void start_on(const std::string& spec) {
+    auto opened = open_store(spec);
+    REQUIRE(opened);
+    auto cfg = config();
+    cfg.store = *opened;
+    start(cfg);
+  }
+
+  /// Stops the engine with `deadline`, which releases its store, and returns
+  /// its final counters.
+  engine_stats stop(std::chrono::milliseconds deadline) {
+    auto final_stats = eng->stop(deadline);
+    REQUIRE(final_stats);
+    eng.reset();
+    return *final_stats;
   }
 
   ~engine_fixture() {
