@@ -12,8 +12,11 @@
 // - `sqlite:PATH`: an SQLite database in WAL mode, owned exclusively by one
 //   engine; `sync_mode` chooses what a commit survives.
 //
-// The engine calls a store from one actor at a time (the journal), so
-// implementations need no locking of their own for the engine's sake.
+// The engine calls `load` once before it starts and everything else from its
+// journal actor, except `counters`, which its supervisor reads for stats: an
+// implementation must make `counters` safe to call during `apply`. Both stores
+// here also take a lock in every other call, so that tests and tools may read
+// while an engine writes.
 #pragma once
 
 #include "troupe/job.hpp"
