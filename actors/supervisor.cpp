@@ -347,6 +347,16 @@ void enqueue(self_ptr self, const std::string& id, job_entry& job) {
   self->state.ready.emplace(queue_key{-job.options.priority, job.seq}, id);
 }
 
+/// Queues a job at `ready_at`: now if that has come, else on a timer.
+void queue_at(self_ptr self, const std::string& id, job_entry& job, time_point ready_at) {
+  if (ready_at > self->state.clock->now()) {
+    set_waiting(self, job, true);
+    add_timer(self, ready_at, timer_event{timer_kind::ready, id, 0});
+  } else {
+    enqueue(self, id, job);
+  }
+}
+
 void dequeue(self_ptr self, job_entry& job) {
   if (job.queued)
     self->state.ready.erase(queue_key{-job.options.priority, job.seq});
@@ -549,22 +559,20 @@ void answer_drain_when_committed(self_ptr self) {
   st.drain_settled = false;
 }
 
-/// Ends a drain. A durable store keeps the jobs that are not terminal for the
-/// next start: those still running are stopped through their token and their
-/// leases withdrawn, so whatever their handlers still report is ignored and
-/// they run again then, the interrupted attempt counted. Without a durable
-/// store they could only be lost, so they are cancelled.
+/// Ends a drain. Jobs still running are stopped through their token and their
+/// leases withdrawn, so whatever their handlers still report is ignored. A
+/// durable store keeps the jobs that are not terminal for the next start,
+/// where the running ones run again with the interrupted attempt counted;
+/// without one they could only be lost, so they are cancelled.
 void complete_drain(self_ptr self) {
   auto& st = self->state;
   bool keep = st.store->durable();
   for (auto& [id, job] : st.jobs) {
     if (is_terminal(job.status))
       continue;
-    if (job.lease != 0 && keep) {
+    if (job.lease != 0) {
       release_lease(self, job.lease).token->cancel();
       job.lease = 0;
-    } else if (job.lease != 0) {
-      st.leases.at(job.lease).token->cancel();
     }
     if (!keep)
       cancel_job(self, id, job, "cancelled: engine shut down");
@@ -622,6 +630,20 @@ void on_timer(self_ptr self, timer_event& event) {
   }
 }
 
+/// Removes a job from the supervisor's books: its actor, its idempotency key,
+/// its count. The job must be neither queued nor waiting.
+void forget(self_ptr self, std::unordered_map<std::string, job_entry>::iterator j) {
+  auto& st = self->state;
+  auto& job = j->second;
+  if (job.actor)
+    self->send(job.actor, expire_atom::value);
+  auto k = st.idempotency_keys.find(job.options.idempotency_key);
+  if (k != st.idempotency_keys.end() && k->second == j->first)
+    st.idempotency_keys.erase(k);
+  --st.by_status[static_cast<size_t>(job.status)];
+  st.jobs.erase(j);
+}
+
 void on_tick(self_ptr self) {
   auto& st = self->state;
   st.armed = time_point::max();
@@ -638,14 +660,7 @@ void on_tick(self_ptr self) {
     st.expiries.pop_front();
     if (j == st.jobs.end())
       continue;
-    auto& job = j->second;
-    if (job.actor)
-      self->send(job.actor, expire_atom::value);
-    auto k = st.idempotency_keys.find(job.options.idempotency_key);
-    if (k != st.idempotency_keys.end() && k->second == j->first)
-      st.idempotency_keys.erase(k);
-    --st.by_status[static_cast<size_t>(job.status)];
-    st.jobs.erase(j);
+    forget(self, j);
   }
   update_health(self);
   dispatch(self);
@@ -726,14 +741,8 @@ caf::result<std::string, bool> submit(self_ptr self, std::string& type, std::str
   auto& entry = st.jobs.emplace(id, std::move(job)).first->second;
   if (!entry.options.idempotency_key.empty())
     st.idempotency_keys.emplace(entry.options.idempotency_key, id);
-  if (entry.options.delay_ms > 0) {
-    set_waiting(self, entry, true);
-    add_timer(self, st.clock->now() + std::chrono::milliseconds{entry.options.delay_ms},
-              timer_event{timer_kind::ready, id, 0});
-  } else {
-    enqueue(self, id, entry);
-    dispatch(self);
-  }
+  queue_at(self, id, entry, st.clock->now() + std::chrono::milliseconds{entry.options.delay_ms});
+  dispatch(self);
   auto promise = self->make_response_promise();
   st.unflushed.submits.push_back(pending_submit{promise, std::move(id), true});
   return promise;
@@ -750,14 +759,9 @@ void drop_job(self_ptr self, const std::string& id) {
     release_lease(self, job.lease).token->cancel();
   dequeue(self, job);
   set_waiting(self, job, false);
-  --st.by_status[static_cast<size_t>(job.status)];
   --st.submitted_total;
   --st.types[job.type].submitted;
-  auto k = st.idempotency_keys.find(job.options.idempotency_key);
-  if (k != st.idempotency_keys.end() && k->second == id)
-    st.idempotency_keys.erase(k);
-  self->send(job.actor, expire_atom::value);
-  st.jobs.erase(j);
+  forget(self, j);
 }
 
 /// Applies the journal's answer on the batches up to `last`: acknowledges
@@ -964,15 +968,8 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
       }
       continue;
     }
-    if (entry.status != job_status::pending)
-      continue;
-    if (row.ready_at_ms > now_epoch) {
-      set_waiting(self, entry, true);
-      add_timer(self, now + std::chrono::milliseconds{row.ready_at_ms - now_epoch},
-                timer_event{timer_kind::ready, row.id, 0});
-    } else {
-      enqueue(self, row.id, entry);
-    }
+    if (entry.status == job_status::pending)
+      queue_at(self, row.id, entry, now + std::chrono::milliseconds{row.ready_at_ms - now_epoch});
   }
   // Rows come in submission order, not in the order they finished; from here
   // on, one TTL for all keeps the expiries sorted.
