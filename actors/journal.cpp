@@ -11,8 +11,7 @@ namespace {
 
 using self_ptr = caf::stateful_actor<journal_state>*;
 
-template <class T>
-void append(std::vector<T>& to, std::vector<T>& from) {
+template <class T> void append(std::vector<T>& to, std::vector<T>& from) {
   if (to.empty())
     to = std::move(from);
   else
@@ -24,14 +23,18 @@ void commit(self_ptr self) {
   auto err = st.store->apply(st.writes);
   st.writes.clear();
   st.collecting = false;
-  for (auto& run : st.runs)
-    self->send(run.worker, run_atom::value, std::move(run.orders));
+  auto runs = std::move(st.runs);
   st.runs.clear();
-  if (err)
+  if (err) {
+    // The supervisor refuses the submissions of these batches first, so that
+    // none of their jobs can start.
     self->send(st.supervisor, commit_failed_atom::value, st.first_batch, st.last_batch,
-               describe(err));
-  else
-    self->send(st.supervisor, committed_atom::value, st.last_batch);
+               describe(err), std::move(runs));
+    return;
+  }
+  for (auto& run : runs)
+    self->send(run.worker, run_atom::value, std::move(run.orders));
+  self->send(st.supervisor, committed_atom::value, st.last_batch);
 }
 
 } // namespace

@@ -1094,8 +1094,14 @@ caf::behavior supervisor(self_ptr self, engine_config config,
     // -- from the journal --
     [=](flush_atom) { flush(self); },
     [=](committed_atom, uint64_t last) { on_journal_answer(self, last, {}); },
-    [=](commit_failed_atom, uint64_t, uint64_t last, std::string& error) {
+    [=](commit_failed_atom, uint64_t, uint64_t last, std::string& error,
+        std::vector<run_batch>& runs) {
+      // Refused jobs are dropped first: their raised tokens make the workers
+      // skip them. The others were accepted before, and start although their
+      // claims are lost: a restart may count one attempt less for them.
       on_journal_answer(self, last, error);
+      for (auto& run : runs)
+        self->send(run.worker, run_atom::value, std::move(run.orders));
     },
     // -- timers --
     [=](tick_atom) { on_tick(self); },

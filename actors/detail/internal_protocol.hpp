@@ -89,15 +89,16 @@ using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 /// supervisor → journal: `(journal_atom, batch_number, std::vector<store_write>,
 /// std::vector<run_batch>)`; batch numbers count up from 1 without gaps. The
-/// journal sends each run batch to its worker once the writes are committed
-/// (or failed: the jobs were accepted before, and a lost claim only means a
-/// restart may count one attempt less).
+/// journal sends each run batch to its worker once the writes are committed;
+/// if they fail, it hands the runs back with `commit_failed_atom`.
 using journal_atom = caf::atom_constant<caf::atom("journal")>;
 /// journal → supervisor: every batch up to `(committed_atom, last_batch)` is
 /// committed.
 using committed_atom = caf::atom_constant<caf::atom("committed")>;
 /// journal → supervisor: the batches `(commit_failed_atom, first, last,
-/// error_text)` were rolled back; nothing of them is stored.
+/// error_text, std::vector<run_batch>)` were rolled back; nothing of them is
+/// stored. The supervisor starts the runs itself once it has withdrawn those
+/// of jobs it refused.
 using commit_failed_atom = caf::atom_constant<caf::atom("commitfail")>;
 /// Sent by an actor to itself to act once the messages already in its mailbox
 /// are handled: `(flush_atom)`. Batches all the writes they caused.

@@ -9,7 +9,8 @@
 // one commit carries thousands. The supervisor acknowledges a submission only
 // after the journal reports the commit, and the journal itself hands jobs to
 // workers once their claims are committed (saving a hop through the
-// supervisor on every job's path).
+// supervisor on every job's path). After a failed commit it hands the runs
+// back to the supervisor instead, which first drops the jobs it refused.
 //
 // The journal runs on a thread of its own (`detached`) because a commit
 // blocks on the disk. It also answers status queries for jobs the supervisor
