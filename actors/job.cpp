@@ -93,8 +93,12 @@ job_info job_info::from_json(const std::string& text) {
 namespace detail {
 
 std::string to_json(const job_record& job) {
+  return to_json(job, job.id);
+}
+
+std::string to_json(const job_record& job, const std::string& id) {
   nlohmann::json j{
-    {"id", job.id},
+    {"id", id},
     {"type", job.type},
     {"status", to_string(job.status)},
     {"priority", job.priority},

@@ -7,36 +7,15 @@
 
 namespace troupe::detail {
 
-namespace {
-
-using self_ptr = caf::stateful_actor<job_actor_state>*;
-
-void announce_terminal(self_ptr self) {
+caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self, std::string id,
+                        caf::actor supervisor, std::shared_ptr<troupe::clock> clock) {
   auto& st = self->state;
-  if (st.watchers.empty() && st.waiters.empty())
-    return;
-  auto snapshot = to_json(st.job);
-  for (auto& watcher : st.watchers)
-    self->send(watcher, finished_atom::value, snapshot);
-  st.watchers.clear();
-  for (auto& [number, promise] : st.waiters)
-    promise.deliver(snapshot);
-  st.waiters.clear();
-}
-
-} // namespace
-
-caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self, job_record job,
-                        std::shared_ptr<troupe::clock> clock) {
-  self->state.job = std::move(job);
-  self->state.clock = std::move(clock);
+  st.id = std::move(id);
+  st.supervisor = std::move(supervisor);
+  st.clock = std::move(clock);
   return {
-    // -- queries --
-    [=](status_atom) { return to_json(self->state.job); },
     [=](wait_atom, int64_t wait_ms) -> caf::result<std::string> {
       auto& st = self->state;
-      if (is_terminal(st.job.status) || wait_ms <= 0)
-        return to_json(st.job);
       auto number = st.next_waiter++;
       auto promise = self->make_response_promise();
       st.waiters.emplace(number, promise);
@@ -47,57 +26,40 @@ caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self, job_record j
     },
     [=](timeout_atom, uint64_t number) {
       auto& st = self->state;
-      auto i = st.waiters.find(number);
-      if (i == st.waiters.end())
+      if (st.waiters.count(number) == 0)
         return;
-      i->second.deliver(to_json(st.job));
-      st.waiters.erase(i);
+      self->request(st.supervisor, caf::infinite, status_atom::value, st.id)
+        .then(
+          [=](std::string& job) {
+            auto& waiters = self->state.waiters;
+            if (auto i = waiters.find(number); i != waiters.end()) {
+              i->second.deliver(std::move(job));
+              waiters.erase(i);
+            }
+          },
+          [=](caf::error& err) {
+            auto& waiters = self->state.waiters;
+            if (auto i = waiters.find(number); i != waiters.end()) {
+              i->second.deliver(std::move(err));
+              waiters.erase(i);
+            }
+          });
     },
     [=](watch_atom) {
-      auto& st = self->state;
-      auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
-      if (watcher && is_terminal(st.job.status))
-        self->send(watcher, finished_atom::value, to_json(st.job));
-      else if (watcher)
-        st.watchers.emplace_back(std::move(watcher));
+      if (auto watcher = caf::actor_cast<caf::actor>(self->current_sender()))
+        self->state.watchers.emplace_back(std::move(watcher));
       return caf::ok_atom::value;
     },
-    // -- state changes from the supervisor --
-    [=](started_atom, int32_t attempt, std::string& worker, int64_t at_ms) {
-      auto& job = self->state.job;
-      job.status = job_status::running;
-      job.attempts = attempt;
-      job.worker = std::move(worker);
-      job.started_at_ms = at_ms;
-      job.progress.reset();
-      job.progress_message.reset();
+    [=](finish_atom, const std::string& job) {
+      auto& st = self->state;
+      for (auto& watcher : st.watchers)
+        self->send(watcher, finished_atom::value, job);
+      for (auto& [number, promise] : st.waiters)
+        promise.deliver(job);
+      st.watchers.clear();
+      st.waiters.clear();
+      self->quit();
     },
-    [=](progress_atom, double fraction, std::string& message) {
-      auto& job = self->state.job;
-      job.progress = fraction;
-      if (message.empty())
-        job.progress_message.reset();
-      else
-        job.progress_message = std::move(message);
-    },
-    [=](retry_atom, std::string& error) {
-      auto& job = self->state.job;
-      job.status = job_status::pending;
-      job.error = std::move(error);
-    },
-    [=](cancel_atom) { self->state.job.cancel_requested = true; },
-    [=](finish_atom, job_status status, std::string& result, std::string& error, int64_t at_ms) {
-      auto& job = self->state.job;
-      job.status = status;
-      job.result = std::move(result);
-      if (!error.empty())
-        job.error = std::move(error);
-      job.finished_at_ms = at_ms;
-      if (status == job_status::success)
-        job.progress = 1.0;
-      announce_terminal(self);
-    },
-    [=](expire_atom) { self->quit(); },
   };
 }
 

@@ -1,7 +1,7 @@
 #include "detail/journal.hpp"
 
 #include "detail/internal_protocol.hpp"
-#include "detail/job_record.hpp"
+#include "detail/store_queries.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/protocol.hpp"
 
@@ -37,6 +37,12 @@ void commit(self_ptr self) {
   self->send(st.supervisor, committed_atom::value, st.last_batch);
 }
 
+/// Commits the writes received so far, if any.
+void commit_held(self_ptr self) {
+  if (self->state.collecting)
+    commit(self);
+}
+
 } // namespace
 
 caf::behavior journal(self_ptr self, std::shared_ptr<troupe::store> store, caf::actor supervisor,
@@ -66,16 +72,36 @@ caf::behavior journal(self_ptr self, std::shared_ptr<troupe::store> store, caf::
     [=](flush_atom) {
       auto& st = self->state;
       st.flush_scheduled = false;
-      if (st.collecting)
-        commit(self);
+      commit_held(self);
     },
+    // -- queries on jobs only the store holds; first commit what we hold --
     [=](status_atom, const std::string& id) -> caf::result<std::string> {
-      auto job = self->state.store->find(id);
+      commit_held(self);
+      auto job = stored_snapshot(*self->state.store, id);
       if (!job)
         return job.error();
-      if (!*job)
-        return make_error(errc::not_found, "no job with id " + id);
-      return to_json(to_record(**job));
+      return std::move(*job);
+    },
+    [=](watch_atom, const std::string& id) -> caf::result<caf::ok_atom> {
+      commit_held(self);
+      auto job = stored_snapshot(*self->state.store, id);
+      if (!job)
+        return job.error();
+      self->send(caf::actor_cast<caf::actor>(self->current_sender()), finished_atom::value,
+                 std::move(*job));
+      return caf::ok_atom::value;
+    },
+    [=](cancel_atom, const std::string& id) -> caf::error {
+      commit_held(self);
+      return stored_cancel_refusal(*self->state.store, id);
+    },
+    [=](finished_list_atom, const std::string& status, const std::string& type,
+        int64_t limit) -> caf::result<std::vector<std::string>> {
+      commit_held(self);
+      auto ids = self->state.store->list_finished(status, type, static_cast<size_t>(limit));
+      if (!ids)
+        return ids.error();
+      return std::move(*ids);
     },
   };
 }

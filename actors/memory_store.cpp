@@ -1,5 +1,7 @@
 #include "detail/memory_store.hpp"
 
+#include "detail/job_id.hpp"
+
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -40,6 +42,8 @@ void apply_to_row(const store_write& w, stored_job& row) {
   }
 }
 
+/// Rows keyed by submission sequence, with an index of finished ones by time,
+/// so that a purge touches only what it deletes.
 class memory_store final : public store {
 public:
   std::string name() const override { return "memory"; }
@@ -50,9 +54,8 @@ public:
     std::lock_guard<std::mutex> guard{mtx_};
     std::vector<stored_job> jobs;
     jobs.reserve(rows_.size());
-    for (auto& [id, row] : rows_)
+    for (auto& [seq, row] : rows_)
       jobs.push_back(row);
-    std::sort(jobs.begin(), jobs.end(), [](auto& a, auto& b) { return a.seq < b.seq; });
     return jobs;
   }
 
@@ -60,12 +63,15 @@ public:
     std::lock_guard<std::mutex> guard{mtx_};
     for (auto& w : writes) {
       if (w.kind == write_kind::insert) {
-        rows_[w.job.id] = w.job;
+        rows_[w.job.seq] = w.job;
+        if (w.job.finished_at_ms)
+          by_finish_.emplace(*w.job.finished_at_ms, w.job.seq);
       } else if (w.kind == write_kind::purge) {
-        for (auto i = rows_.begin(); i != rows_.end();)
-          i = is_purged(i->second, w.job.finished_at_ms) ? rows_.erase(i) : std::next(i);
-      } else if (auto i = rows_.find(w.job.id); i != rows_.end()) {
+        purge(*w.job.finished_at_ms);
+      } else if (auto i = rows_.find(w.job.seq); i != rows_.end()) {
         apply_to_row(w, i->second);
+        if (w.kind == write_kind::finish)
+          by_finish_.emplace(*w.job.finished_at_ms, w.job.seq);
       }
     }
     ++counters_.commits;
@@ -75,10 +81,27 @@ public:
 
   caf::expected<std::optional<stored_job>> find(const std::string& id) override {
     std::lock_guard<std::mutex> guard{mtx_};
-    auto i = rows_.find(id);
-    if (i == rows_.end())
+    auto i = rows_.end();
+    if (auto key = parse_job_id(id))
+      i = rows_.find(key->seq);
+    else // Not made by an engine (tests, tools): look at every row.
+      i = std::find_if(rows_.begin(), rows_.end(), [&](auto& row) { return row.second.id == id; });
+    if (i == rows_.end() || i->second.id != id)
       return std::optional<stored_job>{};
     return std::optional<stored_job>{i->second};
+  }
+
+  caf::expected<std::vector<std::string>>
+  list_finished(const std::string& status, const std::string& type, size_t limit) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    std::vector<std::string> ids;
+    for (auto i = rows_.rbegin(); i != rows_.rend() && ids.size() < limit; ++i) {
+      auto& row = i->second;
+      if (is_terminal(row.status) && (status.empty() || status == to_string(row.status))
+          && (type.empty() || type == row.type))
+        ids.push_back(row.id);
+    }
+    return ids;
   }
 
   caf::expected<uint64_t> count() override {
@@ -92,14 +115,20 @@ public:
   }
 
 private:
-  static bool is_purged(const stored_job& row, const std::optional<int64_t>& cutoff) {
-    return is_terminal(row.status) && row.finished_at_ms && cutoff
-           && *row.finished_at_ms <= *cutoff;
+  void purge(int64_t cutoff_ms) {
+    auto end = by_finish_.upper_bound(cutoff_ms);
+    for (auto i = by_finish_.begin(); i != end; ++i) {
+      auto row = rows_.find(i->second);
+      if (row != rows_.end() && is_terminal(row->second.status))
+        rows_.erase(row);
+    }
+    by_finish_.erase(by_finish_.begin(), end);
   }
 
-  // Tests and embedders may read while the journal writes.
+  // Tests and embedders may read while the engine writes.
   mutable std::mutex mtx_;
-  std::map<std::string, stored_job> rows_;
+  std::map<uint64_t, stored_job> rows_;
+  std::multimap<int64_t, uint64_t> by_finish_;
   store_counters counters_;
 };
 

@@ -134,6 +134,9 @@ public:
         purge_(db, "DELETE FROM jobs WHERE finished_at_ms IS NOT NULL AND finished_at_ms <= ?1"),
         find_(db, std::string{"SELECT "} + columns + " FROM jobs WHERE id=?1"),
         load_(db, std::string{"SELECT "} + columns + " FROM jobs ORDER BY seq"),
+        list_finished_(db, "SELECT id FROM jobs WHERE finished_at_ms IS NOT NULL "
+                           "AND (?1 = '' OR status = ?1) AND (?2 = '' OR type = ?2) "
+                           "ORDER BY seq DESC LIMIT ?3"),
         count_(db, "SELECT count(*) FROM jobs") {}
 
   // -- store --
@@ -184,6 +187,20 @@ public:
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
       return failure("cannot read job " + id);
     return job;
+  }
+
+  caf::expected<std::vector<std::string>>
+  list_finished(const std::string& status, const std::string& type, size_t limit) override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    list_finished_.bind(1, status).bind(2, type).bind(3, static_cast<int64_t>(limit));
+    std::vector<std::string> ids;
+    int rc;
+    while ((rc = list_finished_.step()) == SQLITE_ROW)
+      ids.push_back(list_finished_.text_at(0));
+    list_finished_.reset();
+    if (rc != SQLITE_DONE)
+      return failure("cannot list the jobs");
+    return ids;
   }
 
   caf::expected<uint64_t> count() override {
@@ -259,7 +276,9 @@ private:
           .bind(5, job.finished_at_ms)
           .run();
       case write_kind::request_cancel:
-        return request_cancel_.bind(1, static_cast<int64_t>(job.seq)).bind(2, job.cancel_requested ? 1 : 0).run();
+        return request_cancel_.bind(1, static_cast<int64_t>(job.seq))
+          .bind(2, job.cancel_requested ? 1 : 0)
+          .run();
       case write_kind::purge:
         return purge_.bind(1, job.finished_at_ms).run();
     }
@@ -300,7 +319,7 @@ private:
   std::atomic<uint64_t> failures_{0};
   statement begin_, commit_, rollback_;
   statement insert_, claim_, retry_, finish_, request_cancel_, purge_;
-  statement find_, load_, count_;
+  statement find_, load_, list_finished_, count_;
 };
 
 /// Why a database cannot be used, in words that say what to do.

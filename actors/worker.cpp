@@ -1,20 +1,21 @@
 #include "detail/worker.hpp"
 
 #include "detail/internal_protocol.hpp"
-#include "troupe/errors.hpp"
+#include "detail/run_queue.hpp"
 
 namespace troupe::detail {
 
 namespace {
 
-/// Runs one attempt; returns its report, or throws `worker_fault` through.
-run_report execute(caf::event_based_actor* self, const caf::actor& supervisor,
-                   const handler_registry& handlers, run_order& order) {
-  run_report report{order.id, order.lease, run_outcome::success, {}};
+/// Runs one attempt.
+run_result execute(caf::blocking_actor* self, const caf::actor& supervisor,
+                   const handler_registry& handlers, held_order& held) {
+  auto& order = held.order;
+  run_result result{order.lease, static_cast<uint8_t>(run_outcome::success), {}};
   auto fail = [&](run_outcome outcome, std::string text) {
-    report.outcome = outcome;
-    report.text = std::move(text);
-    return report;
+    result.outcome = static_cast<uint8_t>(outcome);
+    result.text = std::move(text);
+    return result;
   };
   const auto* fn = handlers.find(order.type);
   if (fn == nullptr)
@@ -22,16 +23,16 @@ run_report execute(caf::event_based_actor* self, const caf::actor& supervisor,
   auto payload = nlohmann::json::parse(order.payload, nullptr, false);
   if (payload.is_discarded())
     return fail(run_outcome::permanent_failure, "payload is not valid JSON");
-  auto progress = [self, supervisor, id = order.id,
-                   lease = order.lease](double fraction, const std::string& message) {
-    self->send(supervisor, progress_atom::value, id, lease, fraction, message);
+  auto progress = [self, supervisor, lease = order.lease](double fraction,
+                                                          const std::string& message) {
+    self->send(supervisor, progress_atom::value, lease, fraction, message);
   };
-  job_context ctx{order.id, order.attempt, std::move(payload), order.token, progress};
+  job_context ctx{order.id, order.attempt, std::move(payload), held.token, progress};
   try {
-    report.text = (*fn)(ctx).dump();
-    return report;
-  } catch (const worker_fault&) {
-    throw;
+    result.text = (*fn)(ctx).dump();
+    return result;
+  } catch (const worker_fault& e) {
+    return fail(run_outcome::worker_fault, e.what());
   } catch (const permanent_failure& e) {
     return fail(run_outcome::permanent_failure, e.what());
   } catch (const std::exception& e) {
@@ -43,25 +44,42 @@ run_report execute(caf::event_based_actor* self, const caf::actor& supervisor,
 
 } // namespace
 
+void runner(caf::blocking_actor* self, std::shared_ptr<run_queue> queue, caf::actor supervisor,
+            std::shared_ptr<const handler_registry> handlers) {
+  run_report report;
+  while (auto held = queue->take()) {
+    // A token raised before the start (a cancel that raced the order) still
+    // counts as started: the supervisor decides what the attempt means.
+    report.started = held->order.lease;
+    self->send(supervisor, report_atom::value, std::move(report));
+    report = run_report{};
+    auto result = execute(self, supervisor, *handlers, *held);
+    queue->done(held->order.lease);
+    bool fault = result.outcome == static_cast<uint8_t>(run_outcome::worker_fault);
+    report.finished.push_back(std::move(result));
+    if (fault)
+      break;
+    // Busy: the next start carries this report. Idle: send it now.
+    if (queue->idle()) {
+      self->send(supervisor, report_atom::value, std::move(report));
+      report = run_report{};
+    }
+  }
+  if (!report.finished.empty())
+    self->send(supervisor, report_atom::value, std::move(report));
+}
+
 caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
                      std::shared_ptr<const handler_registry> handlers) {
+  auto queue = std::make_shared<run_queue>();
+  self->spawn(runner, queue, supervisor, std::move(handlers));
+  self->attach_functor([queue] { queue->close(); });
   return {
-    [=](run_atom, std::vector<run_order>& batch) {
-      for (auto& order : batch) {
-        if (order.token->cancelled()) {
-          self->send(supervisor, report_atom::value,
-                     run_report{order.id, order.lease, run_outcome::skipped, {}});
-          continue;
-        }
-        self->send(supervisor, started_atom::value, order.id, order.lease);
-        try {
-          self->send(supervisor, report_atom::value, execute(self, supervisor, *handlers, order));
-        } catch (const worker_fault& e) {
-          self->quit(make_error(errc::worker_fault, e.what()));
-          return;
-        }
-      }
+    [=](run_atom, std::vector<run_order>& orders) { queue->push(std::move(orders)); },
+    [=](withdraw_atom, const lease_list& leases) {
+      self->send(supervisor, withdrawn_atom::value, lease_list{queue->withdraw(leases.leases)});
     },
+    [=](stop_atom, const lease_list& leases) { queue->stop(leases.leases); },
   };
 }
 

@@ -6,6 +6,13 @@
 // the supervisor applies a report only if the lease is still the job's
 // current one, so a late result from a timed-out attempt, or a duplicate from
 // a worker that was replaced, can never overwrite the job's true state.
+//
+// Everything between the supervisor and its workers is a plain value with an
+// `inspect` overload, registered by `add_message_types`: no pointers, tokens
+// or closures travel, so a worker may live in another process. Leases go out
+// in batches and reports come back in batches: a worker that is never idle
+// sends one message per job, which reports the job it finished and the one it
+// starts next.
 #pragma once
 
 #include "troupe/handler.hpp"
@@ -15,26 +22,28 @@
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
+#include <caf/meta/type_name.hpp>
 
-#include <memory>
 #include <string>
 #include <vector>
 
 namespace troupe::detail {
 
-// -- supervisor <-> worker --
+// -- supervisor <-> worker (wire forms) --
 
 /// One job handed to a worker.
 struct run_order {
+  uint64_t lease = 0;
   std::string id;
-  uint64_t lease;
-  int32_t attempt;
+  int32_t attempt = 0;
   std::string type;
+  /// JSON text.
   std::string payload;
-  /// Raised on cancel, timeout, shutdown, or when the lease is withdrawn
-  /// before the worker started it (the worker then skips the job).
-  std::shared_ptr<cancellation_token> token;
 };
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_order& x) {
+  return f(caf::meta::type_name("troupe.run_order"), x.lease, x.id, x.attempt, x.type, x.payload);
+}
 
 /// How an attempt ended.
 enum class run_outcome : uint8_t {
@@ -44,46 +53,69 @@ enum class run_outcome : uint8_t {
   failure,
   /// `text` is the error; no retry can help.
   permanent_failure,
-  /// The lease was withdrawn before the worker started it; nothing ran.
-  skipped,
+  /// The handler asked for its worker to die (`worker_fault`); `text` says why.
+  worker_fault,
 };
 
-/// Jobs for one worker. The journal hands them over once their claims are
-/// committed, so that no attempt can run that a restart would not count.
+/// A worker's report on one lease.
+struct run_result {
+  uint64_t lease = 0;
+  /// A `run_outcome`, as its number.
+  uint8_t outcome = 0;
+  std::string text;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_result& x) {
+  return f(caf::meta::type_name("troupe.run_result"), x.lease, x.outcome, x.text);
+}
+
+/// What a worker tells the supervisor at once: the attempts it finished, and
+/// the lease it starts now (0: none, the worker is idle or keeps running).
+struct run_report {
+  std::vector<run_result> finished;
+  uint64_t started = 0;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_report& x) {
+  return f(caf::meta::type_name("troupe.run_report"), x.finished, x.started);
+}
+
+/// A list of leases (CAF 0.17 has no built-in `std::vector<uint64_t>`).
+struct lease_list {
+  std::vector<uint64_t> leases;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, lease_list& x) {
+  return f(caf::meta::type_name("troupe.lease_list"), x.leases);
+}
+
+/// Jobs for one worker, run in order: `(run_atom, std::vector<run_order>)`,
+/// from the journal once their claims are committed (or from the supervisor
+/// with a store that needs no commit).
+using run_atom = caf::atom_constant<caf::atom("run")>;
+/// worker → supervisor: `(report_atom, run_report)`.
+using report_atom = caf::atom_constant<caf::atom("report")>;
+/// worker → supervisor: `(progress_atom, lease, fraction, message)`.
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+/// supervisor → worker: `(withdraw_atom, lease_list)`: give these leases back
+/// unless started; answered by `(withdrawn_atom, lease_list)` naming those
+/// given back (never started, no attempt spent).
+using withdraw_atom = caf::atom_constant<caf::atom("withdraw")>;
+using withdrawn_atom = caf::atom_constant<caf::atom("withdrawn")>;
+/// supervisor → worker: `(stop_atom, lease_list)`: raise the cancellation
+/// token of these running leases (cancel, timeout, shutdown).
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+/// Jobs for one worker, as the supervisor hands them to the journal.
 struct run_batch {
   caf::actor worker;
   std::vector<run_order> orders;
 };
 
-/// A worker's report on one lease.
-struct run_report {
-  std::string id;
-  uint64_t lease;
-  run_outcome outcome;
-  std::string text;
-};
-
-/// journal → worker (for the supervisor, once the claims are committed):
-/// `(run_atom, std::vector<run_order>)`, run in order.
-using run_atom = caf::atom_constant<caf::atom("run")>;
-/// worker → supervisor: `(started_atom, id, lease)`;
-/// supervisor → job actor: `(started_atom, attempt, worker, epoch_ms)`.
-using started_atom = caf::atom_constant<caf::atom("started")>;
-/// worker → supervisor: `(report_atom, run_report)`.
-using report_atom = caf::atom_constant<caf::atom("report")>;
-/// worker → supervisor: `(progress_atom, id, lease, fraction, message)`;
-/// supervisor → job actor: `(progress_atom, fraction, message)`.
-using progress_atom = caf::atom_constant<caf::atom("progress")>;
-
 // -- supervisor -> job actor --
 
-/// The attempt failed and the job waits for a retry: `(retry_atom, error)`.
-using retry_atom = caf::atom_constant<caf::atom("retry")>;
-/// The job reached a terminal state: `(finish_atom, job_status, result_json,
-/// error, epoch_ms)`.
+/// The job reached a terminal state: `(finish_atom, job_json)`.
 using finish_atom = caf::atom_constant<caf::atom("finish")>;
-/// The job's TTL expired; the job actor terminates: `(expire_atom)`.
-using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 // -- supervisor <-> journal --
 
@@ -103,6 +135,9 @@ using commit_failed_atom = caf::atom_constant<caf::atom("commitfail")>;
 /// Sent by an actor to itself to act once the messages already in its mailbox
 /// are handled: `(flush_atom)`. Batches all the writes they caused.
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+/// supervisor → journal: `(finished_atom, status, type, limit)` lists the ids
+/// of terminal jobs in the store, newest first, as a JSON array.
+using finished_list_atom = caf::atom_constant<caf::atom("donelist")>;
 
 // -- timers --
 
@@ -113,8 +148,6 @@ using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 
 } // namespace troupe::detail
 
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::detail::run_order>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::detail::run_report)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::job_status)
+// Local only: the journal runs in the supervisor's process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::store_write>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::detail::run_batch>)

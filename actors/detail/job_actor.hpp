@@ -1,11 +1,13 @@
-// The job actor: one per job, the single owner of that job's state.
+// The job actor: the per-job actor that long-polls and watchers talk to.
 //
-// It answers status queries and long-polls, notifies watchers once the job is
-// terminal, and applies the state changes the supervisor sends it. After the
-// job's result TTL the supervisor tells it to expire and it frees its memory.
+// It is spawned on demand, by the first wait or watch on a job that has not
+// finished, and ends once the job has finished and it has answered everyone:
+// a job nobody waits for costs no actor at all. It parks long-polls (each with
+// its own deadline on the engine's clock) and watchers; the supervisor sends
+// it the job's final snapshot. A long-poll that runs out is answered with the
+// job's snapshot at that moment, which the job actor asks the supervisor for.
 #pragma once
 
-#include "detail/job_record.hpp"
 #include "troupe/clock.hpp"
 
 #include <caf/behavior.hpp>
@@ -14,12 +16,14 @@
 
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace troupe::detail {
 
 struct job_actor_state {
-  job_record job;
+  std::string id;
+  caf::actor supervisor;
   std::shared_ptr<troupe::clock> clock;
   /// Actors to tell once the job is terminal.
   std::vector<caf::actor> watchers;
@@ -30,7 +34,9 @@ struct job_actor_state {
   static inline const char* name = "troupe.job";
 };
 
-caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self, job_record job,
-                        std::shared_ptr<troupe::clock> clock);
+/// Messages: `(wait_atom, wait_ms)` and `(watch_atom)` delegated by the
+/// supervisor; `(finish_atom, job_json)` from it once the job is terminal.
+caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self, std::string id,
+                        caf::actor supervisor, std::shared_ptr<troupe::clock> clock);
 
 } // namespace troupe::detail

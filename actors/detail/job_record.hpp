@@ -34,6 +34,9 @@ struct job_record {
 /// Renders a record as the job object of the protocol (and the HTTP API).
 std::string to_json(const job_record& job);
 
+/// Renders a record under another id than its own.
+std::string to_json(const job_record& job, const std::string& id);
+
 /// The record of a job as a store returned it.
 job_record to_record(const stored_job& job);
 

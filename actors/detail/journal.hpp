@@ -13,8 +13,8 @@
 // back to the supervisor instead, which first drops the jobs it refused.
 //
 // The journal runs on a thread of its own (`detached`) because a commit
-// blocks on the disk. It also answers status queries for jobs the supervisor
-// holds no actor for (finished before the last restart), from the store.
+// blocks on the disk. It also answers queries on finished jobs, which the
+// supervisor no longer holds, from the store.
 #pragma once
 
 #include "detail/internal_protocol.hpp"
@@ -47,8 +47,10 @@ struct journal_state {
 };
 
 /// Messages: `(journal_atom, batch, writes, runs)` from the supervisor, answered by
-/// `committed_atom` or `commit_failed_atom` (internal_protocol.hpp), and
-/// `(status_atom, id)`, answered with the job's JSON or `not_found`.
+/// `committed_atom` or `commit_failed_atom` (internal_protocol.hpp); and,
+/// delegated by the supervisor for jobs it no longer holds, `(status_atom,
+/// id)`, `(watch_atom, id)`, `(cancel_atom, id)` and `(finished_list_atom,
+/// status, type, limit)`.
 caf::behavior journal(caf::stateful_actor<journal_state>* self,
                       std::shared_ptr<troupe::store> store, caf::actor supervisor,
                       size_t max_writes);

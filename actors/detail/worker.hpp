@@ -1,24 +1,33 @@
-// The worker actor: runs one job at a time on its own thread.
+// The worker actor: holds the jobs leased to it and runs them one at a time.
 //
-// Workers are spawned `detached`, so a handler may block for as long as it
-// likes without stalling CAF's scheduler. A worker reports `started` before it
-// runs a job and a `run_report` after, echoing the lease so the supervisor can
-// fence stale reports. A handler that throws `worker_fault` makes the worker
-// terminate abnormally, which is what the supervisor's restart logic is for.
+// The actor itself never blocks: it keeps its leases in a `run_queue` and
+// answers the supervisor's withdrawals and stops at once, while its runner (a
+// thread of its own, so that a handler may block for as long as it likes)
+// executes the jobs in the order they came. The runner reports each finished
+// attempt together with the lease it starts next: a busy worker sends one
+// message per job. A handler that throws `worker_fault` ends the runner with
+// a `worker_fault` report, on which the supervisor restarts the worker.
 #pragma once
 
 #include "troupe/handler.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/behavior.hpp>
+#include <caf/blocking_actor.hpp>
 #include <caf/event_based_actor.hpp>
 
 #include <memory>
-#include <string>
 
 namespace troupe::detail {
 
+class run_queue;
+
+/// Messages: `run_atom`, `withdraw_atom`, `stop_atom` (internal_protocol.hpp).
 caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
                      std::shared_ptr<const handler_registry> handlers);
+
+/// The runner of one worker: takes jobs from `queue` until it is closed.
+void runner(caf::blocking_actor* self, std::shared_ptr<run_queue> queue, caf::actor supervisor,
+            std::shared_ptr<const handler_registry> handlers);
 
 } // namespace troupe::detail

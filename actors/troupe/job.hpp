@@ -6,6 +6,7 @@
 // typed view of that object for C++ code.
 #pragma once
 
+#include <caf/error.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +54,33 @@ struct job_options {
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, job_options& x) {
   return f(caf::meta::type_name("troupe.job_options"), x.priority, x.max_attempts, x.timeout_ms,
            x.delay_ms, x.idempotency_key);
+}
+
+/// One job of a `submit_many`.
+struct job_request {
+  std::string type;
+  /// JSON text; empty means null.
+  std::string payload;
+  job_options options;
+};
+
+/// Serializes a job request, so that a batch can cross CAF nodes.
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, job_request& x) {
+  return f(caf::meta::type_name("troupe.job_request"), x.type, x.payload, x.options);
+}
+
+/// The answer for one job of a `submit_many`: its id and whether it was
+/// created (false: an idempotency key matched), or why it was refused.
+struct submit_outcome {
+  std::string id;
+  bool created = false;
+  caf::error error;
+};
+
+/// Serializes a submission outcome.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, submit_outcome& x) {
+  return f(caf::meta::type_name("troupe.submit_outcome"), x.id, x.created, x.error);
 }
 
 /// A snapshot of one job, as answered by status queries.

@@ -9,6 +9,7 @@
 // | request                                              | reply                        |
 // |------------------------------------------------------|------------------------------|
 // | submit_atom, type, payload_json, job_options          | id, created (bool)           |
+// | submit_many_atom, std::vector<job_request>           | std::vector<submit_outcome>  |
 // | status_atom, id                                      | job_json                     |
 // | wait_atom, id, wait_ms (int64)                       | job_json, once terminal or   |
 // |                                                      | after wait_ms, as it is then |
@@ -22,12 +23,17 @@
 //
 // `created` is false when an idempotency key matched an existing job; the id
 // is then that job's. Errors: submit → unknown_type, invalid_argument,
-// queue_full, shutting_down; status/wait/watch → not_found; cancel → not_found,
-// already_terminal.
+// queue_full, shutting_down, store_unavailable; status/wait/watch → not_found;
+// cancel → not_found, already_terminal. `submit_many` answers once for the
+// whole batch, one outcome per job in order: each job is accepted or refused
+// on its own (an outcome's `error` says why), as if submitted one by one; a
+// whole batch is refused only while shutting down.
 //
 // stats_json: {"jobs": {"pending", "running", "success", "failed",
 // "cancelled"}, "queue": {"depth", "delayed", "capacity"}, "workers": {"total",
-// "busy", "restarts", "replaced"}, "submitted_total", "healthy", "accepting",
+// "busy", "restarts", "replaced"}, "submitted_total", "recovered", "healthy",
+// "accepting", "store": {"name", "durable", "healthy", "error", "commits",
+// "writes", "failures"},
 // "types": {type: {"submitted", "success", "failed", "cancelled"}},
 // "duration_seconds": {"le": [bounds...], "counts": [per bucket, last is +Inf],
 // "sum", "count"}} — the duration is the final attempt's, started to finished.
@@ -35,9 +41,14 @@
 // list_atom filters by status and type (an empty string matches all) and
 // answers at most `limit` ids; status/wait fetch the jobs themselves.
 //
+// Finished jobs are answered from the store for their whole TTL (the engine
+// keeps no memory of them beyond a few bytes for the counts).
+//
 // drain_atom is graceful shutdown: the supervisor refuses new submissions,
-// lets running jobs finish until the deadline, then cancels what is left
-// (running ones through their cancellation token) and answers.
+// takes back jobs that workers hold but have not started, lets running jobs
+// finish until the deadline, then stops what is left through its cancellation
+// token. A durable store keeps unfinished jobs for the next start; with the
+// memory store they are cancelled.
 #pragma once
 
 #include "troupe/job.hpp"
@@ -51,6 +62,10 @@ namespace troupe {
 
 /// Submits a job: `(submit_atom, type, payload_json, job_options)`.
 using submit_atom = caf::atom_constant<caf::atom("submit")>;
+
+/// Submits many jobs in one message: `(submit_many_atom,
+/// std::vector<job_request>)`.
+using submit_many_atom = caf::atom_constant<caf::atom("submitmany")>;
 
 /// Reads a job's snapshot: `(status_atom, id)`.
 using status_atom = caf::atom_constant<caf::atom("status")>;
@@ -78,8 +93,9 @@ using drain_atom = caf::atom_constant<caf::atom("drain")>;
 /// Sent to each watcher once: `(finished_atom, job_json)`.
 using finished_atom = caf::atom_constant<caf::atom("finished")>;
 
-/// Registers the protocol's own types (`job_options`) with a config, so that
-/// submissions can cross CAF nodes. Call before constructing the system.
+/// Registers the protocol's own types (`job_options`, `job_request`,
+/// `submit_outcome`, and the engine's internal wire messages) with a config,
+/// so that they can cross CAF nodes. Call before constructing the system.
 void add_message_types(caf::actor_system_config& cfg);
 
 } // namespace troupe

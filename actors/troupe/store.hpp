@@ -62,7 +62,8 @@ struct stored_job {
 enum class write_kind : uint8_t {
   /// A new job: every field of `job`.
   insert,
-  /// Handed to a worker: `status` (running), `attempts`, `started_at_ms`, `worker`.
+  /// Handed to a worker: `status` (running), `attempts`, `started_at_ms`,
+  /// `worker`; also given back unstarted (`pending`, the attempts before).
   claim,
   /// Waiting for another attempt: `status` (pending), `error`, `ready_at_ms`.
   retry,
@@ -127,6 +128,11 @@ public:
 
   /// Returns one job, or nothing if the store does not hold it.
   virtual caf::expected<std::optional<stored_job>> find(const std::string& id) = 0;
+
+  /// Returns the ids of terminal jobs, newest first: at most `limit`, of
+  /// `status` and `type` (an empty filter matches all).
+  virtual caf::expected<std::vector<std::string>>
+  list_finished(const std::string& status, const std::string& type, size_t limit) = 0;
 
   /// Returns the number of jobs held.
   virtual caf::expected<uint64_t> count() = 0;

@@ -4,6 +4,8 @@
 #include "support/engine_fixture.hpp"
 #include "support/server_process.hpp"
 
+#include "detail/job_id.hpp"
+
 #include <troupe/protocol.hpp>
 #include <troupe/store.hpp>
 
@@ -19,10 +21,12 @@ public:
   /// The epoch time of the manual clock, as the engine stores it.
   int64_t now_ms() { return to_epoch_ms(clock->now()); }
 
-  /// A pending `record` job whose handler records `label`.
-  stored_job row(const std::string& id, uint64_t seq, int32_t priority = 5) {
+  /// A pending `record` job whose handler records `label`, with an id made
+  /// as the engine makes them (see `id_of`).
+  stored_job row(const std::string& label, uint64_t seq, int32_t priority = 5) {
     stored_job job;
-    job.id = id;
+    job.id = ids[label] = detail::format_job_id({seq, std::hash<std::string>{}(label)});
+    const auto& id = label;
     job.seq = seq;
     job.type = "record";
     job.payload = nlohmann::json{{"label", id}}.dump();
@@ -67,6 +71,10 @@ public:
   /// submission's insert commits after them, and is acknowledged after that.
   void await_journal() { submit("echo"); }
 
+  /// The id of the job made by `row(label, ...)`.
+  const std::string& id_of(const std::string& label) { return ids.at(label); }
+
+  std::map<std::string, std::string> ids;
   std::shared_ptr<store> jobs = *open_store("memory");
 };
 
@@ -76,7 +84,7 @@ TEST_CASE_METHOD(recovery_fixture, "pending jobs resume in priority order, then 
   put({row("first", 1), row("urgent", 2, 9), row("second", 3), row("low", 4, 0)});
   start_recovering(config());
   for (auto id : {"first", "urgent", "second", "low"})
-    CHECK(finish(id).status == job_status::success);
+    CHECK(finish(id_of(id)).status == job_status::success);
   CHECK(recorded_labels() == std::vector<std::string>{"urgent", "first", "second", "low"});
   CHECK(stats().recovered == 4);
 }
@@ -88,36 +96,36 @@ TEST_CASE_METHOD(recovery_fixture, "a delayed job waits only for the rest of its
   auto started_at = clock->now();
   start_recovering(config());
   CHECK(next_timer_within(1h) == started_at + 2s);
-  CHECK(status("delayed").status == job_status::pending);
+  CHECK(status(id_of("delayed")).status == job_status::pending);
   CHECK(stats().delayed == 1);
   clock->advance(2s);
-  CHECK(finish("delayed").status == job_status::success);
+  CHECK(finish(id_of("delayed")).status == job_status::success);
 }
 
 TEST_CASE_METHOD(recovery_fixture,
                  "a job that was running runs again with the interrupted attempt counted") {
   put({running_row("running", 1, 1, 3)});
   start_recovering(config());
-  auto job = finish("running");
+  auto job = finish(id_of("running"));
   CHECK(job.status == job_status::success);
   CHECK(job.attempts == 2);
   REQUIRE(job.error);
   CHECK_THAT(*job.error, Catch::Contains("interrupted"));
   await_journal();
-  CHECK(stored("running").status == job_status::success);
-  CHECK(stored("running").attempts == 2);
+  CHECK(stored(id_of("running")).status == job_status::success);
+  CHECK(stored(id_of("running")).attempts == 2);
 }
 
 TEST_CASE_METHOD(recovery_fixture, "a job interrupted on its last attempt fails") {
   put({running_row("last", 1, 2, 2)});
   start_recovering(config());
-  auto job = finish("last");
+  auto job = finish(id_of("last"));
   CHECK(job.status == job_status::failed);
   CHECK(job.attempts == 2);
   CHECK_THAT(*job.error, Catch::Contains("no attempts remain"));
   CHECK(recorded_labels().empty());
   await_journal();
-  CHECK(stored("last").status == job_status::failed);
+  CHECK(stored(id_of("last")).status == job_status::failed);
 }
 
 TEST_CASE_METHOD(recovery_fixture, "a running job whose cancel was requested ends cancelled") {
@@ -125,7 +133,7 @@ TEST_CASE_METHOD(recovery_fixture, "a running job whose cancel was requested end
   running.cancel_requested = true;
   put({running});
   start_recovering(config());
-  CHECK(finish("unwanted").status == job_status::cancelled);
+  CHECK(finish(id_of("unwanted")).status == job_status::cancelled);
   CHECK(recorded_labels().empty());
 }
 
@@ -141,18 +149,18 @@ TEST_CASE_METHOD(recovery_fixture,
   auto cfg = config();
   cfg.result_ttl = 10s;
   start_recovering(cfg);
-  auto job = status("done");
+  auto job = status(id_of("done"));
   CHECK(job.status == job_status::success);
   CHECK(job.result == nlohmann::json{{"answer", 42}});
-  CHECK(eng->wait("done", 5s)->status == job_status::success);
+  CHECK(eng->wait(id_of("done"), 5s)->status == job_status::success);
   CHECK(stats().success == 1);
   clock->advance(9s);
-  auto gone = eng->status("done");
+  auto gone = eng->status(id_of("done"));
   REQUIRE_FALSE(gone);
   CHECK(is_troupe_error(gone.error(), errc::not_found));
-  CHECK(status("interrupted").status == job_status::failed);
+  CHECK(status(id_of("interrupted")).status == job_status::failed);
   await_journal();
-  CHECK_FALSE(*jobs->find("done"));
+  CHECK_FALSE(*jobs->find(id_of("done")));
 }
 
 TEST_CASE_METHOD(recovery_fixture,
@@ -165,7 +173,7 @@ TEST_CASE_METHOD(recovery_fixture,
   put({done});
   start_recovering(config());
   caf::scoped_actor watcher{eng->system()};
-  watcher->request(eng->supervisor(), std::chrono::seconds{10}, watch_atom::value, "done")
+  watcher->request(eng->supervisor(), std::chrono::seconds{10}, watch_atom::value, id_of("done"))
     .receive([](caf::ok_atom) {}, [&](caf::error& err) { FAIL(describe(err)); });
   std::string final_json;
   watcher->receive([&](finished_atom, std::string& json) { final_json = json; },
@@ -173,12 +181,13 @@ TEST_CASE_METHOD(recovery_fixture,
   auto job = job_info::from_json(final_json);
   CHECK(job.status == job_status::failed);
   CHECK(job.error == "gave up");
-  std::string ids;
+  std::string listed;
   watcher
     ->request(eng->supervisor(), std::chrono::seconds{10}, list_atom::value, std::string{"failed"},
               std::string{}, int64_t{10})
-    .receive([&](std::string& json) { ids = json; }, [&](caf::error& err) { FAIL(describe(err)); });
-  CHECK(ids == R"(["done"])");
+    .receive([&](std::string& json) { listed = json; },
+             [&](caf::error& err) { FAIL(describe(err)); });
+  CHECK(listed == nlohmann::json::array({id_of("done")}).dump());
 }
 
 TEST_CASE_METHOD(recovery_fixture, "jobs whose TTL passed while stopped are purged at start") {
@@ -188,9 +197,9 @@ TEST_CASE_METHOD(recovery_fixture, "jobs whose TTL passed while stopped are purg
   put({old});
   start_recovering(config());
   CHECK(stats().recovered == 0);
-  CHECK(is_troupe_error(eng->status("old").error(), errc::not_found));
+  CHECK(is_troupe_error(eng->status(id_of("old")).error(), errc::not_found));
   await_journal();
-  CHECK_FALSE(*jobs->find("old"));
+  CHECK_FALSE(*jobs->find(id_of("old")));
 }
 
 TEST_CASE_METHOD(recovery_fixture, "an idempotency key stays taken across a restart") {
@@ -204,7 +213,7 @@ TEST_CASE_METHOD(recovery_fixture, "an idempotency key stays taken across a rest
   opts.idempotency_key = "order-7";
   auto again = eng->submit("echo", nullptr, opts);
   REQUIRE(again);
-  CHECK(again->id == "keyed");
+  CHECK(again->id == id_of("keyed"));
   CHECK_FALSE(again->created);
 }
 

@@ -1,0 +1,108 @@
+// Which worker holds which job: the supervisor's leases.
+//
+// Every hand-over of a job to a worker is a lease with a number unique within
+// the supervisor's life. Workers run their leases in the order they got them,
+// so a worker's list here is its queue: the first started one runs, the rest
+// wait. A lease the supervisor wants back (a higher-priority job became ready,
+// a job was cancelled, the engine drains) is marked `withdrawing` until the
+// worker answers which of them it gave back unstarted.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+namespace troupe::detail {
+
+struct lease_entry {
+  /// The job (its submission sequence).
+  uint64_t seq = 0;
+  /// The worker slot that holds it.
+  size_t slot = 0;
+  int32_t priority = 0;
+  /// The worker reported that it started the job.
+  bool started = false;
+  /// Asked back from the worker; not counted towards its room.
+  bool withdrawing = false;
+};
+
+class lease_table {
+public:
+  // -- constructors --
+
+  explicit lease_table(size_t slots = 0) : held_(slots), withdrawing_(slots, 0) {}
+
+  // -- changes --
+
+  /// Hands job `seq` to `slot`; returns the new lease.
+  uint64_t grant(size_t slot, uint64_t seq, int32_t priority);
+
+  /// Removes a lease; returns what it was, or nothing if it is unknown.
+  std::optional<lease_entry> release(uint64_t lease);
+
+  /// Marks a lease started; returns its entry, or null if unknown.
+  lease_entry* start(uint64_t lease);
+
+  /// Marks unstarted leases `withdrawing` and returns them per slot: those of
+  /// lower priority than `priority` anywhere.
+  std::vector<std::vector<uint64_t>> withdraw_below(int32_t priority);
+
+  /// Marks the unstarted lease that should run next on another worker
+  /// `withdrawing` (highest priority, then oldest) and returns it with its
+  /// slot, if any worker but `idle_slot` holds one.
+  std::optional<std::pair<size_t, uint64_t>> withdraw_one_for(size_t idle_slot);
+
+  /// Marks every unstarted lease `withdrawing`; returns them per slot.
+  std::vector<std::vector<uint64_t>> withdraw_unstarted();
+
+  // -- queries --
+
+  lease_entry* find(uint64_t lease);
+
+  /// The leases of a slot, oldest first.
+  const std::deque<uint64_t>& of(size_t slot) const { return held_[slot]; }
+
+  /// Leases of a slot that count towards its room.
+  size_t load(size_t slot) const { return held_[slot].size() - withdrawing_[slot]; }
+
+  /// Whether the slot runs a job now.
+  bool busy(size_t slot) const;
+
+  /// Whether some worker holds an unstarted lease of lower priority than
+  /// `priority` that is not being withdrawn yet (a constant-time check).
+  bool holds_unstarted_below(int32_t priority) const {
+    for (int32_t p = 0; p < priority && p < max_priority + 1; ++p)
+      if (waiting_[static_cast<size_t>(p)] > 0)
+        return true;
+    return false;
+  }
+
+  /// Priorities range from 0 to this.
+  static constexpr int32_t max_priority = 9;
+
+  size_t slots() const { return held_.size(); }
+
+  size_t size() const { return leases_.size(); }
+
+private:
+  template <class Pred> std::vector<std::vector<uint64_t>> withdraw_if(Pred pred);
+
+  /// Marks an entry `withdrawing`.
+  void withdraw(lease_entry& entry);
+
+  /// Whether an entry counts in `waiting_`.
+  static bool waits(const lease_entry& e) { return !e.started && !e.withdrawing; }
+
+  uint64_t next_ = 0;
+  std::unordered_map<uint64_t, lease_entry> leases_;
+  std::vector<std::deque<uint64_t>> held_;
+  /// Per slot, how many of its leases are `withdrawing`.
+  std::vector<size_t> withdrawing_;
+  /// Unstarted leases not being withdrawn, per priority.
+  std::array<size_t, max_priority + 1> waiting_{};
+};
+
+} // namespace troupe::detail

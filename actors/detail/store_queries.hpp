@@ -1,0 +1,23 @@
+// Answers about finished jobs, read from the store. The journal gives them
+// for a durable store (after committing what it holds, so that an answer is
+// never older than the writes before it); the supervisor gives them itself
+// for the memory store.
+#pragma once
+
+#include "troupe/store.hpp"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <string>
+
+namespace troupe::detail {
+
+/// The snapshot of a job the store holds, or `not_found`.
+caf::expected<std::string> stored_snapshot(store& jobs, const std::string& id);
+
+/// Why a job the engine no longer holds cannot be cancelled: `already_terminal`
+/// if the store has it, else `not_found`.
+caf::error stored_cancel_refusal(store& jobs, const std::string& id);
+
+} // namespace troupe::detail

@@ -1,0 +1,203 @@
+// The supervisor's state, built from named parts, and the functions over it.
+//
+// The supervisor actor (supervisor.cpp) only wires messages to the units that
+// act on this state, each in a file named for its responsibility:
+// - intake.cpp: submissions, validation, idempotency keys;
+// - write_behind.cpp: batching writes to the store, acknowledging after commit;
+// - dispatch.cpp: ready queue → leases → workers, withdrawals, worker reports,
+//   worker restarts;
+// - lifecycle.cpp: retries, timeouts, terminal states, timers and retention;
+// - queries.cpp: status, wait, watch, list, stats;
+// - recovery.cpp: rebuilding the jobs a store holds at start.
+// The plain parts (ready_queue, lease_table, deadline_queue, job_table,
+// engine_counters) own no actor and are tested on their own.
+#pragma once
+
+#include "detail/deadline_queue.hpp"
+#include "detail/engine_counters.hpp"
+#include "detail/internal_protocol.hpp"
+#include "detail/job_table.hpp"
+#include "detail/lease_table.hpp"
+#include "detail/ready_queue.hpp"
+#include "troupe/engine_config.hpp"
+#include "troupe/protocol.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <deque>
+#include <optional>
+#include <random>
+#include <unordered_map>
+
+namespace troupe::detail {
+
+using time_point = clock::time_point;
+
+enum class timer_kind : uint8_t { ready, timeout, grace, drain_deadline };
+
+struct timer_event {
+  timer_kind kind;
+  uint64_t seq = 0;
+  uint64_t lease = 0;
+};
+
+/// A submission (one job, or a `submit_many`) waiting for its inserts to
+/// commit.
+struct pending_submit {
+  caf::response_promise promise;
+  /// Answered as `(id, created)` rather than a vector.
+  bool single = true;
+  std::vector<submit_outcome> outcomes;
+  /// Per outcome, the idempotency key that matched an earlier submission
+  /// (empty for created jobs): that job must still be known when answering.
+  std::vector<std::string> matched_keys;
+};
+
+/// Writes for the store, and what waits for their commit.
+struct write_batch {
+  std::vector<store_write> writes;
+  std::vector<run_batch> runs;
+  std::vector<pending_submit> submits;
+
+  bool empty() const { return writes.empty() && submits.empty() && runs.empty(); }
+};
+
+/// A finished job, until its result expires: 24 bytes, whatever its size.
+struct retained_job {
+  time_point expires;
+  uint64_t seq;
+  job_status status;
+};
+
+struct worker_slot {
+  caf::actor actor;
+  std::string name;
+};
+
+struct supervisor_state {
+  engine_config config;
+  std::shared_ptr<troupe::clock> clock;
+  std::shared_ptr<const handler_registry> handlers;
+  std::shared_ptr<troupe::store> store;
+  /// Commits writes for a durable store; null for the memory store, whose
+  /// writes apply at once.
+  caf::actor journal;
+
+  job_table jobs;
+  ready_queue ready;
+  lease_table leases;
+  std::vector<worker_slot> workers;
+  deadline_queue<time_point, timer_event> timers;
+  /// Earliest tick already scheduled on the clock.
+  time_point armed = time_point::max();
+  std::unordered_map<uint64_t, deadline_queue<time_point, timer_event>::handle> timeouts;
+
+  /// Idempotency keys of jobs in memory or retained, and the keys of retained
+  /// jobs by sequence (to forget them on expiry).
+  std::unordered_map<std::string, job_key> idempotency_keys;
+  std::unordered_map<uint64_t, std::string> retained_keys;
+  /// Finished jobs in order of expiry (one TTL for all keeps this sorted).
+  std::deque<retained_job> retained;
+
+  engine_counters counters;
+  size_t waiting = 0;
+  uint64_t recovered = 0;
+
+  write_batch unflushed;
+  bool flush_scheduled = false;
+  uint64_t next_batch = 0;
+  std::deque<std::pair<uint64_t, std::vector<pending_submit>>> in_flight;
+  /// Why the last commit failed; empty while commits succeed.
+  std::string store_error;
+
+  bool accepting = true;
+  std::optional<caf::response_promise> drain;
+  /// The drain is over; its answer waits for the last commits.
+  bool drain_settled = false;
+  bool stopping = false;
+
+  uint64_t next_seq = 0;
+  tag_source tags;
+  std::mt19937_64 jitter;
+
+  static inline const char* name = "troupe.supervisor";
+};
+
+using self_ptr = caf::stateful_actor<supervisor_state>*;
+
+// -- write_behind.cpp --
+
+/// Adds a write for job `seq` to the next batch and returns the row to fill
+/// in with the fields `kind` names. Valid until the next write.
+stored_job& write(self_ptr self, write_kind kind, uint64_t seq, const job_entry& job);
+void write_purge(self_ptr self, int64_t cutoff_ms);
+void schedule_flush(self_ptr self);
+void flush(self_ptr self);
+/// The journal's answer on the batches up to `last` (error empty: committed).
+void on_journal_answer(self_ptr self, uint64_t last, const std::string& error);
+void answer_drain_when_committed(self_ptr self);
+
+// -- intake.cpp --
+
+caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::string& payload,
+                                         job_options& opts);
+caf::result<std::vector<submit_outcome>> on_submit_many(self_ptr self,
+                                                        std::vector<job_request>& jobs);
+/// Forgets a job whose insert could not be committed: it was never accepted.
+void drop_job(self_ptr self, uint64_t seq);
+
+// -- dispatch.cpp --
+
+void enqueue(self_ptr self, uint64_t seq, job_entry& job);
+void dequeue(self_ptr self, uint64_t seq, job_entry& job);
+/// Queues a job at `ready_at`: now if that has come, else on a timer.
+void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at);
+void dispatch(self_ptr self);
+/// Asks the workers to give back unstarted leases (marked withdrawing).
+void send_withdrawals(self_ptr self, std::vector<std::vector<uint64_t>> per_slot);
+/// Raises the token of a running lease on its worker.
+void send_stop(self_ptr self, uint64_t lease);
+void on_report(self_ptr self, run_report& report);
+void on_withdrawn(self_ptr self, lease_list& given_back);
+void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& message);
+void start_worker(self_ptr self, size_t slot);
+void on_worker_down(self_ptr self, const caf::down_msg& down);
+void replace_worker(self_ptr self, size_t slot);
+/// Releases a lease and its timeout, if still held.
+std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease);
+
+// -- lifecycle.cpp --
+
+void set_status(self_ptr self, job_entry& job, job_status status);
+/// Applies the restart-intensity policy now, logging a change of health.
+void update_health(self_ptr self);
+void set_waiting(self_ptr self, job_entry& job, bool waiting);
+void add_timer(self_ptr self, time_point when, timer_event event);
+/// Makes sure a tick reaches us by the earliest deadline we know of.
+void arm(self_ptr self);
+void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std::string result,
+            std::string error);
+void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string error, bool permanent);
+void retain(self_ptr self, uint64_t seq, job_status status, const std::string& key,
+            time_point expires);
+void on_tick(self_ptr self);
+void check_drain(self_ptr self);
+caf::result<std::string> on_drain(self_ptr self, int64_t deadline_ms);
+
+// -- queries.cpp --
+
+std::string stats_json(self_ptr self);
+caf::result<std::string> on_status(self_ptr self, const std::string& id);
+caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t wait_ms);
+caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id);
+caf::result<std::string> on_cancel(self_ptr self, const std::string& id);
+caf::result<std::string> on_list(self_ptr self, const std::string& status, const std::string& type,
+                                 int64_t limit);
+
+// -- recovery.cpp --
+
+void recover(self_ptr self, std::vector<stored_job>& rows);
+
+} // namespace troupe::detail

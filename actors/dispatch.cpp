@@ -1,0 +1,284 @@
+// From the ready queue to the workers and back: leases, withdrawals, worker
+// reports, and restarts of workers that fail.
+//
+// Priorities stay honest at any prefetch: before jobs are handed out, every
+// unstarted lease of lower priority than the best ready job is asked back,
+// and a worker that runs dry takes the best job another worker holds behind
+// a running one. A lease a worker gives back never started, so no attempt is
+// spent on it.
+#include "detail/supervisor_state.hpp"
+
+#include "detail/worker.hpp"
+#include "troupe/errors.hpp"
+#include "troupe/log.hpp"
+
+namespace troupe::detail {
+
+void enqueue(self_ptr self, uint64_t seq, job_entry& job) {
+  set_waiting(self, job, false);
+  job.queued = true;
+  self->state.ready.push(job.record.priority, seq);
+}
+
+void dequeue(self_ptr self, uint64_t seq, job_entry& job) {
+  if (job.queued)
+    self->state.ready.erase(job.record.priority, seq);
+  job.queued = false;
+}
+
+void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at) {
+  if (ready_at > self->state.clock->now()) {
+    set_waiting(self, job, true);
+    add_timer(self, ready_at, timer_event{timer_kind::ready, seq, 0});
+  } else {
+    enqueue(self, seq, job);
+  }
+}
+
+void send_withdrawals(self_ptr self, std::vector<std::vector<uint64_t>> per_slot) {
+  auto& st = self->state;
+  for (size_t slot = 0; slot < per_slot.size(); ++slot)
+    if (!per_slot[slot].empty())
+      self->send(st.workers[slot].actor, withdraw_atom::value,
+                 lease_list{std::move(per_slot[slot])});
+}
+
+void send_stop(self_ptr self, uint64_t lease) {
+  auto& st = self->state;
+  if (auto* entry = st.leases.find(lease))
+    self->send(st.workers[entry->slot].actor, stop_atom::value, lease_list{{lease}});
+}
+
+namespace {
+
+/// The slot with the most room left, if any has room.
+std::optional<size_t> least_loaded(self_ptr self) {
+  auto& st = self->state;
+  auto room = st.config.prefetch + 1;
+  std::optional<size_t> best;
+  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
+    auto load = st.leases.load(slot);
+    if (load < room && (!best || load < st.leases.load(*best)))
+      best = slot;
+  }
+  return best;
+}
+
+/// Writes that a lease came back unstarted: the job is as before the claim.
+void write_unclaim(self_ptr self, uint64_t seq, const job_entry& job) {
+  auto& row = write(self, write_kind::claim, seq, job);
+  row.status = job_status::pending;
+  row.attempts = job.record.attempts;
+  row.started_at_ms = job.record.started_at_ms;
+  row.worker = job.record.worker;
+}
+
+/// Takes back every lease of a slot whose worker is gone: a started attempt
+/// failed with `error`, an unstarted job goes back to the queue.
+void take_back_leases(self_ptr self, size_t slot, const std::string& error) {
+  auto& st = self->state;
+  auto held = st.leases.of(slot);
+  for (auto lease : held) {
+    auto entry = release_lease(self, lease);
+    auto* job = st.jobs.find(entry->seq);
+    if (job == nullptr || job->lease != lease)
+      continue;
+    job->lease = 0;
+    if (entry->started) {
+      attempt_failed(self, entry->seq, *job, error, false);
+    } else {
+      write_unclaim(self, entry->seq, *job);
+      enqueue(self, entry->seq, *job);
+    }
+  }
+}
+
+/// Puts a fresh worker in a slot whose worker failed or hangs.
+void reset_slot(self_ptr self, size_t slot, const std::string& error) {
+  auto& st = self->state;
+  auto old = st.workers[slot].actor;
+  self->demonitor(old);
+  self->send_exit(old, caf::exit_reason::user_shutdown);
+  take_back_leases(self, slot, error);
+  start_worker(self, slot);
+}
+
+void worker_crashed(self_ptr self, size_t slot, const std::string& reason) {
+  auto& st = self->state;
+  st.counters.restarted(st.clock->now());
+  update_health(self);
+  reset_slot(self, slot, "worker crashed: " + reason);
+}
+
+void on_started(self_ptr self, uint64_t lease) {
+  auto& st = self->state;
+  auto* entry = st.leases.start(lease);
+  if (entry == nullptr)
+    return;
+  auto* job = st.jobs.find(entry->seq);
+  if (job == nullptr || job->lease != lease)
+    return;
+  auto now = st.clock->now();
+  auto& rec = job->record;
+  ++rec.attempts;
+  job->started_at = now;
+  set_status(self, *job, job_status::running);
+  rec.started_at_ms = to_epoch_ms(now);
+  rec.worker = st.workers[entry->slot].name;
+  rec.progress.reset();
+  rec.progress_message.reset();
+  bool moved = false;
+  st.timeouts[lease] = st.timers.add(now + std::chrono::milliseconds{job->options.timeout_ms},
+                                     timer_event{timer_kind::timeout, entry->seq, lease}, &moved);
+  if (moved)
+    arm(self);
+  if (st.config.log_attempts)
+    log_line("job " + format_job_id({entry->seq, job->tag}) + " attempt "
+             + std::to_string(rec.attempts) + " started on " + *rec.worker);
+}
+
+} // namespace
+
+void dispatch(self_ptr self) {
+  auto& st = self->state;
+  if (!st.accepting)
+    return;
+  if (auto top = st.ready.top_priority(); top && st.leases.holds_unstarted_below(*top))
+    send_withdrawals(self, st.leases.withdraw_below(*top));
+  std::vector<std::vector<run_order>> batches(st.workers.size());
+  auto now_ms = to_epoch_ms(st.clock->now());
+  while (!st.ready.empty()) {
+    auto slot = least_loaded(self);
+    if (!slot)
+      break;
+    auto seq = st.ready.pop();
+    auto& job = *st.jobs.find(seq);
+    job.queued = false;
+    auto lease = st.leases.grant(*slot, seq, job.record.priority);
+    job.lease = lease;
+    auto attempt = job.record.attempts + 1;
+    auto& claim = write(self, write_kind::claim, seq, job);
+    claim.status = job_status::running;
+    claim.attempts = attempt;
+    claim.started_at_ms = now_ms;
+    claim.worker = st.workers[*slot].name;
+    batches[*slot].push_back(
+      run_order{lease, claim.id, attempt, job.record.type, job.record.payload});
+  }
+  for (size_t slot = 0; slot < batches.size(); ++slot) {
+    if (!batches[slot].empty())
+      st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot])});
+    // A worker that ran dry takes the best job waiting behind another's.
+    else if (st.ready.empty() && st.leases.load(slot) == 0)
+      if (auto taken = st.leases.withdraw_one_for(slot))
+        send_withdrawals(self, [&] {
+          std::vector<std::vector<uint64_t>> per_slot(st.workers.size());
+          per_slot[taken->first].push_back(taken->second);
+          return per_slot;
+        }());
+  }
+}
+
+std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease) {
+  auto& st = self->state;
+  if (auto t = st.timeouts.find(lease); t != st.timeouts.end()) {
+    st.timers.cancel(t->second);
+    st.timeouts.erase(t);
+  }
+  return st.leases.release(lease);
+}
+
+void on_report(self_ptr self, run_report& report) {
+  auto& st = self->state;
+  for (auto& result : report.finished) {
+    auto entry = release_lease(self, result.lease);
+    if (!entry)
+      continue;
+    auto* job = st.jobs.find(entry->seq);
+    if (job == nullptr || job->lease != result.lease) {
+      if (result.outcome == static_cast<uint8_t>(run_outcome::worker_fault))
+        worker_crashed(self, entry->slot, "worker_fault: " + result.text);
+      continue;
+    }
+    job->lease = 0;
+    switch (static_cast<run_outcome>(result.outcome)) {
+      case run_outcome::success:
+        if (job->record.cancel_requested)
+          finish(self, entry->seq, *job, job_status::cancelled, {}, "cancelled");
+        else
+          finish(self, entry->seq, *job, job_status::success, std::move(result.text), {});
+        break;
+      case run_outcome::failure:
+      case run_outcome::permanent_failure:
+        attempt_failed(self, entry->seq, *job, std::move(result.text),
+                       result.outcome == static_cast<uint8_t>(run_outcome::permanent_failure));
+        break;
+      case run_outcome::worker_fault:
+        attempt_failed(self, entry->seq, *job, "worker crashed: worker_fault: " + result.text,
+                       false);
+        worker_crashed(self, entry->slot, "worker_fault: " + result.text);
+        break;
+    }
+  }
+  if (report.started != 0)
+    on_started(self, report.started);
+  check_drain(self);
+  dispatch(self);
+}
+
+void on_withdrawn(self_ptr self, lease_list& given_back) {
+  auto& st = self->state;
+  for (auto lease : given_back.leases) {
+    auto entry = release_lease(self, lease);
+    if (!entry)
+      continue;
+    auto* job = st.jobs.find(entry->seq);
+    if (job == nullptr || job->lease != lease)
+      continue;
+    job->lease = 0;
+    write_unclaim(self, entry->seq, *job);
+    enqueue(self, entry->seq, *job);
+  }
+  check_drain(self);
+  dispatch(self);
+}
+
+void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& message) {
+  auto& st = self->state;
+  auto* entry = st.leases.find(lease);
+  auto* job = entry != nullptr ? st.jobs.find(entry->seq) : nullptr;
+  if (job == nullptr || job->lease != lease || job->status() != job_status::running)
+    return;
+  job->record.progress = fraction;
+  if (message.empty())
+    job->record.progress_message.reset();
+  else
+    job->record.progress_message = std::move(message);
+}
+
+void start_worker(self_ptr self, size_t slot) {
+  auto& st = self->state;
+  st.workers[slot].actor =
+    self->spawn<caf::monitored>(worker, caf::actor_cast<caf::actor>(self), st.handlers);
+}
+
+void on_worker_down(self_ptr self, const caf::down_msg& down) {
+  auto& st = self->state;
+  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
+    if (st.workers[slot].actor.address() == down.source) {
+      worker_crashed(self, slot, describe(down.reason));
+      dispatch(self);
+      return;
+    }
+  }
+}
+
+void replace_worker(self_ptr self, size_t slot) {
+  auto& st = self->state;
+  st.counters.replaced();
+  log_line(st.workers[slot].name
+           + " did not return from a timed-out handler within the grace period; replaced it");
+  reset_slot(self, slot, "worker replaced");
+}
+
+} // namespace troupe::detail

@@ -1,0 +1,109 @@
+#include "detail/lease_table.hpp"
+
+#include <algorithm>
+
+namespace troupe::detail {
+
+uint64_t lease_table::grant(size_t slot, uint64_t seq, int32_t priority) {
+  auto lease = ++next_;
+  leases_.emplace(lease, lease_entry{seq, slot, priority, false, false});
+  ++waiting_[static_cast<size_t>(priority)];
+  held_[slot].push_back(lease);
+  return lease;
+}
+
+std::optional<lease_entry> lease_table::release(uint64_t lease) {
+  auto i = leases_.find(lease);
+  if (i == leases_.end())
+    return std::nullopt;
+  auto entry = i->second;
+  leases_.erase(i);
+  if (entry.withdrawing)
+    --withdrawing_[entry.slot];
+  if (waits(entry))
+    --waiting_[static_cast<size_t>(entry.priority)];
+  auto& held = held_[entry.slot];
+  // Leases mostly end in the order they were granted.
+  if (!held.empty() && held.front() == lease)
+    held.pop_front();
+  else
+    held.erase(std::find(held.begin(), held.end(), lease));
+  return entry;
+}
+
+lease_entry* lease_table::start(uint64_t lease) {
+  auto* entry = find(lease);
+  if (entry != nullptr && !entry->started) {
+    if (waits(*entry))
+      --waiting_[static_cast<size_t>(entry->priority)];
+    entry->started = true;
+  }
+  return entry;
+}
+
+template <class Pred> std::vector<std::vector<uint64_t>> lease_table::withdraw_if(Pred pred) {
+  std::vector<std::vector<uint64_t>> taken(held_.size());
+  for (size_t slot = 0; slot < held_.size(); ++slot)
+    for (auto lease : held_[slot]) {
+      auto& entry = leases_.at(lease);
+      if (waits(entry) && pred(entry)) {
+        withdraw(entry);
+        taken[slot].push_back(lease);
+      }
+    }
+  return taken;
+}
+
+std::vector<std::vector<uint64_t>> lease_table::withdraw_below(int32_t priority) {
+  return withdraw_if([priority](const lease_entry& e) { return e.priority < priority; });
+}
+
+std::vector<std::vector<uint64_t>> lease_table::withdraw_unstarted() {
+  return withdraw_if([](const lease_entry&) { return true; });
+}
+
+std::optional<std::pair<size_t, uint64_t>> lease_table::withdraw_one_for(size_t idle_slot) {
+  lease_entry* best = nullptr;
+  uint64_t best_lease = 0;
+  for (size_t slot = 0; slot < held_.size(); ++slot) {
+    if (slot == idle_slot)
+      continue;
+    for (auto lease : held_[slot]) {
+      auto& entry = leases_.at(lease);
+      if (!waits(entry))
+        continue;
+      // Only a job queued behind another one on its worker waits needlessly.
+      if (held_[slot].front() == lease)
+        continue;
+      if (best == nullptr || entry.priority > best->priority
+          || (entry.priority == best->priority && entry.seq < best->seq)) {
+        best = &entry;
+        best_lease = lease;
+      }
+    }
+  }
+  if (best == nullptr)
+    return std::nullopt;
+  withdraw(*best);
+  return std::make_pair(best->slot, best_lease);
+}
+
+void lease_table::withdraw(lease_entry& entry) {
+  --waiting_[static_cast<size_t>(entry.priority)];
+  entry.withdrawing = true;
+  ++withdrawing_[entry.slot];
+}
+
+lease_entry* lease_table::find(uint64_t lease) {
+  auto i = leases_.find(lease);
+  return i == leases_.end() ? nullptr : &i->second;
+}
+
+bool lease_table::busy(size_t slot) const {
+  for (auto lease : held_[slot])
+    if (leases_.at(lease).started)
+      return true;
+  return false;
+}
+
+} // namespace troupe::detail

@@ -1,0 +1,214 @@
+// Questions about jobs: status, long-poll, watch, cancel, list, stats.
+//
+// Jobs not finished yet are answered from the supervisor's own table; the
+// job actor is spawned only while someone waits on or watches such a job.
+// Finished jobs are answered from the store: by the journal for a durable
+// store (delegated, so the supervisor keeps no request open), directly for
+// the memory store.
+#include "detail/supervisor_state.hpp"
+
+#include "detail/job_actor.hpp"
+#include "detail/store_queries.hpp"
+#include "troupe/errors.hpp"
+
+#include <algorithm>
+
+namespace troupe::detail {
+
+namespace {
+
+caf::error no_such_job(const std::string& id) {
+  return make_error(errc::not_found, "no job with id " + id);
+}
+
+/// Hands a query on a job the engine no longer holds to the store. `local`
+/// answers it for the memory store.
+template <class Local, class... Ts>
+caf::result<std::string> ask_store(self_ptr self, Local local, Ts... query) {
+  auto& st = self->state;
+  // Whatever this supervisor changed must reach the store first.
+  flush(self);
+  if (!st.journal)
+    return local(*st.store);
+  auto promise = self->make_response_promise();
+  promise.delegate(st.journal, query...);
+  return promise;
+}
+
+caf::result<std::string> stored(self_ptr self, const std::string& id) {
+  if (!parse_job_id(id))
+    return no_such_job(id);
+  return ask_store(
+    self,
+    [&](store& jobs) -> caf::result<std::string> {
+      auto job = stored_snapshot(jobs, id);
+      if (!job)
+        return job.error();
+      return std::move(*job);
+    },
+    status_atom::value, id);
+}
+
+/// The job actor of a job, spawned on first need.
+const caf::actor& observer(self_ptr self, uint64_t seq, job_entry& job) {
+  if (!job.observer)
+    job.observer = self->spawn(job_actor, format_job_id({seq, job.tag}),
+                               caf::actor_cast<caf::actor>(self), self->state.clock);
+  return job.observer;
+}
+
+} // namespace
+
+std::string stats_json(self_ptr self) {
+  auto& st = self->state;
+  nlohmann::json j;
+  st.counters.to_json(j);
+  size_t busy = 0;
+  for (size_t slot = 0; slot < st.workers.size(); ++slot)
+    busy += st.leases.busy(slot) ? 1 : 0;
+  j["queue"] = {
+    {"depth", st.ready.size()}, {"delayed", st.waiting}, {"capacity", st.config.queue_capacity}};
+  j["workers"]["total"] = st.workers.size();
+  j["workers"]["busy"] = busy;
+  j["recovered"] = st.recovered;
+  j["accepting"] = st.accepting;
+  auto counters = st.store->counters();
+  j["store"] = {
+    {"name", st.store->name()},
+    {"durable", st.store->durable()},
+    {"healthy", st.store_error.empty()},
+    {"error", st.store_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.store_error)},
+    {"commits", counters.commits},
+    {"writes", counters.writes},
+    {"failures", counters.failures}};
+  return j.dump();
+}
+
+caf::result<std::string> on_status(self_ptr self, const std::string& id) {
+  auto key = parse_job_id(id);
+  if (auto* job = key ? self->state.jobs.find(*key) : nullptr)
+    return snapshot(key->seq, *job);
+  return stored(self, id);
+}
+
+caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t wait_ms) {
+  auto key = parse_job_id(id);
+  auto* job = key ? self->state.jobs.find(*key) : nullptr;
+  if (job == nullptr)
+    return stored(self, id);
+  if (wait_ms <= 0)
+    return snapshot(key->seq, *job);
+  auto promise = self->make_response_promise();
+  promise.delegate(observer(self, key->seq, *job), wait_atom::value,
+                   std::min<int64_t>(wait_ms, 3600000));
+  return promise;
+}
+
+caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto key = parse_job_id(id);
+  if (!key)
+    return no_such_job(id);
+  if (auto* job = st.jobs.find(*key)) {
+    auto promise = self->make_response_promise();
+    promise.delegate(observer(self, key->seq, *job), watch_atom::value);
+    return promise;
+  }
+  flush(self);
+  if (st.journal) {
+    auto promise = self->make_response_promise();
+    promise.delegate(st.journal, watch_atom::value, id);
+    return promise;
+  }
+  auto job = stored_snapshot(*st.store, id);
+  if (!job)
+    return job.error();
+  self->send(caf::actor_cast<caf::actor>(self->current_sender()), finished_atom::value,
+             std::move(*job));
+  return caf::ok_atom::value;
+}
+
+caf::result<std::string> on_cancel(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto key = parse_job_id(id);
+  auto* job = key ? st.jobs.find(*key) : nullptr;
+  if (job == nullptr) {
+    if (!key)
+      return no_such_job(id);
+    return ask_store(
+      self,
+      [&](store& jobs) -> caf::result<std::string> { return stored_cancel_refusal(jobs, id); },
+      cancel_atom::value, id);
+  }
+  if (job->status() == job_status::running) {
+    job->record.cancel_requested = true;
+    write(self, write_kind::request_cancel, key->seq, *job).cancel_requested = true;
+    send_stop(self, job->lease);
+    return snapshot(key->seq, *job);
+  }
+  if (job->lease != 0) {
+    // Handed to a worker but not started: take it back, stop it if it raced.
+    auto lease = job->lease;
+    send_withdrawals(self, [&] {
+      std::vector<std::vector<uint64_t>> per_slot(st.workers.size());
+      per_slot[st.leases.find(lease)->slot].push_back(lease);
+      return per_slot;
+    }());
+    send_stop(self, lease);
+    release_lease(self, lease);
+    job->lease = 0;
+  }
+  finish(self, key->seq, *job, job_status::cancelled, {}, "cancelled");
+  return on_status(self, id);
+}
+
+caf::result<std::string> on_list(self_ptr self, const std::string& status, const std::string& type,
+                                 int64_t limit) {
+  auto& st = self->state;
+  std::optional<job_status> wanted;
+  if (!status.empty()) {
+    wanted = parse_job_status(status);
+    if (!wanted)
+      return make_error(errc::invalid_argument, "status must be one of pending, running, "
+                                                "success, failed, cancelled");
+  }
+  if (limit < 1)
+    return make_error(errc::invalid_argument, "limit must be at least 1");
+  // Unfinished jobs from memory, newest first...
+  std::vector<std::pair<uint64_t, std::string>> matches;
+  if (!wanted || !is_terminal(*wanted))
+    for (auto& [seq, job] : st.jobs)
+      if ((!wanted || job.status() == *wanted) && (type.empty() || job.record.type == type))
+        matches.emplace_back(seq, format_job_id({seq, job.tag}));
+  auto count = std::min(matches.size(), static_cast<size_t>(limit));
+  std::partial_sort(matches.begin(), matches.begin() + static_cast<ptrdiff_t>(count), matches.end(),
+                    [](auto& a, auto& b) { return a.first > b.first; });
+  matches.resize(count);
+  // ... merged with finished ones from the store.
+  auto merge = [matches, limit](std::vector<std::string> finished) mutable {
+    for (auto& id : finished)
+      if (auto key = parse_job_id(id))
+        matches.emplace_back(key->seq, std::move(id));
+    std::sort(matches.begin(), matches.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    auto ids = nlohmann::json::array();
+    for (size_t i = 0; i < matches.size() && i < static_cast<size_t>(limit); ++i)
+      ids.push_back(matches[i].second);
+    return ids.dump();
+  };
+  if (wanted && !is_terminal(*wanted))
+    return merge({});
+  flush(self);
+  if (!st.journal) {
+    auto finished = st.store->list_finished(status, type, static_cast<size_t>(limit));
+    if (!finished)
+      return finished.error();
+    return merge(std::move(*finished));
+  }
+  auto promise = self->make_response_promise();
+  self->request(st.journal, caf::infinite, finished_list_atom::value, status, type, limit)
+    .then([=](std::vector<std::string>& finished) mutable { promise.deliver(merge(finished)); },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return promise;
+}
+
+} // namespace troupe::detail
