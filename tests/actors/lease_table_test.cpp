@@ -1,0 +1,80 @@
+// The lease table: which worker holds which job, and which leases the
+// supervisor asks back to keep priorities honest.
+#include "detail/lease_table.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace troupe::detail;
+
+TEST_CASE("leases are unique and a worker's list keeps their order") {
+  lease_table t{2};
+  auto a = t.grant(0, 100, 5);
+  auto b = t.grant(0, 101, 5);
+  auto c = t.grant(1, 102, 5);
+  CHECK(a != b);
+  CHECK(b != c);
+  CHECK(t.of(0) == std::deque<uint64_t>{a, b});
+  CHECK(t.load(0) == 2);
+  CHECK(t.load(1) == 1);
+  auto released = t.release(a);
+  REQUIRE(released);
+  CHECK(released->seq == 100);
+  CHECK_FALSE(t.release(a));
+  CHECK(t.of(0) == std::deque<uint64_t>{b});
+}
+
+TEST_CASE("a worker is busy once one of its leases started") {
+  lease_table t{1};
+  auto a = t.grant(0, 1, 5);
+  CHECK_FALSE(t.busy(0));
+  REQUIRE(t.start(a));
+  CHECK(t.busy(0));
+  CHECK(t.start(999) == nullptr);
+}
+
+TEST_CASE("only unstarted leases of lower priority are asked back") {
+  lease_table t{2};
+  auto running_low = t.grant(0, 1, 1);
+  t.start(running_low);
+  auto held_low = t.grant(0, 2, 1);
+  auto held_same = t.grant(1, 3, 7);
+  auto held_lower = t.grant(1, 4, 2);
+  CHECK(t.holds_unstarted_below(7));
+  CHECK_FALSE(t.holds_unstarted_below(1));
+  auto taken = t.withdraw_below(7);
+  CHECK(taken[0] == std::vector<uint64_t>{held_low});
+  CHECK(taken[1] == std::vector<uint64_t>{held_lower});
+  CHECK(t.find(held_same)->withdrawing == false);
+  // Being withdrawn, they no longer count towards room, nor are asked twice.
+  CHECK(t.load(0) == 1);
+  CHECK(t.load(1) == 1);
+  CHECK_FALSE(t.holds_unstarted_below(7));
+  CHECK(t.withdraw_below(9)[1] == std::vector<uint64_t>{held_same});
+}
+
+TEST_CASE("an idle worker takes the best job waiting behind another worker's running one") {
+  lease_table t{3};
+  auto running = t.grant(0, 1, 5);
+  t.start(running);
+  t.grant(0, 2, 3);
+  auto best = t.grant(0, 3, 8);
+  t.grant(0, 4, 8);
+  auto front_of_idle_worker = t.grant(1, 5, 9); // next in line on its own worker
+  (void)front_of_idle_worker;
+  auto taken = t.withdraw_one_for(2);
+  REQUIRE(taken);
+  CHECK(taken->first == 0);
+  CHECK(taken->second == best);
+  CHECK(t.find(best)->withdrawing);
+}
+
+TEST_CASE("a lease that started while being withdrawn stays held") {
+  lease_table t{1};
+  t.start(t.grant(0, 1, 5));
+  auto held = t.grant(0, 2, 1);
+  t.withdraw_below(9);
+  REQUIRE(t.start(held));
+  CHECK(t.find(held)->started);
+  CHECK(t.release(held));
+  CHECK(t.load(0) == 1);
+}
