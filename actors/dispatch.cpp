@@ -162,8 +162,8 @@ void dispatch(self_ptr self) {
     claim.attempts = attempt;
     claim.started_at_ms = now_ms;
     claim.worker = st.workers[*slot].name;
-    batches[*slot].push_back(
-      run_order{lease, claim.id, attempt, job.record.type, job.record.payload});
+    batches[*slot].push_back(run_order{lease, format_job_id({seq, job.tag}), attempt,
+                                       job.record.type, job.record.payload});
   }
   for (size_t slot = 0; slot < batches.size(); ++slot) {
     if (!batches[slot].empty())

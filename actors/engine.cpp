@@ -87,6 +87,8 @@ engine_stats engine_stats::from_json(const std::string& text) {
   s.store_healthy = store.at("healthy");
   s.healthy = j.at("healthy");
   s.accepting = j.at("accepting");
+  s.jobs_in_memory = j.at("memory").at("jobs");
+  s.finished_in_memory = j.at("memory").at("finished");
   return s;
 }
 

@@ -71,6 +71,9 @@ std::string stats_json(self_ptr self) {
   j["workers"]["total"] = st.workers.size();
   j["workers"]["busy"] = busy;
   j["recovered"] = st.recovered;
+  // What the engine holds on its heap: unfinished jobs in full, finished ones
+  // (until their TTL) as a few bytes each.
+  j["memory"] = {{"jobs", st.jobs.size()}, {"finished", st.retained.size()}};
   j["accepting"] = st.accepting;
   auto counters = st.store->counters();
   j["store"] = {

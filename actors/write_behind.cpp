@@ -26,7 +26,9 @@ stored_job& write(self_ptr self, write_kind kind, uint64_t seq, const job_entry&
   auto& writes = self->state.unflushed.writes;
   writes.push_back(store_write{kind, {}});
   auto& row = writes.back().job;
-  row.id = format_job_id({seq, job.tag});
+  // Stores key rows by sequence; the id is written once, with the insert.
+  if (kind == write_kind::insert)
+    row.id = format_job_id({seq, job.tag});
   row.seq = seq;
   schedule_flush(self);
   return row;
@@ -89,6 +91,9 @@ void flush(self_ptr self) {
     return;
   auto batch = std::move(st.unflushed);
   st.unflushed = write_batch{};
+  // The next batch is likely as large: growing it write by write would move
+  // every row several times.
+  st.unflushed.writes.reserve(batch.writes.size());
   if (st.journal) {
     auto number = ++st.next_batch;
     self->send(st.journal, journal_atom::value, number, std::move(batch.writes),

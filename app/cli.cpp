@@ -74,6 +74,12 @@ const std::vector<flag> flags{
    [](serve_options& o, const std::string& v) {
      o.engine.workers = to_number("workers", v, 1, 1024);
    }},
+  {"prefetch", "N",
+   "jobs a worker may hold beyond the one it runs; higher-priority jobs still go first "
+   "(default 8)",
+   [](serve_options& o, const std::string& v) {
+     o.engine.prefetch = to_number("prefetch", v, 0, 1024);
+   }},
   {"queue-capacity", "N", "pending jobs accepted before 429 queue_full (default 100000)",
    [](serve_options& o, const std::string& v) {
      o.engine.queue_capacity = to_number("queue-capacity", v, 1, 100000000);

@@ -54,6 +54,7 @@ struct options {
   std::string scheduler = "sharing";
   std::string store_dir;
   std::string phases = "throughput,latency,backlog,served";
+  std::string stores = "memory,sqlite";
   troupe::sync_mode sync = troupe::sync_mode::normal;
 };
 
@@ -343,6 +344,8 @@ options parse(int argc, char** argv) {
       opt.store_dir = text();
     else if (arg == "--phases")
       opt.phases = text();
+    else if (arg == "--stores")
+      opt.stores = text();
     else if (arg == "--sync")
       opt.sync = text() == "full" ? troupe::sync_mode::full : troupe::sync_mode::normal;
     else
@@ -350,7 +353,8 @@ options parse(int argc, char** argv) {
         "usage: troupe-bench [--jobs N] [--workers N] [--prefetch N] [--batch N] [--window N]"
         " [--rate JOBS_PER_S] [--latency-jobs N] [--backlog-jobs N] [--served-jobs N]"
         " [--scheduler-threads N] [--scheduler sharing|stealing] [--store-dir DIR]"
-        " [--sync normal|full] [--phases throughput,latency,backlog,served]");
+        " [--sync normal|full] [--phases throughput,latency,backlog,served]"
+        " [--stores memory,sqlite]");
   }
   return opt;
 }
@@ -374,7 +378,10 @@ int main(int argc, char** argv) {
     opt.store_dir = "/tmp/troupe-bench-" + std::to_string(::getpid());
   std::filesystem::create_directories(opt.store_dir);
   auto db = opt.store_dir + "/bench.db";
-  const std::vector<store_choice> stores{{"memory", "memory"}, {"sqlite", "sqlite:" + db}};
+  std::vector<store_choice> stores;
+  for (store_choice s : {store_choice{"memory", "memory"}, store_choice{"sqlite", "sqlite:" + db}})
+    if (opt.stores.find(s.label) != std::string::npos)
+      stores.push_back(s);
 
   if (wanted(opt, "throughput")) {
     std::cout << "throughput: " << opt.jobs << " no-op jobs, " << opt.workers
@@ -393,11 +400,13 @@ int main(int argc, char** argv) {
     }
     // The engine closed the file after the throughput run: the WAL is folded
     // in, and what remains is the retained jobs.
-    auto file_bytes = static_cast<double>(std::filesystem::file_size(db));
-    std::cout << "  sqlite/memory: " << rates[1] / rates[0] << "x\n"
-              << "sqlite file: "
-              << static_cast<size_t>(file_bytes / static_cast<double>(opt.jobs) * 100000)
-              << " bytes per 100,000 retained jobs" << std::endl;
+    if (stores.size() == 2) {
+      auto file_bytes = static_cast<double>(std::filesystem::file_size(db));
+      std::cout << "  sqlite/memory: " << rates[1] / rates[0] << "x\n"
+                << "sqlite file: "
+                << static_cast<size_t>(file_bytes / static_cast<double>(opt.jobs) * 100000)
+                << " bytes per 100,000 retained jobs" << std::endl;
+    }
   }
   if (wanted(opt, "latency")) {
     std::cout << "latency at " << opt.rate << " jobs/s (" << opt.latency_jobs

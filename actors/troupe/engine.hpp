@@ -60,6 +60,10 @@ struct engine_stats {
   bool store_healthy = true;
   bool healthy = true;
   bool accepting = true;
+  /// Jobs the engine holds in memory: unfinished ones in full, and finished
+  /// ones kept (as a few bytes each) until their TTL; the store has the rest.
+  size_t jobs_in_memory = 0;
+  size_t finished_in_memory = 0;
 
   /// Reads the JSON object of the protocol.
   static engine_stats from_json(const std::string& text);

@@ -19,9 +19,12 @@ struct engine_config {
   size_t workers = 0;
 
   /// Jobs a worker may hold beyond the one it runs. A prefetched job skips a
-  /// round trip to the supervisor between jobs; more than a few only lets
-  /// low-priority work jump ahead and puts more jobs at risk on a worker fault.
-  size_t prefetch = 1;
+  /// round trip to the supervisor between jobs, and priorities stay honest at
+  /// any depth (held jobs of lower priority are taken back when a higher one
+  /// is ready). The cost of depth: a crash counts an attempt for every job a
+  /// worker held (its claim was written), and held jobs wait behind a long one
+  /// until another worker runs dry and takes them.
+  size_t prefetch = 8;
 
   /// Pending jobs (waiting to start, including delayed and retrying ones) the
   /// engine accepts before it refuses submissions with `queue_full`.

@@ -1,0 +1,71 @@
+// Finished jobs leave the engine's memory: the store answers for them until
+// their TTL, with either store, after a restart too.
+#include "support/engine_fixture.hpp"
+#include "support/server_process.hpp"
+
+#include <troupe/protocol.hpp>
+
+#include <caf/all.hpp>
+
+using namespace troupe;
+using namespace troupe::test;
+
+namespace {
+
+void check_answered_from_store(engine_fixture& f, const std::vector<std::string>& ids) {
+  for (auto& id : ids) {
+    CHECK(f.status(id).status == job_status::success);
+    CHECK(f.eng->wait(id, 5s)->status == job_status::success);
+  }
+  caf::scoped_actor watcher{f.eng->system()};
+  watcher->request(f.eng->supervisor(), std::chrono::seconds{10}, watch_atom::value, ids.front())
+    .receive([](caf::ok_atom) {}, [&](caf::error& err) { FAIL(describe(err)); });
+  watcher->receive(
+    [&](finished_atom, std::string& json) {
+      CHECK(job_info::from_json(json).status == job_status::success);
+    },
+    caf::after(std::chrono::seconds{10}) >> [] { FAIL("no finished message"); });
+}
+
+} // namespace
+
+TEST_CASE_METHOD(engine_fixture,
+                 "a finished job leaves memory and is answered from the store until its TTL") {
+  auto run = [this](const std::string& spec) {
+    INFO(spec);
+    auto cfg = config();
+    cfg.result_ttl = 60s;
+    cfg.store = *open_store(spec);
+    start(cfg);
+    std::vector<std::string> ids;
+    for (int i = 0; i < 50; ++i)
+      ids.push_back(submit("echo", i));
+    for (auto& id : ids)
+      finish(id);
+    auto s = stats();
+    CHECK(s.jobs_in_memory == 0);
+    CHECK(s.finished_in_memory == 50);
+    CHECK(s.success == 50);
+    check_answered_from_store(*this, ids);
+    clock->advance(60s);
+    CHECK(stats().finished_in_memory == 0);
+    CHECK(is_troupe_error(eng->status(ids.front()).error(), errc::not_found));
+    stop(0ms);
+  };
+  scratch_dir dir;
+  run("memory");
+  run(dir.sqlite_store());
+}
+
+TEST_CASE_METHOD(engine_fixture,
+                 "a job finished before a restart is answered from the store after it") {
+  scratch_dir dir;
+  start_on(dir.sqlite_store());
+  std::vector<std::string> ids{submit("echo", 1), submit("echo", 2)};
+  for (auto& id : ids)
+    finish(id);
+  stop(1s);
+  start_on(dir.sqlite_store());
+  CHECK(stats().jobs_in_memory == 0);
+  check_answered_from_store(*this, ids);
+}
