@@ -39,8 +39,8 @@ void send_withdrawals(self_ptr self, std::vector<std::vector<uint64_t>> per_slot
   auto& st = self->state;
   for (size_t slot = 0; slot < per_slot.size(); ++slot)
     if (!per_slot[slot].empty())
-      self->send(st.workers[slot].actor, withdraw_atom::value,
-                 lease_list{std::move(per_slot[slot])});
+      st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, std::move(per_slot[slot])});
+  schedule_flush(self);
 }
 
 void send_stop(self_ptr self, uint64_t lease) {
@@ -110,31 +110,39 @@ void worker_crashed(self_ptr self, size_t slot, const std::string& reason) {
   reset_slot(self, slot, "worker crashed: " + reason);
 }
 
-void on_started(self_ptr self, uint64_t lease) {
+/// Applies the start of a lease, reported by its worker or implied by its
+/// result (`ran_for` ago); returns its job if the lease is still current.
+job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds ran_for) {
   auto& st = self->state;
-  auto* entry = st.leases.start(lease);
+  auto* entry = st.leases.find(lease);
   if (entry == nullptr)
-    return;
+    return nullptr;
   auto* job = st.jobs.find(entry->seq);
   if (job == nullptr || job->lease != lease)
-    return;
+    return nullptr;
+  if (entry->started)
+    return job;
+  st.leases.start(lease);
   auto now = st.clock->now();
   auto& rec = job->record;
   ++rec.attempts;
-  job->started_at = now;
+  job->started_at = now - ran_for;
   set_status(self, *job, job_status::running);
-  rec.started_at_ms = to_epoch_ms(now);
+  rec.started_at_ms = to_epoch_ms(*job->started_at);
   rec.worker = st.workers[entry->slot].name;
   rec.progress.reset();
   rec.progress_message.reset();
-  bool moved = false;
-  st.timeouts[lease] = st.timers.add(now + std::chrono::milliseconds{job->options.timeout_ms},
-                                     timer_event{timer_kind::timeout, entry->seq, lease}, &moved);
-  if (moved)
-    arm(self);
+  if (ran_for.count() == 0) { // Still running: watch its time limit.
+    bool moved = false;
+    st.timeouts[lease] = st.timers.add(now + std::chrono::milliseconds{job->options.timeout_ms},
+                                       timer_event{timer_kind::timeout, entry->seq, lease}, &moved);
+    if (moved)
+      arm(self);
+  }
   if (st.config.log_attempts)
     log_line("job " + format_job_id({entry->seq, job->tag}) + " attempt "
              + std::to_string(rec.attempts) + " started on " + *rec.worker);
+  return job;
 }
 
 } // namespace
@@ -167,7 +175,7 @@ void dispatch(self_ptr self) {
   }
   for (size_t slot = 0; slot < batches.size(); ++slot) {
     if (!batches[slot].empty())
-      st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot])});
+      st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot]), {}});
     // A worker that ran dry takes the best job waiting behind another's.
     else if (st.ready.empty() && st.leases.load(slot) == 0)
       if (auto taken = st.leases.withdraw_one_for(slot))
@@ -191,15 +199,18 @@ std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease) {
 void on_report(self_ptr self, run_report& report) {
   auto& st = self->state;
   for (auto& result : report.finished) {
+    // A worker runs its leases in order: a result says that it started too.
+    auto ran_for = std::chrono::microseconds{std::max<int64_t>(1, result.duration_us)};
+    auto* job = on_started(self, result.lease, ran_for);
     auto entry = release_lease(self, result.lease);
     if (!entry)
       continue;
-    auto* job = st.jobs.find(entry->seq);
-    if (job == nullptr || job->lease != result.lease) {
+    if (job == nullptr) {
       if (result.outcome == static_cast<uint8_t>(run_outcome::worker_fault))
         worker_crashed(self, entry->slot, "worker_fault: " + result.text);
       continue;
     }
+    job->started_at = st.clock->now() - ran_for;
     job->lease = 0;
     switch (static_cast<run_outcome>(result.outcome)) {
       case run_outcome::success:
@@ -221,7 +232,7 @@ void on_report(self_ptr self, run_report& report) {
     }
   }
   if (report.started != 0)
-    on_started(self, report.started);
+    on_started(self, report.started, std::chrono::microseconds{0});
   check_drain(self);
   dispatch(self);
 }
@@ -258,8 +269,8 @@ void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& me
 
 void start_worker(self_ptr self, size_t slot) {
   auto& st = self->state;
-  st.workers[slot].actor =
-    self->spawn<caf::monitored>(worker, caf::actor_cast<caf::actor>(self), st.handlers);
+  st.workers[slot].actor = self->spawn<caf::monitored>(worker, caf::actor_cast<caf::actor>(self),
+                                                       st.handlers, st.config.prefetch);
 }
 
 void on_worker_down(self_ptr self, const caf::down_msg& down) {

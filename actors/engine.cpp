@@ -73,6 +73,7 @@ engine_stats engine_stats::from_json(const std::string& text) {
   s.queue_depth = j.at("queue").at("depth");
   s.delayed = j.at("queue").at("delayed");
   s.queue_capacity = j.at("queue").at("capacity");
+  s.withdrawing = j.at("queue").at("withdrawing");
   const auto& workers = j.at("workers");
   s.workers_total = workers.at("total");
   s.workers_busy = workers.at("busy");

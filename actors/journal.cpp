@@ -33,7 +33,7 @@ void commit(self_ptr self) {
     return;
   }
   for (auto& run : runs)
-    self->send(run.worker, run_atom::value, std::move(run.orders));
+    hand_over(self, run);
   self->send(st.supervisor, committed_atom::value, st.last_batch);
 }
 

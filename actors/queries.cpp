@@ -66,8 +66,10 @@ std::string stats_json(self_ptr self) {
   size_t busy = 0;
   for (size_t slot = 0; slot < st.workers.size(); ++slot)
     busy += st.leases.busy(slot) ? 1 : 0;
-  j["queue"] = {
-    {"depth", st.ready.size()}, {"delayed", st.waiting}, {"capacity", st.config.queue_capacity}};
+  j["queue"] = {{"depth", st.ready.size()},
+                {"delayed", st.waiting},
+                {"capacity", st.config.queue_capacity},
+                {"withdrawing", st.leases.withdrawing()}};
   j["workers"]["total"] = st.workers.size();
   j["workers"]["busy"] = busy;
   j["recovered"] = st.recovered;

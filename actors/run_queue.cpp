@@ -7,8 +7,15 @@ namespace troupe::detail {
 void run_queue::push(std::vector<run_order> orders) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    for (auto& order : orders)
-      waiting_.push_back(held_order{std::move(order)});
+    // Behind every order of the same or higher priority: a higher-priority
+    // job that arrives while lower ones wait goes first, even before the
+    // supervisor's withdrawal of those reaches us.
+    for (auto& order : orders) {
+      auto at = std::find_if(waiting_.rbegin(), waiting_.rend(), [&](const held_order& held) {
+        return held.order.priority >= order.priority;
+      });
+      waiting_.insert(at.base(), held_order{std::move(order)});
+    }
   }
   ready_.notify_one();
 }
@@ -44,29 +51,51 @@ void run_queue::close() {
     for (auto& [lease, token] : running_)
       token->cancel();
     waiting_.clear();
+    flush_locked();
   }
   ready_.notify_all();
 }
 
-std::optional<held_order> run_queue::take() {
+bool run_queue::tick() {
+  std::lock_guard<std::mutex> guard{mtx_};
+  if (!pending_.finished.empty() && clock_type::now() - pending_since_ >= report_delay_)
+    flush_locked();
+  return !closed_ && (!waiting_.empty() || !running_.empty() || !pending_.finished.empty());
+}
+
+std::optional<held_order> run_queue::next(std::optional<run_result> finished) {
   std::unique_lock<std::mutex> lock{mtx_};
+  if (finished) {
+    running_.erase(finished->lease);
+    if (pending_.finished.empty())
+      pending_since_ = clock_type::now();
+    bool fault = finished->outcome == static_cast<uint8_t>(run_outcome::worker_fault);
+    pending_.finished.push_back(std::move(*finished));
+    if (fault) {
+      flush_locked();
+      return std::nullopt;
+    }
+  }
+  if (waiting_.empty())
+    flush_locked(); // about to idle: nothing may wait for us
   ready_.wait(lock, [this] { return closed_ || !waiting_.empty(); });
   if (closed_)
     return std::nullopt;
   auto held = std::move(waiting_.front());
   waiting_.pop_front();
   running_.emplace(held.order.lease, held.token);
+  pending_.started = held.order.lease;
+  if (pending_.finished.empty() || pending_.finished.size() >= flush_every_
+      || clock_type::now() - pending_since_ >= report_delay_)
+    flush_locked();
   return held;
 }
 
-void run_queue::done(uint64_t lease) {
-  std::lock_guard<std::mutex> guard{mtx_};
-  running_.erase(lease);
-}
-
-bool run_queue::idle() {
-  std::lock_guard<std::mutex> guard{mtx_};
-  return waiting_.empty();
+void run_queue::flush_locked() {
+  if (pending_.finished.empty() && pending_.started == 0)
+    return;
+  send_(std::move(pending_));
+  pending_ = run_report{};
 }
 
 } // namespace troupe::detail

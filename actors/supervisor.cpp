@@ -117,8 +117,7 @@ caf::behavior supervisor(self_ptr self, engine_config config,
                                       return self->state.leases.find(o.lease) == nullptr;
                                     }),
                      orders.end());
-        if (!orders.empty())
-          self->send(run.worker, run_atom::value, std::move(orders));
+        hand_over(self, run);
       }
     },
     // -- timers --

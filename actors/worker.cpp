@@ -3,9 +3,14 @@
 #include "detail/internal_protocol.hpp"
 #include "detail/run_queue.hpp"
 
+#include <caf/send.hpp>
+
 namespace troupe::detail {
 
 namespace {
+
+/// How long a finished attempt may wait to be reported with later ones.
+constexpr auto report_delay = std::chrono::milliseconds{1};
 
 /// Runs one attempt.
 run_result execute(caf::blocking_actor* self, const caf::actor& supervisor,
@@ -46,36 +51,41 @@ run_result execute(caf::blocking_actor* self, const caf::actor& supervisor,
 
 void runner(caf::blocking_actor* self, std::shared_ptr<run_queue> queue, caf::actor supervisor,
             std::shared_ptr<const handler_registry> handlers) {
-  run_report report;
-  while (auto held = queue->take()) {
-    // A token raised before the start (a cancel that raced the order) still
-    // counts as started: the supervisor decides what the attempt means.
-    report.started = held->order.lease;
-    self->send(supervisor, report_atom::value, std::move(report));
-    report = run_report{};
-    auto result = execute(self, supervisor, *handlers, *held);
-    queue->done(held->order.lease);
-    bool fault = result.outcome == static_cast<uint8_t>(run_outcome::worker_fault);
-    report.finished.push_back(std::move(result));
-    if (fault)
-      break;
-    // Busy: the next start carries this report. Idle: send it now.
-    if (queue->idle()) {
-      self->send(supervisor, report_atom::value, std::move(report));
-      report = run_report{};
-    }
+  std::optional<run_result> finished;
+  // A token raised before the start (a cancel that raced the order) still
+  // counts as started: the supervisor decides what the attempt means.
+  while (auto held = queue->next(std::move(finished))) {
+    auto start = std::chrono::steady_clock::now();
+    finished = execute(self, supervisor, *handlers, *held);
+    finished->duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - start)
+                              .count();
   }
-  if (!report.finished.empty())
-    self->send(supervisor, report_atom::value, std::move(report));
 }
 
 caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
-                     std::shared_ptr<const handler_registry> handlers) {
-  auto queue = std::make_shared<run_queue>();
+                     std::shared_ptr<const handler_registry> handlers, size_t prefetch) {
+  using tick_atom = caf::atom_constant<caf::atom("tick")>;
+  auto queue = std::make_shared<run_queue>(
+    (prefetch + 1) / 2, report_delay, [supervisor](run_report&& report) {
+      caf::anon_send(supervisor, report_atom::value, std::move(report));
+    });
   self->spawn(runner, queue, supervisor, std::move(handlers));
   self->attach_functor([queue] { queue->close(); });
+  auto ticking = std::make_shared<bool>(false);
   return {
-    [=](run_atom, std::vector<run_order>& orders) { queue->push(std::move(orders)); },
+    [=](run_atom, std::vector<run_order>& orders) {
+      queue->push(std::move(orders));
+      if (!*ticking) {
+        *ticking = true;
+        self->delayed_send(self, report_delay, tick_atom::value);
+      }
+    },
+    [=](tick_atom) {
+      *ticking = queue->tick();
+      if (*ticking)
+        self->delayed_send(self, report_delay, tick_atom::value);
+    },
     [=](withdraw_atom, const lease_list& leases) {
       self->send(supervisor, withdrawn_atom::value, lease_list{queue->withdraw(leases.leases)});
     },

@@ -105,7 +105,7 @@ void flush(self_ptr self) {
   if (!batch.writes.empty())
     st.store->apply(batch.writes);
   for (auto& run : batch.runs)
-    self->send(run.worker, run_atom::value, std::move(run.orders));
+    hand_over(self, run);
   answer(self, batch.submits, {});
   answer_drain_when_committed(self);
 }

@@ -10,9 +10,8 @@
 // Everything between the supervisor and its workers is a plain value with an
 // `inspect` overload, registered by `add_message_types`: no pointers, tokens
 // or closures travel, so a worker may live in another process. Leases go out
-// in batches and reports come back in batches: a worker that is never idle
-// sends one message per job, which reports the job it finished and the one it
-// starts next.
+// in batches and reports come back in batches (see run_queue.hpp for when a
+// worker sends one).
 #pragma once
 
 #include "troupe/handler.hpp"
@@ -39,10 +38,13 @@ struct run_order {
   std::string type;
   /// JSON text.
   std::string payload;
+  /// The worker runs what it holds by priority, then in the order it came.
+  int32_t priority = 0;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_order& x) {
-  return f(caf::meta::type_name("troupe.run_order"), x.lease, x.id, x.attempt, x.type, x.payload);
+  return f(caf::meta::type_name("troupe.run_order"), x.lease, x.id, x.attempt, x.type, x.payload,
+           x.priority);
 }
 
 /// How an attempt ended.
@@ -63,14 +65,17 @@ struct run_result {
   /// A `run_outcome`, as its number.
   uint8_t outcome = 0;
   std::string text;
+  /// How long the attempt ran, as the worker measured it.
+  int64_t duration_us = 0;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_result& x) {
-  return f(caf::meta::type_name("troupe.run_result"), x.lease, x.outcome, x.text);
+  return f(caf::meta::type_name("troupe.run_result"), x.lease, x.outcome, x.text, x.duration_us);
 }
 
-/// What a worker tells the supervisor at once: the attempts it finished, and
-/// the lease it starts now (0: none, the worker is idle or keeps running).
+/// What a worker tells the supervisor, in order: the attempts it finished
+/// (each implies that it started, since a worker runs its leases in the
+/// order it got them), then the lease it runs now (0: none or reported).
 struct run_report {
   std::vector<run_result> finished;
   uint64_t started = 0;
@@ -106,11 +111,23 @@ using withdrawn_atom = caf::atom_constant<caf::atom("withdrawn")>;
 /// token of these running leases (cancel, timeout, shutdown).
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 
-/// Jobs for one worker, as the supervisor hands them to the journal.
+/// What one worker is handed in a batch: new orders, and leases it is asked
+/// to give back. Both go out in the order the supervisor decided them, after
+/// the batch's writes are committed, so that a withdrawal never overtakes the
+/// order it withdraws.
 struct run_batch {
   caf::actor worker;
   std::vector<run_order> orders;
+  std::vector<uint64_t> withdraw;
 };
+
+/// Sends a run batch to its worker: the orders, then the withdrawal.
+template <class Sender> void hand_over(Sender* self, run_batch& run) {
+  if (!run.orders.empty())
+    self->send(run.worker, run_atom::value, std::move(run.orders));
+  if (!run.withdraw.empty())
+    self->send(run.worker, withdraw_atom::value, lease_list{std::move(run.withdraw)});
+}
 
 // -- supervisor -> job actor --
 

@@ -85,6 +85,14 @@ public:
 
   size_t slots() const { return held_.size(); }
 
+  /// Leases asked back whose worker has not answered yet.
+  size_t withdrawing() const {
+    size_t n = 0;
+    for (auto w : withdrawing_)
+      n += w;
+    return n;
+  }
+
   size_t size() const { return leases_.size(); }
 
 private:

@@ -5,13 +5,22 @@
 // queue, and its runner, a thread of its own that takes jobs from the front.
 // Taking a job and withdrawing it happen under one lock, so "given back" and
 // "started" can never both be true of a lease.
+//
+// Reports are batched here too. A finished attempt waits in the pending
+// report, which goes out (with the lease started next) when the runner is
+// about to idle, when half the worker's leases are reported, or when it is
+// older than `report_delay`; the worker actor's tick sends a report that
+// waits behind a long job. Every report leaves under the lock, so reports
+// reach the supervisor in the order things happened.
 #pragma once
 
 #include "detail/internal_protocol.hpp"
 #include "troupe/handler.hpp"
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -26,7 +35,19 @@ struct held_order {
 
 class run_queue {
 public:
-  /// Appends orders (from the worker actor).
+  using clock_type = std::chrono::steady_clock;
+  using send_fn = std::function<void(run_report&&)>;
+
+  // -- constructors --
+
+  /// `send` delivers a report; it runs under the queue's lock.
+  run_queue(size_t flush_every, clock_type::duration report_delay, send_fn send)
+      : flush_every_(std::max<size_t>(1, flush_every)), report_delay_(report_delay),
+        send_(std::move(send)) {}
+
+  // -- the worker actor's side --
+
+  /// Adds orders: by priority, then in the order they came.
   void push(std::vector<run_order> orders);
 
   /// Removes the unstarted orders among `leases`; returns those removed.
@@ -35,24 +56,33 @@ public:
   /// Raises the token of each of `leases` that is held or running.
   void stop(const std::vector<uint64_t>& leases);
 
-  /// Raises every token and wakes the runner, which then ends.
+  /// Raises every token, sends what is pending and wakes the runner, which
+  /// then ends.
   void close();
 
-  /// Blocks until an order is there (taking it, as started) or the queue is
-  /// closed (nothing).
-  std::optional<held_order> take();
+  /// Sends the pending report if it is older than the report delay; returns
+  /// whether the queue still has anything to do or report.
+  bool tick();
 
-  /// The runner is done with a lease.
-  void done(uint64_t lease);
+  // -- the runner's side --
 
-  /// Whether no order waits.
-  bool idle();
+  /// Records how the previous attempt ended (if any), then blocks until an
+  /// order is there (taking it, as started) or the queue is closed or the
+  /// attempt was a worker fault (nothing).
+  std::optional<held_order> next(std::optional<run_result> finished);
 
 private:
+  void flush_locked();
+
+  const size_t flush_every_;
+  const clock_type::duration report_delay_;
+  const send_fn send_;
   std::mutex mtx_;
   std::condition_variable ready_;
   std::deque<held_order> waiting_;
   std::unordered_map<uint64_t, std::shared_ptr<cancellation_token>> running_;
+  run_report pending_;
+  clock_type::time_point pending_since_;
   bool closed_ = false;
 };
 

@@ -155,7 +155,8 @@ void dequeue(self_ptr self, uint64_t seq, job_entry& job);
 /// Queues a job at `ready_at`: now if that has come, else on a timer.
 void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at);
 void dispatch(self_ptr self);
-/// Asks the workers to give back unstarted leases (marked withdrawing).
+/// Asks the workers to give back unstarted leases (marked withdrawing),
+/// with the next batch, behind the orders sent before.
 void send_withdrawals(self_ptr self, std::vector<std::vector<uint64_t>> per_slot);
 /// Raises the token of a running lease on its worker.
 void send_stop(self_ptr self, uint64_t lease);

@@ -3,10 +3,11 @@
 // The actor itself never blocks: it keeps its leases in a `run_queue` and
 // answers the supervisor's withdrawals and stops at once, while its runner (a
 // thread of its own, so that a handler may block for as long as it likes)
-// executes the jobs in the order they came. The runner reports each finished
-// attempt together with the lease it starts next: a busy worker sends one
-// message per job. A handler that throws `worker_fault` ends the runner with
-// a `worker_fault` report, on which the supervisor restarts the worker.
+// executes the jobs in the order they came. Reports go out in batches (see
+// run_queue.hpp); the worker actor ticks while it has work, so that a report
+// never waits long behind a slow job. A handler that throws `worker_fault`
+// ends the runner with a `worker_fault` report, on which the supervisor
+// restarts the worker.
 #pragma once
 
 #include "troupe/handler.hpp"
@@ -23,8 +24,9 @@ namespace troupe::detail {
 class run_queue;
 
 /// Messages: `run_atom`, `withdraw_atom`, `stop_atom` (internal_protocol.hpp).
+/// `prefetch` sets how many finished attempts a report may carry.
 caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
-                     std::shared_ptr<const handler_registry> handlers);
+                     std::shared_ptr<const handler_registry> handlers, size_t prefetch);
 
 /// The runner of one worker: takes jobs from `queue` until it is closed.
 void runner(caf::blocking_actor* self, std::shared_ptr<run_queue> queue, caf::actor supervisor,

@@ -45,6 +45,9 @@ struct engine_stats {
   /// Pending jobs waiting for their delay or retry backoff.
   size_t delayed = 0;
   size_t queue_capacity = 0;
+  /// Jobs held by workers in advance that the engine is taking back (for a
+  /// job of higher priority, a cancel or a drain).
+  size_t withdrawing = 0;
   size_t workers_total = 0;
   size_t workers_busy = 0;
   uint64_t restarts = 0;

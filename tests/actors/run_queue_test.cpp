@@ -1,4 +1,5 @@
-// The hand-over between a worker actor and its runner thread.
+// The hand-over between a worker actor and its runner thread, and when the
+// runner's reports go out.
 #include "detail/run_queue.hpp"
 
 #include <catch2/catch.hpp>
@@ -6,6 +7,7 @@
 #include <thread>
 
 using namespace troupe::detail;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -16,45 +18,132 @@ std::vector<run_order> orders(std::initializer_list<uint64_t> leases) {
   return result;
 }
 
+run_result success(uint64_t lease) {
+  return run_result{lease, static_cast<uint8_t>(run_outcome::success), "null", 5};
+}
+
+/// A queue whose reports are kept for the test to read.
+struct recorded_queue {
+  explicit recorded_queue(size_t flush_every, std::chrono::milliseconds delay = 1h)
+      : q(flush_every, delay, [this](run_report&& r) { sent.push_back(std::move(r)); }) {}
+
+  std::vector<run_report> sent;
+  run_queue q;
+};
+
+std::vector<uint64_t> leases_of(const run_report& r) {
+  std::vector<uint64_t> leases;
+  for (auto& f : r.finished)
+    leases.push_back(f.lease);
+  return leases;
+}
+
 } // namespace
 
 TEST_CASE("the runner takes orders in the order they came") {
-  run_queue q;
-  q.push(orders({1, 2, 3}));
-  CHECK(q.take()->order.lease == 1);
-  CHECK(q.take()->order.lease == 2);
-  CHECK_FALSE(q.idle());
-  CHECK(q.take()->order.lease == 3);
-  CHECK(q.idle());
+  recorded_queue rq{1};
+  rq.q.push(orders({1, 2, 3}));
+  CHECK(rq.q.next({})->order.lease == 1);
+  CHECK(rq.q.next(success(1))->order.lease == 2);
+  CHECK(rq.q.next(success(2))->order.lease == 3);
+}
+
+TEST_CASE("a worker runs what it holds by priority, then in the order it came") {
+  recorded_queue rq{1};
+  auto batch = orders({1, 2, 3, 4});
+  batch[0].priority = 1;
+  batch[1].priority = 5;
+  batch[2].priority = 9;
+  batch[3].priority = 5;
+  rq.q.push(batch);
+  auto later = orders({5});
+  later[0].priority = 9;
+  rq.q.push(later);
+  std::vector<uint64_t> taken{rq.q.next({})->order.lease};
+  for (int i = 0; i < 4; ++i)
+    taken.push_back(rq.q.next(success(taken.back()))->order.lease);
+  CHECK(taken == std::vector<uint64_t>{3, 5, 2, 4, 1});
 }
 
 TEST_CASE("a withdrawal gives back unstarted orders only") {
-  run_queue q;
-  q.push(orders({1, 2, 3}));
-  auto started = q.take();
-  CHECK(q.withdraw({1, 3, 9}) == std::vector<uint64_t>{3});
-  CHECK(q.take()->order.lease == 2);
-  CHECK(q.idle());
+  recorded_queue rq{1};
+  rq.q.push(orders({1, 2, 3}));
+  auto started = rq.q.next({});
+  CHECK(rq.q.withdraw({1, 3, 9}) == std::vector<uint64_t>{3});
+  CHECK(rq.q.next(success(1))->order.lease == 2);
   CHECK(started->order.lease == 1);
 }
 
 TEST_CASE("a stop raises the token of a running order") {
-  run_queue q;
-  q.push(orders({1}));
-  auto running = q.take();
+  recorded_queue rq{1};
+  rq.q.push(orders({1}));
+  auto running = rq.q.next({});
   CHECK_FALSE(running->token->cancelled());
-  q.stop({1});
+  rq.q.stop({1});
   CHECK(running->token->cancelled());
 }
 
 TEST_CASE("closing the queue wakes a waiting runner and raises running tokens") {
-  run_queue q;
-  q.push(orders({1}));
-  auto running = q.take();
+  recorded_queue rq{1};
+  rq.q.push(orders({1}));
+  auto running = rq.q.next({});
   std::optional<held_order> after_close{held_order{}};
-  std::thread runner{[&] { after_close = q.take(); }};
-  q.close();
+  std::thread runner{[&] { after_close = rq.q.next(success(1)); }};
+  rq.q.close();
   runner.join();
   CHECK_FALSE(after_close);
   CHECK(running->token->cancelled());
+}
+
+TEST_CASE("a start after an idle spell is reported at once") {
+  recorded_queue rq{4};
+  rq.q.push(orders({1}));
+  rq.q.next({});
+  REQUIRE(rq.sent.size() == 1);
+  CHECK(rq.sent[0].started == 1);
+  CHECK(rq.sent[0].finished.empty());
+}
+
+TEST_CASE("a busy runner reports finished attempts in batches, and all before it idles") {
+  recorded_queue rq{2};
+  rq.q.push(orders({1, 2, 3, 4}));
+  rq.q.next({});         // starts 1: reported at once
+  rq.q.next(success(1)); // 1 done, 2 starts: one result pending
+  CHECK(rq.sent.size() == 1);
+  rq.q.next(success(2)); // two results: a batch goes out with 3 started
+  REQUIRE(rq.sent.size() == 2);
+  CHECK(leases_of(rq.sent[1]) == std::vector<uint64_t>{1, 2});
+  CHECK(rq.sent[1].started == 3);
+  rq.q.next(success(3)); // 4 starts
+  rq.q.push(orders({5}));
+  std::thread runner{[&] { rq.q.next(success(4)); }};
+  runner.join(); // 5 was there: the runner took it
+  CHECK(leases_of(rq.sent.back()) == std::vector<uint64_t>{3, 4});
+  CHECK(rq.sent.back().started == 5);
+}
+
+TEST_CASE("a report waiting behind a long job goes out on the worker's tick") {
+  recorded_queue rq{8, 0ms};
+  rq.q.push(orders({1, 2}));
+  rq.q.next({});
+  rq.sent.clear();
+  // 0 ms delay: the start of 2 goes out with 1's result at once.
+  rq.q.next(success(1));
+  CHECK(rq.sent.size() == 1);
+  recorded_queue slow{8, 1h};
+  slow.q.push(orders({1, 2, 3}));
+  slow.q.next({});
+  slow.q.next(success(1));
+  auto reports = slow.sent.size();
+  CHECK(slow.q.tick()); // young: kept, and work remains
+  CHECK(slow.sent.size() == reports);
+}
+
+TEST_CASE("a worker fault is reported at once and ends the runner") {
+  recorded_queue rq{8};
+  rq.q.push(orders({1, 2}));
+  rq.q.next({});
+  auto fault = run_result{1, static_cast<uint8_t>(run_outcome::worker_fault), "boom", 1};
+  CHECK_FALSE(rq.q.next(fault));
+  CHECK(leases_of(rq.sent.back()) == std::vector<uint64_t>{1});
 }
