@@ -1,6 +1,9 @@
 // Small measuring tools shared by the benchmarks.
 #pragma once
 
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+
 #include <algorithm>
 #include <cstddef>
 #include <fstream>
@@ -32,6 +35,17 @@ inline percentiles percentiles_of(std::vector<double> us) {
   };
   return {at(0.50), at(0.99)};
 }
+
+/// Latencies of one paced run, in microseconds.
+struct latencies {
+  std::vector<double> acknowledged;
+  std::vector<double> finished;
+};
+
+/// Submits `total` echo jobs at `rate` jobs/s, watches each, and records
+/// submit → acknowledgement and submit → finished (phase 2 of troupe-bench).
+latencies measure_latency(caf::actor_system& sys, const caf::actor& supervisor, size_t rate,
+                          size_t total);
 
 /// Starts `binary serve` on `store`, submits `n` echo jobs over HTTP after a
 /// warm-up, waits until they finished, and returns the growth of the server's

@@ -43,7 +43,7 @@ using namespace troupe::bench;
 struct options {
   size_t jobs = 200000;
   size_t workers = 2;
-  size_t prefetch = 16;
+  size_t prefetch = 64;
   size_t batch = 512;
   size_t window = 8;
   size_t rate = 10000;
@@ -213,75 +213,11 @@ throughput_result throughput(const options& opt, const store_choice& store) {
           static_cast<double>(switched) / static_cast<double>(opt.jobs), stats};
 }
 
-/// Latencies of one paced run, in microseconds.
-struct latencies {
-  std::vector<double> acknowledged;
-  std::vector<double> finished;
-};
-
-struct pacer_state {
-  latencies measured;
-  /// Send times of submissions not yet answered; answers come in order.
-  std::deque<steady_clock::time_point> unanswered;
-  std::unordered_map<std::string, steady_clock::time_point> sent;
-  size_t submitted = 0;
-  steady_clock::time_point start;
-  static inline const char* name = "bench.pacer";
-};
-
-/// Submits at `rate` jobs/s, watches each job, and records its latency. Plain
-/// sends, as in `flood`: the answers arrive as ordinary messages.
-caf::behavior pacer(caf::stateful_actor<pacer_state>* self, caf::actor supervisor, size_t rate,
-                    size_t total, std::shared_ptr<std::promise<latencies>> done) {
-  using tick_atom = caf::atom_constant<caf::atom("tick")>;
-  self->state.start = steady_clock::now();
-  self->send(self, tick_atom::value);
-  return {
-    [=](tick_atom) {
-      auto& st = self->state;
-      auto due =
-        std::min(total, static_cast<size_t>(duration<double>(steady_clock::now() - st.start).count()
-                                            * static_cast<double>(rate)));
-      for (; st.submitted < due; ++st.submitted) {
-        st.unanswered.push_back(steady_clock::now());
-        self->send(supervisor, troupe::submit_atom::value, std::string{"echo"}, std::string{"null"},
-                   troupe::job_options{});
-      }
-      if (st.submitted < total)
-        self->delayed_send(self, milliseconds{1}, tick_atom::value);
-    },
-    [=](std::string& id, bool) {
-      auto& st = self->state;
-      st.measured.acknowledged.push_back(
-        duration<double, std::micro>(steady_clock::now() - st.unanswered.front()).count());
-      st.sent.emplace(id, st.unanswered.front());
-      st.unanswered.pop_front();
-      self->send(supervisor, troupe::watch_atom::value, std::move(id));
-    },
-    [](caf::ok_atom) {},
-    [=](troupe::finished_atom, const std::string& job_json) {
-      auto& st = self->state;
-      auto id = nlohmann::json::parse(job_json).at("id").get<std::string>();
-      auto i = st.sent.find(id);
-      st.measured.finished.push_back(
-        duration<double, std::micro>(steady_clock::now() - i->second).count());
-      st.sent.erase(i);
-      if (st.measured.finished.size() == total) {
-        done->set_value(std::move(st.measured));
-        self->quit();
-      }
-    },
-  };
-}
-
 std::pair<percentiles, percentiles> latency(const options& opt, const store_choice& store) {
   auto cfg = system_config(opt);
   caf::actor_system sys{*cfg};
   auto supervisor = start_engine(sys, opt, 100000, store, std::make_shared<completion>());
-  auto done = std::make_shared<std::promise<latencies>>();
-  auto result = done->get_future();
-  sys.spawn(pacer, supervisor, opt.rate, opt.latency_jobs, done);
-  auto measured = result.get();
+  auto measured = measure_latency(sys, supervisor, opt.rate, opt.latency_jobs);
   stop_engine(sys, supervisor);
   return {percentiles_of(std::move(measured.acknowledged)),
           percentiles_of(std::move(measured.finished))};
