@@ -86,8 +86,10 @@ void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std:
   row.error = rec.error;
   row.finished_at_ms = now_ms;
   retain(self, seq, status, job.options.idempotency_key, now + st.config.result_ttl);
+  rec.id = format_job_id({seq, job.tag});
   if (job.observer)
-    self->send(job.observer, finish_atom::value, snapshot(seq, job));
+    self->send(job.observer, finish_atom::value, to_json(rec));
+  st.recent.add(seq, std::move(rec));
   st.jobs.erase(seq);
 }
 
@@ -185,6 +187,7 @@ void expire_results(self_ptr self, time_point now) {
     auto done = st.retained.front();
     st.retained.pop_front();
     st.counters.remove(done.status);
+    st.recent.erase(done.seq);
     auto k = st.retained_keys.find(done.seq);
     if (k == st.retained_keys.end())
       continue;

@@ -35,9 +35,17 @@ caf::result<std::string> ask_store(self_ptr self, Local local, Ts... query) {
   return promise;
 }
 
+/// A finished job's snapshot from the recent results, if kept there.
+const job_record* recent(self_ptr self, const std::string& id) {
+  auto key = parse_job_id(id);
+  return key ? self->state.recent.find(key->seq, id) : nullptr;
+}
+
 caf::result<std::string> stored(self_ptr self, const std::string& id) {
   if (!parse_job_id(id))
     return no_such_job(id);
+  if (auto* rec = recent(self, id))
+    return to_json(*rec);
   return ask_store(
     self,
     [&](store& jobs) -> caf::result<std::string> {
@@ -119,6 +127,11 @@ caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id) {
     promise.delegate(observer(self, key->seq, *job), watch_atom::value);
     return promise;
   }
+  auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
+  if (auto* rec = recent(self, id)) {
+    self->send(watcher, finished_atom::value, to_json(*rec));
+    return caf::ok_atom::value;
+  }
   flush(self);
   if (st.journal) {
     auto promise = self->make_response_promise();
@@ -128,8 +141,7 @@ caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id) {
   auto job = stored_snapshot(*st.store, id);
   if (!job)
     return job.error();
-  self->send(caf::actor_cast<caf::actor>(self->current_sender()), finished_atom::value,
-             std::move(*job));
+  self->send(watcher, finished_atom::value, std::move(*job));
   return caf::ok_atom::value;
 }
 
@@ -140,6 +152,9 @@ caf::result<std::string> on_cancel(self_ptr self, const std::string& id) {
   if (job == nullptr) {
     if (!key)
       return no_such_job(id);
+    if (auto* rec = recent(self, id))
+      return make_error(errc::already_terminal,
+                        std::string{"the job is already "} + to_string(rec->status));
     return ask_store(
       self,
       [&](store& jobs) -> caf::result<std::string> { return stored_cancel_refusal(jobs, id); },

@@ -62,6 +62,7 @@ caf::behavior supervisor(self_ptr self, engine_config config,
     config.workers = std::max(1u, std::thread::hardware_concurrency());
   st.jitter.seed(config.jitter_seed != 0 ? config.jitter_seed : std::random_device{}());
   st.store = config.store;
+  st.recent = recent_results{config.recent_results};
   st.config = std::move(config);
   st.handlers = std::move(handlers);
   if (st.store->durable())

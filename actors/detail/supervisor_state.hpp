@@ -19,6 +19,7 @@
 #include "detail/job_table.hpp"
 #include "detail/lease_table.hpp"
 #include "detail/ready_queue.hpp"
+#include "detail/recent_results.hpp"
 #include "troupe/engine_config.hpp"
 #include "troupe/protocol.hpp"
 
@@ -100,6 +101,9 @@ struct supervisor_state {
   std::unordered_map<uint64_t, std::string> retained_keys;
   /// Finished jobs in order of expiry (one TTL for all keeps this sorted).
   std::deque<retained_job> retained;
+  /// The last finished jobs in full, to answer the usual question right
+  /// after the end without a trip to the store.
+  recent_results recent{0};
 
   engine_counters counters;
   size_t waiting = 0;

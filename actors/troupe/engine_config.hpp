@@ -33,6 +33,12 @@ struct engine_config {
   /// How long a finished job stays queryable before its actor is freed.
   ms result_ttl = std::chrono::hours{1};
 
+  /// Finished jobs kept in full in memory (the most recent ones), so that a
+  /// query right after a job ends needs no trip to the store; older results
+  /// are answered from the store. Bounded by count: memory stays flat however
+  /// many results the TTL retains.
+  size_t recent_results = 4096;
+
   /// Backoff before retry n is drawn from [d/2, d] with
   /// d = min(backoff_cap, backoff_base * 2^(n-1)).
   ms backoff_base = std::chrono::seconds{1};

@@ -35,6 +35,7 @@ TEST_CASE_METHOD(engine_fixture,
     INFO(spec);
     auto cfg = config();
     cfg.result_ttl = 60s;
+    cfg.recent_results = 0; // every answer from the store
     cfg.store = *open_store(spec);
     start(cfg);
     std::vector<std::string> ids;
@@ -55,6 +56,30 @@ TEST_CASE_METHOD(engine_fixture,
   scratch_dir dir;
   run("memory");
   run(dir.sqlite_store());
+}
+
+TEST_CASE_METHOD(engine_fixture,
+                 "recently finished jobs are answered from memory, within a fixed bound") {
+  auto cfg = config();
+  cfg.recent_results = 10;
+  cfg.store = *open_store("memory");
+  start(cfg);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 30; ++i)
+    ids.push_back(submit("echo", i));
+  for (auto& id : ids)
+    finish(id);
+  // The store loses a row only at a purge: drop them all behind the engine's
+  // back, and only the last ten are still answered, from memory.
+  store_write purge_all{write_kind::purge, {}};
+  purge_all.job.finished_at_ms = std::numeric_limits<int64_t>::max();
+  REQUIRE_FALSE(cfg.store->apply({purge_all}));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto job = eng->status(ids[i]);
+    INFO(i);
+    CHECK(static_cast<bool>(job) == (i >= 20));
+  }
+  CHECK(is_troupe_error(eng->cancel(ids.back()).error(), errc::already_terminal));
 }
 
 TEST_CASE_METHOD(engine_fixture,
