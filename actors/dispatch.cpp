@@ -51,6 +51,10 @@ void send_stop(self_ptr self, uint64_t lease) {
 
 namespace {
 
+/// How long a job must have run before an idle worker takes what waits
+/// behind it (real time: a cost trade-off, not part of any job's semantics).
+constexpr auto steal_after = std::chrono::milliseconds{20};
+
 /// The slot with the most room left, if any has room.
 std::optional<size_t> least_loaded(self_ptr self) {
   auto& st = self->state;
@@ -178,7 +182,7 @@ void dispatch(self_ptr self) {
       st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot]), {}});
     // A worker that ran dry takes the best job waiting behind another's.
     else if (st.ready.empty() && st.leases.load(slot) == 0)
-      if (auto taken = st.leases.withdraw_one_for(slot))
+      if (auto taken = st.leases.withdraw_one_for(slot, steal_after))
         send_withdrawals(self, [&] {
           std::vector<std::vector<uint64_t>> per_slot(st.workers.size());
           per_slot[taken->first].push_back(taken->second);

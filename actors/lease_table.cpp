@@ -31,12 +31,13 @@ std::optional<lease_entry> lease_table::release(uint64_t lease) {
   return entry;
 }
 
-lease_entry* lease_table::start(uint64_t lease) {
+lease_entry* lease_table::start(uint64_t lease, std::chrono::steady_clock::time_point now) {
   auto* entry = find(lease);
   if (entry != nullptr && !entry->started) {
     if (waits(*entry))
       --waiting_[static_cast<size_t>(entry->priority)];
     entry->started = true;
+    entry->started_at = now;
   }
   return entry;
 }
@@ -62,11 +63,16 @@ std::vector<std::vector<uint64_t>> lease_table::withdraw_unstarted() {
   return withdraw_if([](const lease_entry&) { return true; });
 }
 
-std::optional<std::pair<size_t, uint64_t>> lease_table::withdraw_one_for(size_t idle_slot) {
+std::optional<std::pair<size_t, uint64_t>>
+lease_table::withdraw_one_for(size_t idle_slot, std::chrono::steady_clock::duration stuck_for,
+                              std::chrono::steady_clock::time_point now) {
   lease_entry* best = nullptr;
   uint64_t best_lease = 0;
   for (size_t slot = 0; slot < held_.size(); ++slot) {
-    if (slot == idle_slot)
+    if (slot == idle_slot || held_[slot].empty())
+      continue;
+    auto& head = leases_.at(held_[slot].front());
+    if (!head.started || now - head.started_at < stuck_for)
       continue;
     for (auto lease : held_[slot]) {
       auto& entry = leases_.at(lease);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -27,6 +28,8 @@ struct lease_entry {
   bool started = false;
   /// Asked back from the worker; not counted towards its room.
   bool withdrawing = false;
+  /// When the supervisor learned that it started.
+  std::chrono::steady_clock::time_point started_at;
 };
 
 class lease_table {
@@ -43,8 +46,9 @@ public:
   /// Removes a lease; returns what it was, or nothing if it is unknown.
   std::optional<lease_entry> release(uint64_t lease);
 
-  /// Marks a lease started; returns its entry, or null if unknown.
-  lease_entry* start(uint64_t lease);
+  /// Marks a lease started at `now`; returns its entry, or null if unknown.
+  lease_entry* start(uint64_t lease,
+                     std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
   /// Marks unstarted leases `withdrawing` and returns them per slot: those of
   /// lower priority than `priority` anywhere.
@@ -52,8 +56,12 @@ public:
 
   /// Marks the unstarted lease that should run next on another worker
   /// `withdrawing` (highest priority, then oldest) and returns it with its
-  /// slot, if any worker but `idle_slot` holds one.
-  std::optional<std::pair<size_t, uint64_t>> withdraw_one_for(size_t idle_slot);
+  /// slot, if a worker but `idle_slot` holds one behind a job that has run
+  /// for `stuck_for` at `now` (a worker whose jobs are quick is not robbed:
+  /// a withdrawal costs more than the wait).
+  std::optional<std::pair<size_t, uint64_t>>
+  withdraw_one_for(size_t idle_slot, std::chrono::steady_clock::duration stuck_for,
+                   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
   /// Marks every unstarted lease `withdrawing`; returns them per slot.
   std::vector<std::vector<uint64_t>> withdraw_unstarted();

@@ -54,14 +54,19 @@ TEST_CASE("only unstarted leases of lower priority are asked back") {
 
 TEST_CASE("an idle worker takes the best job waiting behind another worker's running one") {
   lease_table t{3};
+  auto t0 = std::chrono::steady_clock::time_point{};
   auto running = t.grant(0, 1, 5);
-  t.start(running);
+  t.start(running, t0);
   t.grant(0, 2, 3);
   auto best = t.grant(0, 3, 8);
   t.grant(0, 4, 8);
   auto front_of_idle_worker = t.grant(1, 5, 9); // next in line on its own worker
   (void)front_of_idle_worker;
-  auto taken = t.withdraw_one_for(2);
+  // Not while the running job is young: a quick job is not robbed.
+  CHECK_FALSE(
+    t.withdraw_one_for(2, std::chrono::milliseconds{20}, t0 + std::chrono::milliseconds{5}));
+  auto taken =
+    t.withdraw_one_for(2, std::chrono::milliseconds{20}, t0 + std::chrono::milliseconds{25});
   REQUIRE(taken);
   CHECK(taken->first == 0);
   CHECK(taken->second == best);
