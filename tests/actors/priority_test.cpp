@@ -3,10 +3,6 @@
 // runs dry takes what waits behind another worker's long job.
 #include "support/engine_fixture.hpp"
 
-#include <troupe/protocol.hpp>
-
-#include <caf/scoped_actor.hpp>
-
 using namespace troupe;
 using namespace troupe::test;
 
@@ -112,15 +108,10 @@ TEST_CASE_METHOD(engine_fixture, "a backlog far beyond the workers drains in pri
     batch.push_back({"record", nlohmann::json{{"label", label}}.dump(), opts});
     expected[band].push_back(label);
   }
-  caf::scoped_actor self{eng->system()};
-  self->request(eng->supervisor(), std::chrono::seconds{30}, submit_many_atom::value, batch)
-    .receive(
-      [&](std::vector<submit_outcome>& outcomes) {
-        REQUIRE(outcomes.size() == batch.size());
-        for (auto& o : outcomes)
-          REQUIRE_FALSE(o.error);
-      },
-      [&](caf::error& err) { FAIL(describe(err)); });
+  auto outcomes = submit_many(batch);
+  REQUIRE(outcomes.size() == batch.size());
+  for (auto& o : outcomes)
+    REQUIRE_FALSE(o.error);
   CHECK(stats().pending == 15000);
   release.open();
   finish(blocker);

@@ -1,25 +1,8 @@
 // submit_many: many jobs in one message, each accepted or refused on its own.
 #include "support/engine_fixture.hpp"
 
-#include <troupe/protocol.hpp>
-
-#include <caf/scoped_actor.hpp>
-
 using namespace troupe;
 using namespace troupe::test;
-
-namespace {
-
-std::vector<submit_outcome> submit_many(engine_fixture& f, std::vector<job_request> jobs) {
-  std::vector<submit_outcome> result;
-  caf::scoped_actor self{f.eng->system()};
-  self->request(f.eng->supervisor(), std::chrono::seconds{10}, submit_many_atom::value, jobs)
-    .receive([&](std::vector<submit_outcome>& outcomes) { result = std::move(outcomes); },
-             [&](caf::error& err) { FAIL(describe(err)); });
-  return result;
-}
-
-} // namespace
 
 TEST_CASE_METHOD(engine_fixture, "submit_many answers every job of the batch in order") {
   start(config());
@@ -27,12 +10,12 @@ TEST_CASE_METHOD(engine_fixture, "submit_many answers every job of the batch in 
   keyed.idempotency_key = "once";
   job_options bad;
   bad.priority = 12;
-  auto outcomes = submit_many(*this, {{"echo", R"({"n":1})", {}},
-                                      {"no-such-type", "null", {}},
-                                      {"echo", "null", bad},
-                                      {"echo", R"({"n":2})", keyed},
-                                      {"echo", R"({"n":3})", keyed},
-                                      {"echo", "{not json", {}}});
+  auto outcomes = submit_many({{"echo", R"({"n":1})", {}},
+                               {"no-such-type", "null", {}},
+                               {"echo", "null", bad},
+                               {"echo", R"({"n":2})", keyed},
+                               {"echo", R"({"n":3})", keyed},
+                               {"echo", "{not json", {}}});
   REQUIRE(outcomes.size() == 6);
   CHECK_FALSE(outcomes[0].error);
   CHECK(outcomes[0].created);
@@ -55,7 +38,7 @@ TEST_CASE_METHOD(engine_fixture, "submit_many refuses jobs beyond the queue's ca
   auto blocker = submit("block");
   REQUIRE(started.wait_for(1));
   std::vector<job_request> jobs(5, job_request{"echo", "null", {}});
-  auto outcomes = submit_many(*this, jobs);
+  auto outcomes = submit_many(jobs);
   size_t accepted = 0;
   for (auto& o : outcomes)
     accepted += o.error ? 0 : 1;

@@ -6,7 +6,10 @@
 
 #include <troupe/builtin_handlers.hpp>
 #include <troupe/engine.hpp>
+#include <troupe/protocol.hpp>
 #include <troupe/store.hpp>
+
+#include <caf/scoped_actor.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -92,6 +95,16 @@ public:
     auto result = eng->submit(type, payload, opts);
     REQUIRE(result);
     return result->id;
+  }
+
+  /// Submits many jobs in one message; returns one outcome per job.
+  std::vector<submit_outcome> submit_many(const std::vector<job_request>& jobs) {
+    std::vector<submit_outcome> result;
+    caf::scoped_actor self{eng->system()};
+    self->request(eng->supervisor(), std::chrono::seconds{30}, submit_many_atom::value, jobs)
+      .receive([&](std::vector<submit_outcome>& outcomes) { result = std::move(outcomes); },
+               [&](caf::error& err) { FAIL(describe(err)); });
+    return result;
   }
 
   /// Waits (in real time) until the job is terminal; returns its snapshot.
