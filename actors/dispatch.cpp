@@ -35,12 +35,16 @@ void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at) 
   }
 }
 
-void send_withdrawals(self_ptr self, std::vector<std::vector<uint64_t>> per_slot) {
+void send_withdrawal(self_ptr self, size_t slot, std::vector<uint64_t> leases) {
   auto& st = self->state;
+  st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, std::move(leases)});
+  schedule_flush(self);
+}
+
+void send_withdrawals(self_ptr self, std::vector<std::vector<uint64_t>> per_slot) {
   for (size_t slot = 0; slot < per_slot.size(); ++slot)
     if (!per_slot[slot].empty())
-      st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, std::move(per_slot[slot])});
-  schedule_flush(self);
+      send_withdrawal(self, slot, std::move(per_slot[slot]));
 }
 
 void send_stop(self_ptr self, uint64_t lease) {
@@ -183,11 +187,7 @@ void dispatch(self_ptr self) {
     // A worker that ran dry takes the best job waiting behind another's.
     else if (st.ready.empty() && st.leases.load(slot) == 0)
       if (auto taken = st.leases.withdraw_one_for(slot, steal_after))
-        send_withdrawals(self, [&] {
-          std::vector<std::vector<uint64_t>> per_slot(st.workers.size());
-          per_slot[taken->first].push_back(taken->second);
-          return per_slot;
-        }());
+        send_withdrawal(self, taken->first, {taken->second});
   }
 }
 
@@ -209,31 +209,25 @@ void on_report(self_ptr self, run_report& report) {
     auto entry = release_lease(self, result.lease);
     if (!entry)
       continue;
-    if (job == nullptr) {
-      if (result.outcome == static_cast<uint8_t>(run_outcome::worker_fault))
-        worker_crashed(self, entry->slot, "worker_fault: " + result.text);
-      continue;
-    }
-    job->started_at = st.clock->now() - ran_for;
-    job->lease = 0;
-    switch (static_cast<run_outcome>(result.outcome)) {
-      case run_outcome::success:
-        if (job->record.cancel_requested)
-          finish(self, entry->seq, *job, job_status::cancelled, {}, "cancelled");
-        else
-          finish(self, entry->seq, *job, job_status::success, std::move(result.text), {});
-        break;
-      case run_outcome::failure:
-      case run_outcome::permanent_failure:
+    auto outcome = static_cast<run_outcome>(result.outcome);
+    if (outcome == run_outcome::worker_fault)
+      result.text = "worker_fault: " + result.text;
+    if (job != nullptr) {
+      job->started_at = st.clock->now() - ran_for;
+      job->lease = 0;
+      if (outcome == run_outcome::success && !job->record.cancel_requested)
+        finish(self, entry->seq, *job, job_status::success, std::move(result.text), {});
+      else if (outcome == run_outcome::success)
+        finish(self, entry->seq, *job, job_status::cancelled, {}, "cancelled");
+      else if (outcome == run_outcome::worker_fault)
+        attempt_failed(self, entry->seq, *job, "worker crashed: " + result.text, false);
+      else
         attempt_failed(self, entry->seq, *job, std::move(result.text),
-                       result.outcome == static_cast<uint8_t>(run_outcome::permanent_failure));
-        break;
-      case run_outcome::worker_fault:
-        attempt_failed(self, entry->seq, *job, "worker crashed: worker_fault: " + result.text,
-                       false);
-        worker_crashed(self, entry->slot, "worker_fault: " + result.text);
-        break;
+                       outcome == run_outcome::permanent_failure);
     }
+    // The runner ended with the fault, whether or not its lease was current.
+    if (outcome == run_outcome::worker_fault)
+      worker_crashed(self, entry->slot, result.text);
   }
   if (report.started != 0)
     on_started(self, report.started, std::chrono::microseconds{0});

@@ -35,16 +35,10 @@ caf::result<std::string> ask_store(self_ptr self, Local local, Ts... query) {
   return promise;
 }
 
-/// A finished job's snapshot from the recent results, if kept there.
-const job_record* recent(self_ptr self, const std::string& id) {
-  auto key = parse_job_id(id);
-  return key ? self->state.recent.find(key->seq, id) : nullptr;
-}
-
-caf::result<std::string> stored(self_ptr self, const std::string& id) {
-  if (!parse_job_id(id))
-    return no_such_job(id);
-  if (auto* rec = recent(self, id))
+/// Answers for a job that is no longer in the table: from the recent results
+/// if kept there, else from the store.
+caf::result<std::string> finished(self_ptr self, const job_key& key, const std::string& id) {
+  if (auto* rec = self->state.recent.find(key.seq, id))
     return to_json(*rec);
   return ask_store(
     self,
@@ -99,16 +93,20 @@ std::string stats_json(self_ptr self) {
 
 caf::result<std::string> on_status(self_ptr self, const std::string& id) {
   auto key = parse_job_id(id);
-  if (auto* job = key ? self->state.jobs.find(*key) : nullptr)
+  if (!key)
+    return no_such_job(id);
+  if (auto* job = self->state.jobs.find(*key))
     return snapshot(key->seq, *job);
-  return stored(self, id);
+  return finished(self, *key, id);
 }
 
 caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t wait_ms) {
   auto key = parse_job_id(id);
-  auto* job = key ? self->state.jobs.find(*key) : nullptr;
+  if (!key)
+    return no_such_job(id);
+  auto* job = self->state.jobs.find(*key);
   if (job == nullptr)
-    return stored(self, id);
+    return finished(self, *key, id);
   if (wait_ms <= 0)
     return snapshot(key->seq, *job);
   auto promise = self->make_response_promise();
@@ -128,7 +126,7 @@ caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id) {
     return promise;
   }
   auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
-  if (auto* rec = recent(self, id)) {
+  if (auto* rec = st.recent.find(key->seq, id)) {
     self->send(watcher, finished_atom::value, to_json(*rec));
     return caf::ok_atom::value;
   }
@@ -152,7 +150,7 @@ caf::result<std::string> on_cancel(self_ptr self, const std::string& id) {
   if (job == nullptr) {
     if (!key)
       return no_such_job(id);
-    if (auto* rec = recent(self, id))
+    if (auto* rec = st.recent.find(key->seq, id))
       return make_error(errc::already_terminal,
                         std::string{"the job is already "} + to_string(rec->status));
     return ask_store(
@@ -169,11 +167,7 @@ caf::result<std::string> on_cancel(self_ptr self, const std::string& id) {
   if (job->lease != 0) {
     // Handed to a worker but not started: take it back, stop it if it raced.
     auto lease = job->lease;
-    send_withdrawals(self, [&] {
-      std::vector<std::vector<uint64_t>> per_slot(st.workers.size());
-      per_slot[st.leases.find(lease)->slot].push_back(lease);
-      return per_slot;
-    }());
+    send_withdrawal(self, st.leases.find(lease)->slot, {lease});
     send_stop(self, lease);
     release_lease(self, lease);
     job->lease = 0;

@@ -30,9 +30,6 @@ public:
   /// Drops an entry that has not fallen due yet.
   void cancel(handle h) { entries_.erase(h); }
 
-  /// A handle that names no entry.
-  handle none() { return entries_.end(); }
-
   /// Removes and returns every event due at or before `now`, earliest first.
   std::vector<Event> expire(TimePoint now) {
     std::vector<Event> due;

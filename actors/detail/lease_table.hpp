@@ -91,8 +91,6 @@ public:
   /// Priorities range from 0 to this.
   static constexpr int32_t max_priority = 9;
 
-  size_t slots() const { return held_.size(); }
-
   /// Leases asked back whose worker has not answered yet.
   size_t withdrawing() const {
     size_t n = 0;
@@ -100,8 +98,6 @@ public:
       n += w;
     return n;
   }
-
-  size_t size() const { return leases_.size(); }
 
 private:
   template <class Pred> std::vector<std::vector<uint64_t>> withdraw_if(Pred pred);

@@ -40,8 +40,6 @@ public:
   /// Forgets job `seq` (its result expired).
   void erase(uint64_t seq) { records_.erase(seq); }
 
-  size_t size() const { return records_.size(); }
-
 private:
   size_t capacity_;
   /// Sequences in the order they were added; may name erased ones.

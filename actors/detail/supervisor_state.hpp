@@ -162,6 +162,8 @@ void dispatch(self_ptr self);
 /// Asks the workers to give back unstarted leases (marked withdrawing),
 /// with the next batch, behind the orders sent before.
 void send_withdrawals(self_ptr self, std::vector<std::vector<uint64_t>> per_slot);
+/// The same for leases of one worker.
+void send_withdrawal(self_ptr self, size_t slot, std::vector<uint64_t> leases);
 /// Raises the token of a running lease on its worker.
 void send_stop(self_ptr self, uint64_t lease);
 void on_report(self_ptr self, run_report& report);
