@@ -39,8 +39,7 @@ TEST_CASE_METHOD(engine_fixture,
   auto cfg = config();
   cfg.prefetch = 4;
   start(cfg);
-  auto blocker = submit("block");
-  REQUIRE(started.wait_for(1));
+  auto blocker = occupy_worker();
   for (auto label : {"low-1", "low-2", "low-3", "low-4", "low-5"})
     submit_record(*this, label, 1);
   for (auto label : {"high-1", "high-2", "high-3", "high-4", "high-5"})
@@ -59,8 +58,7 @@ TEST_CASE_METHOD(engine_fixture, "jobs held in advance keep FIFO order within on
   auto cfg = config();
   cfg.prefetch = 8;
   start(cfg);
-  auto blocker = submit("block");
-  REQUIRE(started.wait_for(1));
+  auto blocker = occupy_worker();
   std::vector<std::string> labels;
   for (int i = 0; i < 12; ++i)
     labels.push_back("job-" + std::to_string(i));
@@ -78,8 +76,7 @@ TEST_CASE_METHOD(engine_fixture,
   cfg.workers = 2;
   cfg.prefetch = 1;
   start(cfg);
-  auto blocker = submit("block");
-  REQUIRE(started.wait_for(1));
+  auto blocker = occupy_worker();
   // The second worker sleeps; the next job is held behind the blocked one
   // (both workers carry one job; the first slot wins the tie).
   submit("sleep", {{"ms", 200}});
@@ -95,8 +92,7 @@ TEST_CASE_METHOD(engine_fixture, "a backlog far beyond the workers drains in pri
   cfg.prefetch = 16;
   cfg.queue_capacity = 30000;
   start(cfg);
-  auto blocker = submit("block");
-  REQUIRE(started.wait_for(1));
+  auto blocker = occupy_worker();
   std::vector<job_request> batch;
   std::vector<std::string> expected[3];
   const int32_t priorities[3] = {9, 5, 0};

@@ -35,8 +35,7 @@ TEST_CASE_METHOD(engine_fixture, "submit_many refuses jobs beyond the queue's ca
   cfg.queue_capacity = 3;
   cfg.workers = 1;
   start(cfg);
-  auto blocker = submit("block");
-  REQUIRE(started.wait_for(1));
+  auto blocker = occupy_worker();
   std::vector<job_request> jobs(5, job_request{"echo", "null", {}});
   auto outcomes = submit_many(jobs);
   size_t accepted = 0;

@@ -97,6 +97,14 @@ public:
     return result->id;
   }
 
+  /// Submits a `block` job and waits until the (one) worker runs it; returns
+  /// its id. The job holds the worker until `release` opens.
+  std::string occupy_worker() {
+    auto id = submit("block");
+    REQUIRE(started.wait_for(1));
+    return id;
+  }
+
   /// Submits many jobs in one message; returns one outcome per job.
   std::vector<submit_outcome> submit_many(const std::vector<job_request>& jobs) {
     std::vector<submit_outcome> result;
