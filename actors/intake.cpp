@@ -38,14 +38,14 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
   auto& st = self->state;
   waits = false;
   if (auto err = validate(self, req))
-    return {{}, false, std::move(err)};
+    return {{}, false, std::move(err), {}};
   auto& key = req.options.idempotency_key;
   if (!key.empty()) {
     if (auto k = st.idempotency_keys.find(key); k != st.idempotency_keys.end()) {
       auto* first = st.jobs.find(k->second);
       waits = first != nullptr && !first->stored;
       matched_key = key;
-      return {format_job_id(k->second), false, {}};
+      return {format_job_id(k->second), false, {}, {}};
     }
   }
   if (st.counters.count(job_status::pending) >= st.config.queue_capacity)
@@ -53,7 +53,8 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
             false,
             make_error(errc::queue_full, "the queue holds "
                                            + std::to_string(st.config.queue_capacity)
-                                           + " pending jobs; try again later")};
+                                           + " pending jobs; try again later"),
+            {}};
   auto seq = st.next_seq++;
   job_entry job;
   job.tag = st.tags.next();
@@ -78,7 +79,7 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
     st.idempotency_keys.emplace(entry.options.idempotency_key, job_key{seq, entry.tag});
   queue_at(self, seq, entry, st.clock->now() + std::chrono::milliseconds{entry.options.delay_ms});
   waits = true;
-  return {format_job_id({seq, entry.tag}), true, {}};
+  return {format_job_id({seq, entry.tag}), true, {}, {}};
 }
 
 caf::error refuse_while_draining(self_ptr self) {
@@ -124,8 +125,10 @@ caf::result<std::vector<submit_outcome>> on_submit_many(self_ptr self,
     any_waits = any_waits || waits;
   }
   dispatch(self);
-  if (!any_waits)
+  if (!any_waits) {
+    add_snapshots(self, pending.outcomes);
     return std::move(pending.outcomes);
+  }
   pending.promise = self->make_response_promise();
   auto promise = pending.promise;
   self->state.unflushed.submits.push_back(std::move(pending));

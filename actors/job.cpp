@@ -104,8 +104,6 @@ std::string to_json(const job_record& job, const std::string& id) {
     {"priority", job.priority},
     {"attempts", job.attempts},
     {"max_attempts", job.max_attempts},
-    {"payload", nullptr},
-    {"result", nullptr},
     {"error", optional_to_json(job.error)},
     {"progress", optional_to_json(job.progress)},
     {"progress_message", optional_to_json(job.progress_message)},
@@ -115,10 +113,14 @@ std::string to_json(const job_record& job, const std::string& id) {
     {"worker", optional_to_json(job.worker)},
     {"cancel_requested", job.cancel_requested},
   };
-  j["payload"] = nlohmann::json::parse(job.payload);
-  if (!job.result.empty())
-    j["result"] = nlohmann::json::parse(job.result);
-  return j.dump();
+  // Payload and result are stored as compact JSON text (validated when they
+  // entered the engine): splice them in rather than parse them again.
+  auto text = j.dump();
+  text.pop_back();
+  text.append(R"(,"payload":)").append(job.payload.empty() ? "null" : job.payload);
+  text.append(R"(,"result":)").append(job.result.empty() ? "null" : job.result);
+  text.push_back('}');
+  return text;
 }
 
 job_record to_record(const stored_job& job) {

@@ -96,12 +96,12 @@ caf::behavior journal(self_ptr self, std::shared_ptr<troupe::store> store, caf::
       return stored_cancel_refusal(*self->state.store, id);
     },
     [=](finished_list_atom, const std::string& status, const std::string& type,
-        int64_t limit) -> caf::result<std::vector<std::string>> {
+        int64_t limit) -> caf::result<std::vector<std::string>, std::vector<std::string>> {
       commit_held(self);
-      auto ids = self->state.store->list_finished(status, type, static_cast<size_t>(limit));
-      if (!ids)
-        return ids.error();
-      return std::move(*ids);
+      auto listing = stored_list(*self->state.store, status, type, limit);
+      if (!listing)
+        return listing.error();
+      return {std::move(listing->ids), std::move(listing->jobs)};
     },
   };
 }

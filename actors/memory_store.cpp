@@ -91,17 +91,17 @@ public:
     return std::optional<stored_job>{i->second};
   }
 
-  caf::expected<std::vector<std::string>>
+  caf::expected<std::vector<stored_job>>
   list_finished(const std::string& status, const std::string& type, size_t limit) override {
     std::lock_guard<std::mutex> guard{mtx_};
-    std::vector<std::string> ids;
-    for (auto i = rows_.rbegin(); i != rows_.rend() && ids.size() < limit; ++i) {
+    std::vector<stored_job> jobs;
+    for (auto i = rows_.rbegin(); i != rows_.rend() && jobs.size() < limit; ++i) {
       auto& row = i->second;
       if (is_terminal(row.status) && (status.empty() || status == to_string(row.status))
           && (type.empty() || type == row.type))
-        ids.push_back(row.id);
+        jobs.push_back(row);
     }
-    return ids;
+    return jobs;
   }
 
   caf::expected<uint64_t> count() override {

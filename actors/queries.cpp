@@ -100,6 +100,19 @@ caf::result<std::string> on_status(self_ptr self, const std::string& id) {
   return finished(self, *key, id);
 }
 
+void add_snapshots(self_ptr self, std::vector<submit_outcome>& outcomes) {
+  auto& st = self->state;
+  for (auto& outcome : outcomes) {
+    if (outcome.error)
+      continue;
+    auto key = parse_job_id(outcome.id);
+    if (auto* job = st.jobs.find(*key))
+      outcome.job = snapshot(key->seq, *job);
+    else if (auto* rec = st.recent.find(key->seq, outcome.id))
+      outcome.job = to_json(*rec);
+  }
+}
+
 caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t wait_ms) {
   auto key = parse_job_id(id);
   if (!key)
@@ -189,39 +202,44 @@ caf::result<std::string> on_list(self_ptr self, const std::string& status, const
   if (limit < 1)
     return make_error(errc::invalid_argument, "limit must be at least 1");
   // Unfinished jobs from memory, newest first...
-  std::vector<std::pair<uint64_t, std::string>> matches;
+  std::vector<std::pair<uint64_t, const job_entry*>> unfinished;
   if (!wanted || !is_terminal(*wanted))
     for (auto& [seq, job] : st.jobs)
       if ((!wanted || job.status() == *wanted) && (type.empty() || job.record.type == type))
-        matches.emplace_back(seq, format_job_id({seq, job.tag}));
-  auto count = std::min(matches.size(), static_cast<size_t>(limit));
-  std::partial_sort(matches.begin(), matches.begin() + static_cast<ptrdiff_t>(count), matches.end(),
-                    [](auto& a, auto& b) { return a.first > b.first; });
-  matches.resize(count);
+        unfinished.emplace_back(seq, &job);
+  auto count = std::min(unfinished.size(), static_cast<size_t>(limit));
+  std::partial_sort(unfinished.begin(), unfinished.begin() + static_cast<ptrdiff_t>(count),
+                    unfinished.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  std::vector<std::pair<uint64_t, std::string>> matches;
+  for (size_t i = 0; i < count; ++i)
+    matches.emplace_back(unfinished[i].first, snapshot(unfinished[i].first, *unfinished[i].second));
   // ... merged with finished ones from the store.
-  auto merge = [matches, limit](std::vector<std::string> finished) mutable {
-    for (auto& id : finished)
-      if (auto key = parse_job_id(id))
-        matches.emplace_back(key->seq, std::move(id));
+  auto merge = [matches = std::move(matches), limit](finished_listing finished) mutable {
+    for (size_t i = 0; i < finished.ids.size(); ++i)
+      if (auto key = parse_job_id(finished.ids[i]))
+        matches.emplace_back(key->seq, std::move(finished.jobs[i]));
     std::sort(matches.begin(), matches.end(), [](auto& a, auto& b) { return a.first > b.first; });
-    auto ids = nlohmann::json::array();
+    std::string jobs = "[";
     for (size_t i = 0; i < matches.size() && i < static_cast<size_t>(limit); ++i)
-      ids.push_back(matches[i].second);
-    return ids.dump();
+      jobs.append(i == 0 ? "" : ",").append(matches[i].second);
+    return jobs + "]";
   };
   if (wanted && !is_terminal(*wanted))
     return merge({});
   flush(self);
   if (!st.journal) {
-    auto finished = st.store->list_finished(status, type, static_cast<size_t>(limit));
+    auto finished = stored_list(*st.store, status, type, limit);
     if (!finished)
       return finished.error();
     return merge(std::move(*finished));
   }
   auto promise = self->make_response_promise();
   self->request(st.journal, caf::infinite, finished_list_atom::value, status, type, limit)
-    .then([=](std::vector<std::string>& finished) mutable { promise.deliver(merge(finished)); },
-          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+    .then(
+      [=](std::vector<std::string>& ids, std::vector<std::string>& jobs) mutable {
+        promise.deliver(merge({std::move(ids), std::move(jobs)}));
+      },
+      [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
   return promise;
 }
 

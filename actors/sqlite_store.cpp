@@ -68,7 +68,8 @@ public:
         purge_(db, "DELETE FROM jobs WHERE finished_at_ms IS NOT NULL AND finished_at_ms <= ?1"),
         find_(db, std::string{"SELECT "} + columns + " FROM jobs WHERE id=?1"),
         load_(db, std::string{"SELECT "} + columns + " FROM jobs ORDER BY seq"),
-        list_finished_(db, "SELECT id FROM jobs WHERE finished_at_ms IS NOT NULL "
+        list_finished_(db, std::string{"SELECT "} + columns
+                           + " FROM jobs WHERE finished_at_ms IS NOT NULL "
                            "AND (?1 = '' OR status = ?1) AND (?2 = '' OR type = ?2) "
                            "ORDER BY seq DESC LIMIT ?3"),
         count_(db, "SELECT count(*) FROM jobs") {}
@@ -123,18 +124,18 @@ public:
     return job;
   }
 
-  caf::expected<std::vector<std::string>>
+  caf::expected<std::vector<stored_job>>
   list_finished(const std::string& status, const std::string& type, size_t limit) override {
     std::lock_guard<std::mutex> guard{mtx_};
     list_finished_.bind(1, status).bind(2, type).bind(3, static_cast<int64_t>(limit));
-    std::vector<std::string> ids;
+    std::vector<stored_job> jobs;
     int rc;
     while ((rc = list_finished_.step()) == SQLITE_ROW)
-      ids.push_back(list_finished_.text_at(0));
+      jobs.push_back(read_row(list_finished_));
     list_finished_.reset();
     if (rc != SQLITE_DONE)
       return failure("cannot list the jobs");
-    return ids;
+    return jobs;
   }
 
   caf::expected<uint64_t> count() override {

@@ -24,4 +24,17 @@ caf::error stored_cancel_refusal(store& jobs, const std::string& id) {
                     std::string{"the job is already "} + to_string((*job)->status));
 }
 
+caf::expected<finished_listing> stored_list(store& jobs, const std::string& status,
+                                            const std::string& type, int64_t limit) {
+  auto rows = jobs.list_finished(status, type, static_cast<size_t>(limit));
+  if (!rows)
+    return rows.error();
+  finished_listing listing;
+  for (auto& row : *rows) {
+    listing.ids.push_back(row.id);
+    listing.jobs.push_back(to_json(to_record(row)));
+  }
+  return listing;
+}
+
 } // namespace troupe::detail

@@ -73,6 +73,7 @@ void answer(self_ptr self, std::vector<pending_submit>& submits, const std::stri
                                    + (error.empty() ? "its first submission failed" : error));
     }
     if (!submit.single) {
+      add_snapshots(self, submit.outcomes);
       submit.promise.deliver(std::move(submit.outcomes));
     } else if (auto& only = submit.outcomes.front(); only.error) {
       submit.promise.deliver(std::move(only.error));

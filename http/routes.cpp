@@ -1,5 +1,6 @@
 #include "detail/routes.hpp"
 
+#include "detail/compression.hpp"
 #include "detail/job_request.hpp"
 #include "troupe/protocol.hpp"
 
@@ -14,13 +15,12 @@ namespace {
 using json = nlohmann::json;
 using ctx_ptr = std::shared_ptr<api_context>;
 
-constexpr auto json_type = "application/json";
 constexpr int64_t max_wait_ms = 60000;
 constexpr int64_t max_list_limit = 1000;
 
 void answer(httplib::Response& res, int status, const std::string& body) {
   res.status = status;
-  res.set_content(body, json_type);
+  res.set_content(body, json_content_type);
 }
 
 void answer(httplib::Response& res, const api_error& err) {
@@ -59,12 +59,17 @@ std::optional<api_error> int_param(const httplib::Request& req, const char* name
   }
 }
 
-/// Fetches one job's snapshot: 200 with the job, or the error.
-void answer_job(api_context& ctx, httplib::Response& res, const std::string& id, int status = 200) {
-  auto job = ctx.engine.ask<std::string>(ctx.config.engine_timeout, status_atom::value, id);
-  if (!job)
-    return answer(res, from_engine_error(job.error()));
-  answer(res, status, std::get<0>(*job));
+/// Asks the engine a question whose answer is one JSON text.
+caf::expected<std::string> ask(api_context& ctx, std::chrono::milliseconds timeout,
+                               caf::message question) {
+  return ctx.engine->query(std::move(question), timeout);
+}
+
+/// Answers with the engine's JSON, or with its refusal.
+void answer_from(httplib::Response& res, int status, const caf::expected<std::string>& reply) {
+  if (!reply)
+    return answer(res, from_engine_error(reply.error()));
+  answer(res, status, *reply);
 }
 
 // -- handlers --
@@ -73,15 +78,20 @@ void submit_job(api_context& ctx, const httplib::Request& req, httplib::Response
   auto parsed = parse_job_request(req.body, ctx.config.max_json_depth);
   if (auto* err = std::get_if<api_error>(&parsed))
     return answer(res, *err);
-  auto& job = std::get<job_request>(parsed);
-  auto submitted = ctx.engine.submit(ctx.config.engine_timeout, std::move(job.type),
-                                     std::move(job.payload), std::move(job.options));
-  if (!submitted)
-    return answer(res, from_engine_error(submitted.error()));
-  auto& [snapshot, created] = *submitted;
-  auto id = json::parse(snapshot).at("id").get<std::string>();
-  res.set_header("Location", "/v1/jobs/" + id);
-  answer(res, created ? 202 : 200, snapshot);
+  auto& req_job = std::get<job_request>(parsed);
+  auto outcome = ctx.engine->submit(std::move(req_job), ctx.config.engine_timeout);
+  if (outcome && outcome->error)
+    outcome = std::move(outcome->error);
+  if (!outcome)
+    return answer(res, from_engine_error(outcome.error()));
+  res.set_header("Location", "/v1/jobs/" + outcome->id);
+  auto status = outcome->created ? 202 : 200;
+  if (!outcome->job.empty())
+    return answer(res, status, outcome->job);
+  // A repeated key naming a job that only the store still holds.
+  answer_from(res, status,
+              ask(ctx, ctx.config.engine_timeout,
+                  caf::make_message(status_atom::value, std::move(outcome->id))));
 }
 
 void get_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -90,20 +100,18 @@ void get_job(api_context& ctx, const httplib::Request& req, httplib::Response& r
   if (auto err = int_param(req, "wait_ms", 0, max_wait_ms, wait_ms))
     return answer(res, *err);
   if (wait_ms == 0)
-    return answer_job(ctx, res, id);
-  auto job = ctx.engine.ask<std::string>(
-    ctx.config.engine_timeout + std::chrono::milliseconds{wait_ms}, wait_atom::value, id, wait_ms);
-  if (!job)
-    return answer(res, from_engine_error(job.error()));
-  answer(res, 200, std::get<0>(*job));
+    return answer_from(res, 200,
+                       ask(ctx, ctx.config.engine_timeout,
+                           caf::make_message(status_atom::value, std::move(id))));
+  answer_from(res, 200,
+              ask(ctx, ctx.config.engine_timeout + std::chrono::milliseconds{wait_ms},
+                  caf::make_message(wait_atom::value, std::move(id), wait_ms)));
 }
 
 void cancel_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto job = ctx.engine.ask<std::string>(ctx.config.engine_timeout, cancel_atom::value,
-                                         req.matches[1].str());
-  if (!job)
-    return answer(res, from_engine_error(job.error()));
-  answer(res, 202, std::get<0>(*job));
+  answer_from(res, 202,
+              ask(ctx, ctx.config.engine_timeout,
+                  caf::make_message(cancel_atom::value, req.matches[1].str())));
 }
 
 void list_jobs(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
@@ -115,33 +123,23 @@ void list_jobs(api_context& ctx, const httplib::Request& req, httplib::Response&
     return answer(res, api_error{400, "invalid_field",
                                  "status must be one of pending, running, success, "
                                  "failed, cancelled"});
-  auto ids = ctx.engine.ask<std::string>(ctx.config.engine_timeout, list_atom::value, status,
-                                         req.get_param_value("type"), limit);
-  if (!ids)
-    return answer(res, from_engine_error(ids.error()));
-  auto jobs = json::array();
-  for (auto& id : json::parse(std::get<0>(*ids))) {
-    auto job = ctx.engine.ask<std::string>(ctx.config.engine_timeout, status_atom::value,
-                                           id.get<std::string>());
-    // A job may expire between the listing and this query: leave it out.
-    if (job)
-      jobs.push_back(json::parse(std::get<0>(*job)));
-  }
-  answer(res, 200, json{{"jobs", jobs}}.dump());
+  auto jobs = ask(ctx, ctx.config.engine_timeout,
+                  caf::make_message(list_atom::value, status, req.get_param_value("type"), limit));
+  if (!jobs)
+    return answer(res, from_engine_error(jobs.error()));
+  answer(res, 200, R"({"jobs":)" + *jobs + "}");
 }
 
 caf::expected<json> engine_stats(api_context& ctx) {
-  auto stats = ctx.engine.ask<std::string>(ctx.config.engine_timeout, stats_atom::value);
+  auto stats = ask(ctx, ctx.config.engine_timeout, caf::make_message(stats_atom::value));
   if (!stats)
     return stats.error();
-  return json::parse(std::get<0>(*stats));
+  return json::parse(*stats);
 }
 
 void get_stats(api_context& ctx, const httplib::Request&, httplib::Response& res) {
-  auto stats = engine_stats(ctx);
-  if (!stats)
-    return answer(res, from_engine_error(stats.error()));
-  answer(res, 200, stats->dump());
+  answer_from(res, 200,
+              ask(ctx, ctx.config.engine_timeout, caf::make_message(stats_atom::value)));
 }
 
 void readyz(api_context& ctx, const httplib::Request&, httplib::Response& res) {
@@ -205,6 +203,9 @@ void install_routes(httplib::Server& server, ctx_ptr ctx) {
                               [](api_context&, const httplib::Request&, httplib::Response& res) {
                                 answer(res, 200, R"({"status":"ok"})");
                               }));
+  server.set_post_routing_handler([ctx](const httplib::Request& req, httplib::Response& res) {
+    compress_if_worth_it(req, res, ctx->config.compress_min_bytes);
+  });
   // Answers the server gives without a route (unknown path, body too large,
   // malformed request) get the same JSON error shape.
   server.set_error_handler([ctx](const httplib::Request&, httplib::Response& res) {
@@ -224,6 +225,29 @@ void install_routes(httplib::Server& server, ctx_ptr ctx) {
     }
     ctx->requests.count("unrouted", res.status);
   });
+}
+
+std::string refusal_body_for(int status, const gateway_config& config) {
+  switch (status) {
+    case 408:
+      return api_error{408, "request_timeout",
+                       "the request did not arrive within "
+                         + std::to_string(config.request_timeout.count()) + " ms"}
+        .body();
+    case 413:
+      return api_error{413, "payload_too_large",
+                       "the body exceeds " + std::to_string(config.max_body) + " bytes"}
+        .body();
+    case 431:
+      return api_error{431, "headers_too_large", "the request headers are too large"}.body();
+    case 503:
+      return api_error{503, "too_many_connections",
+                       "the server holds its maximum of "
+                         + std::to_string(config.max_connections) + " connections"}
+        .body();
+    default:
+      return api_error{status, "bad_request", "the request was not understood"}.body();
+  }
 }
 
 } // namespace troupe::http::detail

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config
-  libcaf-dev nlohmann-json3-dev libcpp-httplib-dev catch2 libsqlite3-dev libssl-dev
+  libcaf-dev nlohmann-json3-dev libcpp-httplib-dev catch2 libsqlite3-dev libssl-dev zlib1g-dev
   curl openssl
 )
 

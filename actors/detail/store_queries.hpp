@@ -10,6 +10,7 @@
 #include <caf/expected.hpp>
 
 #include <string>
+#include <vector>
 
 namespace troupe::detail {
 
@@ -19,5 +20,16 @@ caf::expected<std::string> stored_snapshot(store& jobs, const std::string& id);
 /// Why a job the engine no longer holds cannot be cancelled: `already_terminal`
 /// if the store has it, else `not_found`.
 caf::error stored_cancel_refusal(store& jobs, const std::string& id);
+
+/// Terminal jobs for a listing (see `store::list_finished`): their ids and,
+/// in the same order, their snapshots.
+struct finished_listing {
+  std::vector<std::string> ids;
+  std::vector<std::string> jobs;
+};
+
+/// Lists terminal jobs, newest first.
+caf::expected<finished_listing> stored_list(store& jobs, const std::string& status,
+                                            const std::string& type, int64_t limit);
 
 } // namespace troupe::detail

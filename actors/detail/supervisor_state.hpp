@@ -197,6 +197,9 @@ caf::result<std::string> on_drain(self_ptr self, int64_t deadline_ms);
 
 std::string stats_json(self_ptr self);
 caf::result<std::string> on_status(self_ptr self, const std::string& id);
+/// Fills each accepted outcome's snapshot from memory (the table or the
+/// recent results); a job only the store holds keeps an empty one.
+void add_snapshots(self_ptr self, std::vector<submit_outcome>& outcomes);
 caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t wait_ms);
 caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id);
 caf::result<std::string> on_cancel(self_ptr self, const std::string& id);

@@ -75,12 +75,16 @@ struct submit_outcome {
   std::string id;
   bool created = false;
   caf::error error;
+  /// The job's snapshot when the answer was sent (as `status_atom` answers),
+  /// so that a submitter can show it without asking again. Empty if the
+  /// job was refused, or if a matched key names a job only the store holds.
+  std::string job;
 };
 
 /// Serializes a submission outcome.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, submit_outcome& x) {
-  return f(caf::meta::type_name("troupe.submit_outcome"), x.id, x.created, x.error);
+  return f(caf::meta::type_name("troupe.submit_outcome"), x.id, x.created, x.error, x.job);
 }
 
 /// A snapshot of one job, as answered by status queries.

@@ -16,8 +16,8 @@
 // | cancel_atom, id                                      | job_json                     |
 // | watch_atom, id                                       | ok_atom; later the requester |
 // |                                                      | gets finished_atom, job_json |
-// | list_atom, status, type, limit (int64)               | ids_json: a JSON array of    |
-// |                                                      | ids, newest first            |
+// | list_atom, status, type, limit (int64)               | jobs_json: a JSON array of   |
+// |                                                      | job snapshots, newest first  |
 // | stats_atom                                           | stats_json                   |
 // | drain_atom, deadline_ms (int64)                      | stats_json, after shutdown   |
 //
@@ -39,7 +39,10 @@
 // "sum", "count"}} — the duration is the final attempt's, started to finished.
 //
 // list_atom filters by status and type (an empty string matches all) and
-// answers at most `limit` ids; status/wait fetch the jobs themselves.
+// answers at most `limit` jobs, each as `status_atom` would.
+//
+// Each accepted `submit_outcome` carries the job's snapshot, so a submitter
+// needs no status query after it.
 //
 // Finished jobs are answered from the store for their whole TTL (the engine
 // keeps no memory of them beyond a few bytes for the counts).
@@ -79,7 +82,7 @@ using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 /// Subscribes the requester to a job's terminal state: `(watch_atom, id)`.
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
-/// Lists job ids, newest first: `(list_atom, status, type, limit)`.
+/// Lists jobs, newest first: `(list_atom, status, type, limit)`.
 using list_atom = caf::atom_constant<caf::atom("list")>;
 
 /// Reads the engine's counters: `(stats_atom)`.

@@ -129,9 +129,9 @@ public:
   /// Returns one job, or nothing if the store does not hold it.
   virtual caf::expected<std::optional<stored_job>> find(const std::string& id) = 0;
 
-  /// Returns the ids of terminal jobs, newest first: at most `limit`, of
-  /// `status` and `type` (an empty filter matches all).
-  virtual caf::expected<std::vector<std::string>>
+  /// Returns terminal jobs, newest first: at most `limit`, of `status` and
+  /// `type` (an empty filter matches all).
+  virtual caf::expected<std::vector<stored_job>>
   list_finished(const std::string& status, const std::string& type, size_t limit) = 0;
 
   /// Returns the number of jobs held.

@@ -9,14 +9,6 @@
 
 namespace troupe::http::detail {
 
-/// A submission as the engine's protocol takes it.
-struct job_request {
-  std::string type;
-  /// JSON text.
-  std::string payload;
-  job_options options;
-};
-
 /// Reads a request body; on failure returns the 400 answer (`invalid_json`,
 /// or `invalid_field` naming the field).
 std::variant<job_request, api_error> parse_job_request(const std::string& body, size_t max_depth);

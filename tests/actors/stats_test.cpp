@@ -19,8 +19,13 @@ nlohmann::json ask_json(engine& eng, caf::message msg) {
   return result;
 }
 
-caf::message list_of(const std::string& status, const std::string& type, int64_t limit) {
-  return caf::make_message(list_atom::value, status, type, limit);
+/// The ids of a listing, in the order listed.
+nlohmann::json listed_ids(engine& eng, const std::string& status, const std::string& type,
+                          int64_t limit) {
+  auto ids = nlohmann::json::array();
+  for (auto& job : ask_json(eng, caf::make_message(list_atom::value, status, type, limit)))
+    ids.push_back(job.at("id"));
+  return ids;
 }
 
 } // namespace
@@ -49,10 +54,10 @@ TEST_CASE_METHOD(engine_fixture, "a listing is newest first and honours status, 
   job_options later;
   later.delay_ms = 60000;
   auto c = submit("sleep", {{"ms", 1}}, later);
-  CHECK(ask_json(*eng, list_of("", "", 100)) == nlohmann::json{c, b, a});
-  CHECK(ask_json(*eng, list_of("success", "", 100)) == nlohmann::json{b, a});
-  CHECK(ask_json(*eng, list_of("", "sleep", 100)) == nlohmann::json{c});
-  CHECK(ask_json(*eng, list_of("", "", 2)) == nlohmann::json{c, b});
+  CHECK(listed_ids(*eng, "", "", 100) == nlohmann::json{c, b, a});
+  CHECK(listed_ids(*eng, "success", "", 100) == nlohmann::json{b, a});
+  CHECK(listed_ids(*eng, "", "sleep", 100) == nlohmann::json{c});
+  CHECK(listed_ids(*eng, "", "", 2) == nlohmann::json{c, b});
 }
 
 TEST_CASE_METHOD(engine_fixture, "a listing with an unknown status is refused") {

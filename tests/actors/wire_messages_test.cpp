@@ -79,9 +79,11 @@ TEST_CASE("wire messages survive serialization with their contents") {
 
   auto outcomes =
     round_trip(sys, caf::make_message(std::vector<submit_outcome>{
-                      {"id", true, {}}, {"", false, make_error(errc::queue_full, "full")}}));
+                      {"id", true, {}, R"({"id":"id"})"},
+                      {"", false, make_error(errc::queue_full, "full"), {}}}));
   REQUIRE(outcomes.match_elements<std::vector<submit_outcome>>());
   auto& out = outcomes.get_as<std::vector<submit_outcome>>(0);
   CHECK(out.at(0).created);
+  CHECK(out.at(0).job == R"({"id":"id"})");
   CHECK(is_troupe_error(out.at(1).error, errc::queue_full));
 }

@@ -1,11 +1,12 @@
 // The HTTP gateway actor: troupe's API for clients in any language.
 //
-// The gateway owns a cpp-httplib server (which has its own thread pool) and
-// turns every request into protocol messages to the supervisor (see
-// troupe/protocol.hpp); it never touches engine state. Each HTTP request is
-// answered through a short-lived forwarding actor, so the HTTP threads never
-// need a blocking `scoped_actor` of their own. The API is specified in
-// docs/openapi.yaml.
+// The gateway accepts connections on its own event thread, hands each whole
+// request to cpp-httplib on a handler thread, and turns it into protocol
+// messages to the supervisor (see troupe/protocol.hpp); it never touches
+// engine state. Handler threads queue their questions for the gateway actor,
+// which sends them in batches (submissions as one `submit_many`). Slow, idle
+// and surplus clients are held off by the limits below without taking a
+// handler thread. The API is specified in docs/openapi.yaml.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -34,10 +35,22 @@ struct gateway_config {
   /// HTTPS when both are set (PEM files).
   std::string tls_cert;
   std::string tls_key;
-  /// HTTP handler threads. A keep-alive connection holds one while open.
+  /// HTTP handler threads. A request holds one only once it has fully
+  /// arrived, until it is answered (a long-poll while it waits).
   size_t threads = 64;
-  /// A client that sends or reads nothing for this long is disconnected.
-  std::chrono::seconds io_timeout{10};
+  /// Open connections at most; beyond, a connection gets 503 and is closed.
+  size_t max_connections = 10000;
+  /// Time for a whole request (headers and body) to arrive; else 408.
+  std::chrono::milliseconds request_timeout{10000};
+  /// Time a keep-alive connection may idle between requests.
+  std::chrono::milliseconds idle_timeout{15000};
+  /// The same while more than half of `max_connections` are open.
+  std::chrono::milliseconds busy_idle_timeout{1000};
+  /// Time a client may take to read a response.
+  std::chrono::milliseconds write_timeout{10000};
+  /// JSON bodies at least this long are gzip-compressed for clients that
+  /// accept it; shorter ones cost more to compress than they save.
+  size_t compress_min_bytes = 4096;
   /// How long a request may wait for the engine (long-polls add their wait).
   std::chrono::milliseconds engine_timeout{30000};
 };
