@@ -69,9 +69,9 @@ public:
         find_(db, std::string{"SELECT "} + columns + " FROM jobs WHERE id=?1"),
         load_(db, std::string{"SELECT "} + columns + " FROM jobs ORDER BY seq"),
         list_finished_(db, std::string{"SELECT "} + columns
-                           + " FROM jobs WHERE finished_at_ms IS NOT NULL "
-                           "AND (?1 = '' OR status = ?1) AND (?2 = '' OR type = ?2) "
-                           "ORDER BY seq DESC LIMIT ?3"),
+                             + " FROM jobs WHERE finished_at_ms IS NOT NULL "
+                               "AND (?1 = '' OR status = ?1) AND (?2 = '' OR type = ?2) "
+                               "ORDER BY seq DESC LIMIT ?3"),
         count_(db, "SELECT count(*) FROM jobs") {}
 
   // -- store --

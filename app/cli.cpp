@@ -106,6 +106,39 @@ const std::vector<flag> flags{
    [](serve_options& o, const std::string& v) {
      o.http.max_body = to_number("max-body", v, 64, 1ull << 30);
    }},
+  {"max-connections", "N",
+   "open HTTP connections at most; more get 503 at once (default 10000; lowered to fit "
+   "the open-file limit)",
+   [](serve_options& o, const std::string& v) {
+     o.http.max_connections = to_number("max-connections", v, 1, 1000000);
+   }},
+  {"http-threads", "N",
+   "threads that run HTTP handlers; a request holds one only once it has fully arrived "
+   "(default 64)",
+   [](serve_options& o, const std::string& v) {
+     o.http.threads = to_number("http-threads", v, 1, 4096);
+   }},
+  {"request-timeout", "MS",
+   "time for a whole request (headers and body) to arrive, else 408 (default 10000)",
+   [](serve_options& o, const std::string& v) {
+     o.http.request_timeout =
+       std::chrono::milliseconds{to_number("request-timeout", v, 100, 3600000)};
+   }},
+  {"idle-timeout", "MS", "time a keep-alive connection may idle between requests (default 15000)",
+   [](serve_options& o, const std::string& v) {
+     o.http.idle_timeout = std::chrono::milliseconds{to_number("idle-timeout", v, 100, 3600000)};
+   }},
+  {"busy-idle-timeout", "MS",
+   "the same while more than half of --max-connections are open (default 1000)",
+   [](serve_options& o, const std::string& v) {
+     o.http.busy_idle_timeout =
+       std::chrono::milliseconds{to_number("busy-idle-timeout", v, 100, 3600000)};
+   }},
+  {"compress-min-bytes", "BYTES",
+   "gzip JSON answers at least this long for clients that accept it (default 4096)",
+   [](serve_options& o, const std::string& v) {
+     o.http.compress_min_bytes = to_number("compress-min-bytes", v, 0, 1ull << 30);
+   }},
   {"tls-cert", "FILE", "serve HTTPS with this PEM certificate (needs --tls-key)",
    [](serve_options& o, const std::string& v) { o.http.tls_cert = v; }},
   {"tls-key", "FILE", "the PEM private key of --tls-cert",

@@ -10,6 +10,7 @@
 #include <csignal>
 #include <iostream>
 #include <pthread.h>
+#include <sys/resource.h>
 
 namespace {
 
@@ -20,7 +21,30 @@ void log(const app::serve_options& opt, app::log_level level, const std::string&
     log_line(text);
 }
 
-int serve(const app::serve_options& opt) {
+/// Raises the open-file limit as far as allowed and keeps the connection cap
+/// below it, with room for the store, logs and the engine's own descriptors.
+void fit_connections_to_file_limit(app::serve_options& opt) {
+  constexpr rlim_t reserved = 256;
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    getrlimit(RLIMIT_NOFILE, &lim);
+  }
+  if (lim.rlim_cur == RLIM_INFINITY || opt.http.max_connections + reserved <= lim.rlim_cur)
+    return;
+  auto fitted = lim.rlim_cur > 2 * reserved ? lim.rlim_cur - reserved : lim.rlim_cur / 2;
+  log(opt, app::log_level::warn,
+      "the open-file limit is " + std::to_string(lim.rlim_cur) + ": serving at most "
+        + std::to_string(fitted) + " connections instead of "
+        + std::to_string(opt.http.max_connections));
+  opt.http.max_connections = fitted;
+}
+
+int serve(app::serve_options opt) {
+  fit_connections_to_file_limit(opt);
   // Signals are taken by sigwait below; block them before any thread starts
   // so that every thread inherits the mask.
   sigset_t signals;

@@ -9,7 +9,6 @@
 #include <caf/sec.hpp>
 #include <caf/stateful_actor.hpp>
 
-
 namespace troupe::http {
 
 namespace {
@@ -50,6 +49,10 @@ caf::behavior gateway(caf::stateful_actor<gateway_state>* self, caf::actor super
   auto& st = self->state;
   st.requests->attach(self->spawn<caf::linked>(detail::intake_actor, supervisor, st.requests));
   auto routes = std::make_shared<detail::request_server>();
+  // What the `Keep-Alive` header announces: the idle timeout the listener
+  // enforces, and no practical limit of requests per connection.
+  routes->set_keep_alive_timeout(std::max<time_t>(1, cfg.idle_timeout.count() / 1000));
+  routes->set_keep_alive_max_count(1000000);
   auto ctx = std::make_shared<detail::api_context>(st.requests, cfg);
   detail::install_routes(*routes, ctx);
   auto started = listener::start(

@@ -203,8 +203,8 @@ struct connection {
         size -= static_cast<size_t>(n);
         continue;
       }
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline
-                                                                        - clock_type::now());
+      auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
       pollfd p{fd, wait_for, 0};
       if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
         return false;
@@ -337,8 +337,8 @@ private:
     for (;;) {
       sockaddr_storage addr{};
       socklen_t len = sizeof(addr);
-      int fd = accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len,
-                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+      int fd =
+        accept4(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED)
           continue;
@@ -388,8 +388,9 @@ private:
     }
     advance(conn);
     if (connections_.count(&conn) != 0 && conn.at != connection::phase::handling)
-      watch(conn.fd, EPOLLIN | EPOLLONESHOT | (conn.wants_write ? static_cast<uint32_t>(EPOLLOUT) : 0u), &conn,
-            EPOLL_CTL_MOD);
+      watch(conn.fd,
+            EPOLLIN | EPOLLONESHOT | (conn.wants_write ? static_cast<uint32_t>(EPOLLOUT) : 0u),
+            &conn, EPOLL_CTL_MOD);
   }
 
   /// Looks at what a connection has received: waits for more, refuses it,
@@ -605,10 +606,11 @@ listener::listener(std::unique_ptr<impl> self) : self_(std::move(self)) {}
 
 listener::~listener() = default;
 
-caf::expected<std::unique_ptr<listener>>
-listener::start(const std::string& host, uint16_t port, const tls_files& tls,
-                listener_limits limits, std::shared_ptr<request_server> routes,
-                refusal_body refusals) {
+caf::expected<std::unique_ptr<listener>> listener::start(const std::string& host, uint16_t port,
+                                                         const tls_files& tls,
+                                                         listener_limits limits,
+                                                         std::shared_ptr<request_server> routes,
+                                                         refusal_body refusals) {
   ssl_ctx_ptr ctx;
   if (!tls.cert.empty()) {
     auto made = make_tls_context(tls);

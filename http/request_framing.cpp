@@ -74,9 +74,9 @@ void frame_chunked(std::string_view buffered, size_t pos, const framing_limits& 
     }
     auto line = buffered.substr(pos, eol - pos);
     line = trim(line.substr(0, line.find(';')));
-    if (line.empty() || line.size() > 15
-        || !std::all_of(line.begin(), line.end(),
-                        [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })) {
+    if (line.empty() || line.size() > 15 || !std::all_of(line.begin(), line.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c));
+        })) {
       frame = refuse(400);
       return;
     }

@@ -100,9 +100,9 @@ void get_job(api_context& ctx, const httplib::Request& req, httplib::Response& r
   if (auto err = int_param(req, "wait_ms", 0, max_wait_ms, wait_ms))
     return answer(res, *err);
   if (wait_ms == 0)
-    return answer_from(res, 200,
-                       ask(ctx, ctx.config.engine_timeout,
-                           caf::make_message(status_atom::value, std::move(id))));
+    return answer_from(
+      res, 200,
+      ask(ctx, ctx.config.engine_timeout, caf::make_message(status_atom::value, std::move(id))));
   answer_from(res, 200,
               ask(ctx, ctx.config.engine_timeout + std::chrono::milliseconds{wait_ms},
                   caf::make_message(wait_atom::value, std::move(id), wait_ms)));
@@ -138,8 +138,7 @@ caf::expected<json> engine_stats(api_context& ctx) {
 }
 
 void get_stats(api_context& ctx, const httplib::Request&, httplib::Response& res) {
-  answer_from(res, 200,
-              ask(ctx, ctx.config.engine_timeout, caf::make_message(stats_atom::value)));
+  answer_from(res, 200, ask(ctx, ctx.config.engine_timeout, caf::make_message(stats_atom::value)));
 }
 
 void readyz(api_context& ctx, const httplib::Request&, httplib::Response& res) {
@@ -170,7 +169,8 @@ void metrics(api_context& ctx, const httplib::Request&, httplib::Response& res) 
 
 using route_fn = void (*)(api_context&, const httplib::Request&, httplib::Response&);
 
-/// Wraps a handler with the auth check, exception safety and request counts.
+/// Wraps a handler with the auth check, exception safety, compression and
+/// request counts.
 httplib::Server::Handler wrap(ctx_ptr ctx, std::string route, bool protect, route_fn fn) {
   return [ctx, route = std::move(route), protect, fn](const httplib::Request& req,
                                                       httplib::Response& res) {
@@ -184,6 +184,7 @@ httplib::Server::Handler wrap(ctx_ptr ctx, std::string route, bool protect, rout
         answer(res, api_error{500, "internal", e.what()});
       }
     }
+    compress_if_worth_it(req, res, ctx->config.compress_min_bytes);
     ctx->requests.count(route, res.status);
   };
 }
@@ -203,9 +204,6 @@ void install_routes(httplib::Server& server, ctx_ptr ctx) {
                               [](api_context&, const httplib::Request&, httplib::Response& res) {
                                 answer(res, 200, R"({"status":"ok"})");
                               }));
-  server.set_post_routing_handler([ctx](const httplib::Request& req, httplib::Response& res) {
-    compress_if_worth_it(req, res, ctx->config.compress_min_bytes);
-  });
   // Answers the server gives without a route (unknown path, body too large,
   // malformed request) get the same JSON error shape.
   server.set_error_handler([ctx](const httplib::Request&, httplib::Response& res) {
@@ -242,8 +240,8 @@ std::string refusal_body_for(int status, const gateway_config& config) {
       return api_error{431, "headers_too_large", "the request headers are too large"}.body();
     case 503:
       return api_error{503, "too_many_connections",
-                       "the server holds its maximum of "
-                         + std::to_string(config.max_connections) + " connections"}
+                       "the server holds its maximum of " + std::to_string(config.max_connections)
+                         + " connections"}
         .body();
     default:
       return api_error{status, "bad_request", "the request was not understood"}.body();

@@ -14,8 +14,8 @@
 #include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <caf/behavior.hpp>
-#include <caf/fwd.hpp>
 #include <caf/expected.hpp>
+#include <caf/fwd.hpp>
 #include <caf/message.hpp>
 
 #include <chrono>
@@ -114,7 +114,8 @@ public:
   batch take();
 
   /// Fills a slot with its reply; `close` no longer needs to refuse it.
-  template <class T> void answer(const std::shared_ptr<reply_slot<T>>& slot, caf::expected<T> reply) {
+  template <class T>
+  void answer(const std::shared_ptr<reply_slot<T>>& slot, caf::expected<T> reply) {
     slot->fill(std::move(reply));
     std::lock_guard<std::mutex> guard{mtx_};
     open_.erase(slot.get());
