@@ -5,9 +5,13 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config
-  libcaf-dev nlohmann-json3-dev libcpp-httplib-dev catch2 libsqlite3-dev libssl-dev zlib1g-dev
+  libcaf-dev nlohmann-json3-dev libcpp-httplib-dev catch2 libsqlite3-dev libssl-dev zlib1g-dev libyaml-cpp-dev
   curl openssl
 )
+
+# Node.js runs the pinned document and browser tools of package.json; a
+# machine that has it (with npm) already keeps its own.
+command -v npm > /dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

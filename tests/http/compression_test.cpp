@@ -1,5 +1,6 @@
 // Which answers are gzipped, against the real `troupe serve`: clients that
 // accept gzip (Go, Python, browsers) must not pay for compressing a small job.
+#include "support/openapi_contract.hpp"
 #include "support/server_process.hpp"
 
 #include "detail/compression.hpp"
@@ -54,11 +55,14 @@ TEST_CASE("a large listing is gzipped for a client that accepts it, and only for
   CHECK(packed->get_header_value("Content-Encoding") == "gzip");
   CHECK(packed->body.size() < plain->body.size() / 3);
 
+  contract_log log;
   httplib::Client inflating{"127.0.0.1", s.port};
+  check_answers(inflating, log);
   auto inflated = inflating.Get("/v1/jobs?limit=30", accepts_gzip);
   REQUIRE(inflated);
   auto jobs = json::parse(inflated->body)["jobs"];
   CHECK(jobs.size() == 30);
+  require_conformance(log);
 }
 
 TEST_CASE("gzip is accepted by name, by wildcard and unless its quality is zero") {

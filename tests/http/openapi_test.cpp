@@ -1,5 +1,6 @@
 // docs/openapi.yaml is the contract: every path and method it documents must
-// be served by the gateway.
+// be served by the gateway, and the contract check must catch an answer that
+// breaks it (every other HTTP test relies on that check).
 #include "support/http_fixture.hpp"
 
 #include <fstream>
@@ -7,37 +8,9 @@
 using namespace troupe;
 using namespace troupe::test;
 
-namespace {
-
-/// (method, path) pairs under `paths:` of the spec, read line by line: paths
-/// are indented by two spaces, their methods by four.
-std::vector<std::pair<std::string, std::string>> documented_operations() {
-  std::ifstream spec{TROUPE_SOURCE_DIR "/docs/openapi.yaml"};
-  REQUIRE(spec);
-  std::vector<std::pair<std::string, std::string>> ops;
-  std::string line, path;
-  bool in_paths = false;
-  while (std::getline(spec, line)) {
-    if (line == "paths:") {
-      in_paths = true;
-    } else if (in_paths && !line.empty() && line[0] != ' ') {
-      break;
-    } else if (in_paths && line.rfind("  /", 0) == 0) {
-      path = line.substr(2, line.find(':') - 2);
-    } else if (in_paths && line.size() > 4 && line.rfind("    ", 0) == 0 && line[4] != ' ') {
-      auto method = line.substr(4, line.find(':') - 4);
-      if (method == "get" || method == "post" || method == "delete")
-        ops.emplace_back(method, path);
-    }
-  }
-  return ops;
-}
-
-} // namespace
-
 TEST_CASE_METHOD(http_fixture, "every operation in docs/openapi.yaml is served") {
   start();
-  auto ops = documented_operations();
+  auto ops = openapi_contract::instance().operations();
   CHECK(ops.size() == 8);
   for (auto& [method, path] : ops) {
     auto concrete = path;
@@ -54,4 +27,28 @@ TEST_CASE_METHOD(http_fixture, "every operation in docs/openapi.yaml is served")
     CHECK_FALSE(res->body.find("no such route") != std::string::npos);
     CHECK(res->status < 500);
   }
+}
+
+TEST_CASE("the contract check catches answers the document does not allow") {
+  auto& contract = openapi_contract::instance();
+  auto job = nlohmann::json::parse(R"({"id":"0b0f4c1e-3a6b-4c1d-8e2f-0123456789ab","type":"echo",
+    "status":"pending","priority":5,"attempts":0,"max_attempts":3,"payload":null,"result":null,
+    "error":null,"progress":null,"progress_message":null,"created_at":"2026-12-04T08:00:00.000Z",
+    "started_at":null,"finished_at":null,"worker":null,"cancel_requested":false})");
+  const std::string type = "application/json; charset=utf-8";
+  CHECK(contract.check("GET", "/v1/jobs/x?wait_ms=5", 200, type, job.dump()).empty());
+
+  auto wrong_status = job;
+  wrong_status["status"] = "done";
+  CHECK(contract.check("GET", "/v1/jobs/x", 200, type, wrong_status.dump()).size() == 1);
+  auto missing = job;
+  missing.erase("created_at");
+  CHECK(contract.check("GET", "/v1/jobs/x", 200, type, missing.dump()).size() == 1);
+  auto bad_time = job;
+  bad_time["created_at"] = "yesterday";
+  CHECK(contract.check("GET", "/v1/jobs/x", 200, type, bad_time.dump()).size() == 1);
+  CHECK_FALSE(contract.check("GET", "/v1/jobs/x", 418, type, job.dump()).empty());
+  CHECK_FALSE(contract.check("PUT", "/v1/jobs/x", 200, type, job.dump()).empty());
+  CHECK_FALSE(contract.check("GET", "/v1/jobs/x", 404, type, R"({"error":{"code":1}})").empty());
+  CHECK_FALSE(contract.check("POST", "/v1/jobs", 202, "text/html", job.dump()).empty());
 }

@@ -1,5 +1,6 @@
 // Slow, idle and surplus clients against the real `troupe serve`: they get
 // their limits, and a normal client is served all the while.
+#include "support/openapi_contract.hpp"
 #include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
 
@@ -20,10 +21,15 @@ server start_server(const scratch_dir& dir, std::vector<std::string> flags) {
   return server{std::move(flags), dir.file("server.log")};
 }
 
-/// Requires an answer in the API's error shape with this status and code.
-void require_refusal(const std::optional<raw_response>& res, int status, const std::string& code) {
+/// Requires an answer to `method path` in the API's error shape, with this
+/// status and code, as docs/openapi.yaml documents it.
+void require_refusal(const std::string& method, const std::string& path,
+                     const std::optional<raw_response>& res, int status, const std::string& code) {
   REQUIRE(res);
   CHECK(res->status == status);
+  contract_log log;
+  log.record(method, path, res->status, "application/json", res->body);
+  require_conformance(log);
   auto body = json::parse(res->body);
   CHECK(body["error"]["code"] == code);
   CHECK(body["error"]["message"].is_string());
@@ -31,7 +37,9 @@ void require_refusal(const std::optional<raw_response>& res, int status, const s
 
 /// A normal client's health check and submission, with a 5 s read timeout.
 void require_normal_client_served(uint16_t port) {
+  contract_log log;
   httplib::Client cli{"127.0.0.1", port};
+  check_answers(cli, log);
   cli.set_read_timeout(5, 0);
   cli.set_connection_timeout(5, 0);
   auto health = cli.Get("/healthz");
@@ -40,6 +48,7 @@ void require_normal_client_served(uint16_t port) {
   auto posted = cli.Post("/v1/jobs", R"({"type":"echo","payload":1})", "application/json");
   REQUIRE(posted);
   CHECK(posted->status == 202);
+  require_conformance(log);
 }
 
 } // namespace
@@ -49,7 +58,7 @@ TEST_CASE("a request that does not fully arrive in time is answered 408 and clos
   auto s = start_server(dir, {"--request-timeout", "300"});
   raw_connection slow{s.port};
   slow.send_text("POST /v1/jobs HTTP/1.1\r\nHost: t\r\nContent-Length: 40\r\n\r\n{\"type\":");
-  require_refusal(slow.read_response(), 408, "request_timeout");
+  require_refusal("POST", "/v1/jobs", slow.read_response(), 408, "request_timeout");
   CHECK(slow.wait_closed());
 }
 
@@ -80,7 +89,7 @@ TEST_CASE("a connection beyond the cap is refused with 503 at once") {
   }
   raw_connection surplus{s.port};
   auto refused = surplus.read_response();
-  require_refusal(refused, 503, "too_many_connections");
+  require_refusal("GET", "/healthz", refused, 503, "too_many_connections");
   CHECK(refused->head.find("Retry-After: 1") != std::string::npos);
   CHECK(surplus.wait_closed());
   // The open ones are still served.
@@ -122,7 +131,7 @@ TEST_CASE("a body longer than the limit is refused 413 before it is sent") {
   raw_connection conn{s.port};
   conn.send_text("POST /v1/jobs HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
                  "Content-Length: 1000000000\r\n\r\n");
-  require_refusal(conn.read_response(), 413, "payload_too_large");
+  require_refusal("POST", "/v1/jobs", conn.read_response(), 413, "payload_too_large");
 }
 
 TEST_CASE("a header block beyond the limit is refused 431") {
@@ -130,7 +139,7 @@ TEST_CASE("a header block beyond the limit is refused 431") {
   auto s = start_server(dir, {});
   raw_connection conn{s.port};
   conn.send_text("GET /healthz HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(20000, 'a'));
-  require_refusal(conn.read_response(), 431, "headers_too_large");
+  require_refusal("GET", "/healthz", conn.read_response(), 431, "headers_too_large");
 }
 
 TEST_CASE("a client that expects 100-continue gets it once, then its answer") {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "support/latch.hpp"
+#include "support/openapi_contract.hpp"
 
 #include <troupe/builtin_handlers.hpp>
 #include <troupe/engine.hpp>
@@ -12,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <httplib.h>
 
+#include <exception>
 #include <future>
 #include <memory>
 
@@ -48,6 +50,9 @@ public:
   }
 
   ~http_fixture() {
+    // Every answer a test received, checked against docs/openapi.yaml.
+    if (std::uncaught_exceptions() == 0)
+      require_conformance(contract);
     release.open();
     if (gateway)
       http::stop_gateway(eng->system(), gateway);
@@ -58,6 +63,7 @@ public:
   httplib::Client client(const std::string& token = {}) {
     httplib::Client cli{"127.0.0.1", port};
     cli.set_read_timeout(20, 0);
+    check_answers(cli, contract);
     if (!token.empty())
       cli.set_bearer_token_auth(token.c_str());
     return cli;
@@ -99,6 +105,7 @@ public:
   uint16_t port = 0;
   counter started;
   gate release;
+  contract_log contract;
 };
 
 /// Requires `res` to be the API's error shape with this status and code.
