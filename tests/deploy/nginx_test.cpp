@@ -1,0 +1,175 @@
+// The shipped deploy/nginx configuration, run by Debian's real nginx in front
+// of the real `troupe serve` on loopback: the whole API (long-poll included)
+// passes through it, and 10,000 idle or slow connections stay in nginx while
+// a normal client is served.
+#include "support/openapi_contract.hpp"
+#include "support/raw_connection.hpp"
+#include "support/server_process.hpp"
+
+#include <httplib.h>
+
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <csignal>
+#include <fstream>
+
+namespace troupe::test {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// A port nothing listens on right now.
+uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+/// Replaces the one occurrence of `from` in `text`, which must be there.
+void replace_once(std::string& text, const std::string& from, const std::string& to) {
+  auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+}
+
+/// nginx with the shipped configuration, its addresses and log paths set for
+/// this test; stopped by PID (SIGTERM to the master) at the end.
+class nginx_front {
+public:
+  nginx_front(const scratch_dir& dir, uint16_t troupe_port) : port(free_port()) {
+    auto site = read_file(TROUPE_SOURCE_DIR "/deploy/nginx/troupe.conf");
+    replace_once(site, "server 127.0.0.1:8080;",
+                 "server 127.0.0.1:" + std::to_string(troupe_port) + ";");
+    replace_once(site, "listen 80;", "listen 127.0.0.1:" + std::to_string(port) + ";");
+    replace_once(site, "/var/log/nginx/", dir.file(""));
+    std::ofstream{dir.file("troupe.conf")} << site;
+    std::ofstream{dir.file("nginx.conf")} << read_file(TROUPE_SOURCE_DIR "/deploy/nginx/nginx.conf");
+    proc_.emplace(std::vector<std::string>{"/usr/sbin/nginx", "-p", dir.file(""), "-c",
+                                           dir.file("nginx.conf"), "-g",
+                                           "daemon off; pid " + dir.file("nginx.pid") + ";"},
+                  std::vector<std::string>{}, dir.file("nginx.log"));
+    // Ready once it accepts a connection.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    for (;;) {
+      httplib::Client probe{"127.0.0.1", port};
+      if (probe.Get("/healthz"))
+        break;
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      REQUIRE_FALSE(proc_->wait_exit(10ms));
+    }
+  }
+
+  ~nginx_front() {
+    proc_->signal(SIGTERM);
+    proc_->wait_exit(10s);
+  }
+
+  uint16_t port;
+
+private:
+  std::optional<child_process> proc_;
+};
+
+httplib::Client client_of(uint16_t port, contract_log& log) {
+  httplib::Client cli{"127.0.0.1", port};
+  cli.set_read_timeout(15, 0);
+  check_answers(cli, log);
+  return cli;
+}
+
+std::string id_of(const httplib::Result& res) {
+  REQUIRE(res);
+  return json::parse(res->body).at("id");
+}
+
+} // namespace
+
+TEST_CASE("the whole API works through the shipped nginx configuration") {
+  scratch_dir dir;
+  server troupe{{"--http", "127.0.0.1:0", "--store", "memory", "--workers", "2"},
+                dir.file("server.log")};
+  nginx_front nginx{dir, troupe.port};
+  contract_log log;
+  auto cli = client_of(nginx.port, log);
+
+  auto posted = cli.Post("/v1/jobs", R"({"type":"sleep","payload":{"ms":200}})", "application/json");
+  REQUIRE(posted);
+  CHECK(posted->status == 202);
+  auto id = id_of(posted);
+  CHECK(posted->get_header_value("Location") == "/v1/jobs/" + id);
+  // A long-poll held by troupe while nginx waits on it.
+  auto waited = cli.Get(("/v1/jobs/" + id + "?wait_ms=10000").c_str());
+  REQUIRE(waited);
+  CHECK(json::parse(waited->body)["status"] == "success");
+
+  auto delayed = id_of(
+    cli.Post("/v1/jobs", R"({"type":"echo","delay_ms":600000})", "application/json"));
+  auto cancelled = cli.Delete(("/v1/jobs/" + delayed).c_str());
+  REQUIRE(cancelled);
+  CHECK(cancelled->status == 202);
+  CHECK(json::parse(cancelled->body)["status"] == "cancelled");
+
+  auto listed = cli.Get("/v1/jobs?limit=10");
+  REQUIRE(listed);
+  CHECK(json::parse(listed->body)["jobs"].size() == 2);
+  for (auto path : {"/v1/stats", "/healthz", "/readyz", "/metrics"}) {
+    auto res = cli.Get(path);
+    REQUIRE(res);
+    CHECK(res->status == 200);
+  }
+  auto missing = cli.Get("/v1/jobs/no-such-job");
+  REQUIRE(missing);
+  CHECK(missing->status == 404);
+  auto invalid = cli.Post("/v1/jobs", "{", "application/json");
+  REQUIRE(invalid);
+  CHECK(invalid->status == 400);
+  // nginx refuses this one itself, in troupe's error shape.
+  auto too_large = cli.Post("/v1/jobs", std::string(2 << 20, ' '), "application/json");
+  REQUIRE(too_large);
+  CHECK(too_large->status == 413);
+  CHECK(json::parse(too_large->body)["error"]["code"] == "payload_too_large");
+  require_conformance(log);
+}
+
+TEST_CASE("10,000 idle and slow connections through nginx leave a normal client served") {
+  constexpr int held_connections = 10000;
+  rlimit lim{};
+  getrlimit(RLIMIT_NOFILE, &lim);
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
+  INFO("the open-file limit must allow " << held_connections << " connections");
+  REQUIRE(lim.rlim_cur >= held_connections + 500);
+
+  scratch_dir dir;
+  server troupe{{"--http", "127.0.0.1:0", "--store", "memory", "--workers", "2"},
+                dir.file("server.log")};
+  nginx_front nginx{dir, troupe.port};
+  std::vector<raw_connection> held;
+  held.reserve(held_connections);
+  for (int i = 0; i < held_connections; ++i) {
+    held.emplace_back(nginx.port);
+    if (i % 2 == 1)
+      held.back().send_text("POST /v1/jobs HTTP/1.1\r\nHost: t\r\n");
+  }
+  contract_log log;
+  auto cli = client_of(nginx.port, log);
+  cli.set_read_timeout(5, 0);
+  auto health = cli.Get("/healthz");
+  REQUIRE(health);
+  CHECK(health->status == 200);
+  auto posted = cli.Post("/v1/jobs", R"({"type":"echo","payload":1})", "application/json");
+  REQUIRE(posted);
+  CHECK(posted->status == 202);
+  require_conformance(log);
+}
+
+} // namespace troupe::test
