@@ -1,0 +1,3 @@
+module troupe/bench/go-load
+
+go 1.19

@@ -1,0 +1,283 @@
+// troupe-go-load: load and slow-client measurements of troupe's HTTP API
+// with Go's net/http, whose defaults differ from curl's and wrk's (it sends
+// Accept-Encoding: gzip and reuses connections). Standard library only.
+//
+//	troupe-go-load e2e  -url URL [-clients 16] [-jobs 20000]
+//	    each client POSTs an echo job, then long-polls it until it is done
+//	troupe-go-load post -url URL [-clients 16] [-seconds 10] [-gzip=true]
+//	    POSTs as fast as the clients can; latency percentiles
+//	troupe-go-load slow -url URL [-conns 1000] [-seconds 10] [-pid PID]
+//	    holds connections that dribble headers or idle, and measures a
+//	    normal client's /healthz and POST meanwhile (and the server's RSS)
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: troupe-go-load e2e|post|slow -url URL [flags]")
+		os.Exit(2)
+	}
+	mode := os.Args[1]
+	fs := flag.NewFlagSet(mode, flag.ExitOnError)
+	base := fs.String("url", "http://127.0.0.1:8080", "troupe's base URL")
+	clients := fs.Int("clients", 16, "concurrent clients")
+	jobs := fs.Int("jobs", 20000, "jobs in all (e2e)")
+	seconds := fs.Int("seconds", 10, "duration (post, slow)")
+	gzip := fs.Bool("gzip", true, "send Accept-Encoding: gzip (Go's default)")
+	conns := fs.Int("conns", 1000, "held connections (slow)")
+	pid := fs.Int("pid", 0, "server PID whose RSS to report (slow)")
+	fs.Parse(os.Args[2:])
+	switch mode {
+	case "e2e":
+		endToEnd(*base, *clients, *jobs, *gzip)
+	case "post":
+		postOnly(*base, *clients, time.Duration(*seconds)*time.Second, *gzip)
+	case "slow":
+		slowClients(*base, *conns, time.Duration(*seconds)*time.Second, *pid)
+	default:
+		fmt.Fprintln(os.Stderr, "unknown mode", mode)
+		os.Exit(2)
+	}
+}
+
+func newClient(conns int, gzip bool) *http.Client {
+	tr := &http.Transport{
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		DisableCompression:  !gzip,
+	}
+	return &http.Client{Transport: tr, Timeout: 70 * time.Second}
+}
+
+type job struct {
+	ID     string `json:"id"`
+	Status string `json:"status"`
+}
+
+func submit(c *http.Client, base string, n int) (job, error) {
+	body := fmt.Sprintf(`{"type":"echo","payload":{"n":%d}}`, n)
+	res, err := c.Post(base+"/v1/jobs", "application/json", strings.NewReader(body))
+	if err != nil {
+		return job{}, err
+	}
+	defer res.Body.Close()
+	var j job
+	if res.StatusCode != 202 {
+		io.Copy(io.Discard, res.Body)
+		return j, fmt.Errorf("POST answered %d", res.StatusCode)
+	}
+	return j, json.NewDecoder(res.Body).Decode(&j)
+}
+
+func await(c *http.Client, base, id string) error {
+	for {
+		res, err := c.Get(base + "/v1/jobs/" + id + "?wait_ms=30000")
+		if err != nil {
+			return err
+		}
+		var j job
+		err = json.NewDecoder(res.Body).Decode(&j)
+		res.Body.Close()
+		if err != nil {
+			return err
+		}
+		switch j.Status {
+		case "success":
+			return nil
+		case "failed", "cancelled":
+			return fmt.Errorf("job %s ended %s", id, j.Status)
+		}
+	}
+}
+
+type latencies struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (l *latencies) add(d time.Duration) {
+	l.mu.Lock()
+	l.d = append(l.d, d)
+	l.mu.Unlock()
+}
+
+func (l *latencies) quantile(q float64) time.Duration {
+	if len(l.d) == 0 {
+		return 0
+	}
+	sort.Slice(l.d, func(i, j int) bool { return l.d[i] < l.d[j] })
+	return l.d[int(q*float64(len(l.d)-1))]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+
+func endToEnd(base string, clients, jobs int, gzip bool) {
+	c := newClient(clients, gzip)
+	var next, failed int64
+	var lat latencies
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				n := atomic.AddInt64(&next, 1)
+				if n > int64(jobs) {
+					return
+				}
+				t := time.Now()
+				j, err := submit(c, base, int(n))
+				if err == nil {
+					err = await(c, base, j.ID)
+				}
+				if err != nil {
+					atomic.AddInt64(&failed, 1)
+					continue
+				}
+				lat.add(time.Since(t))
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	fmt.Printf("e2e: %d jobs by %d Go clients in %.2f s: %.0f jobs/s, p50 %s, p99 %s, max %s, failed %d\n",
+		jobs, clients, elapsed.Seconds(), float64(len(lat.d))/elapsed.Seconds(),
+		ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(lat.quantile(1)), failed)
+}
+
+func postOnly(base string, clients int, d time.Duration, gzip bool) {
+	c := newClient(clients, gzip)
+	var lat latencies
+	var failed int64
+	var wg sync.WaitGroup
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	for i := 0; i < clients; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			for n := 0; time.Now().Before(deadline); n++ {
+				t := time.Now()
+				if _, err := submit(c, base, n); err != nil {
+					atomic.AddInt64(&failed, 1)
+					continue
+				}
+				lat.add(time.Since(t))
+			}
+		}(i)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	fmt.Printf("post (gzip %v): %.0f req/s by %d Go clients, p50 %s, p99 %s, failed %d\n",
+		gzip, float64(len(lat.d))/elapsed.Seconds(), clients, ms(lat.quantile(0.5)),
+		ms(lat.quantile(0.99)), failed)
+}
+
+func rssMiB(pid int) string {
+	if pid == 0 {
+		return "n/a"
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "n/a"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			var kb int
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), "%d", &kb)
+			return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
+		}
+	}
+	return "n/a"
+}
+
+// slowClients holds conns connections (half dribble one header line a second,
+// half never send a byte) and times a normal client meanwhile.
+func slowClients(base string, conns int, d time.Duration, pid int) {
+	u, err := url.Parse(base)
+	if err != nil {
+		panic(err)
+	}
+	rssBefore := rssMiB(pid)
+	stop := make(chan struct{})
+	var opened, refused, closed int64
+	var wg sync.WaitGroup
+	for i := 0; i < conns; i++ {
+		conn, err := net.Dial("tcp", u.Host)
+		if err != nil {
+			atomic.AddInt64(&refused, 1)
+			continue
+		}
+		atomic.AddInt64(&opened, 1)
+		wg.Add(1)
+		go func(i int, conn net.Conn) {
+			defer wg.Done()
+			defer conn.Close()
+			if i%2 == 0 {
+				<-stop
+				return
+			}
+			conn.Write([]byte("POST /v1/jobs HTTP/1.1\r\nHost: t\r\n"))
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+					if _, err := conn.Write([]byte(fmt.Sprintf("X-Slow-%d: 1\r\n", n))); err != nil {
+						atomic.AddInt64(&closed, 1) // the server gave up on it
+						return
+					}
+				}
+			}
+		}(i, conn)
+	}
+	normal := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	var health, post latencies
+	var failures int64
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		t := time.Now()
+		res, err := normal.Get(base + "/healthz")
+		if err == nil && res.StatusCode == 200 {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			health.add(time.Since(t))
+		} else {
+			failures++
+		}
+		t = time.Now()
+		res, err = normal.Post(base+"/v1/jobs", "application/json", bytes.NewReader([]byte(`{"type":"echo"}`)))
+		if err == nil && res.StatusCode == 202 {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			post.add(time.Since(t))
+		} else {
+			failures++
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	rss := rssMiB(pid)
+	close(stop)
+	wg.Wait()
+	fmt.Printf("slow: %d connections opened (%d refused, %d dribblers closed by the server); normal client: %d healthz (max %s), %d POST (max %s), %d failures; server RSS before %s, during %s\n",
+		opened, refused, closed, len(health.d), ms(health.quantile(1)), len(post.d), ms(post.quantile(1)), failures, rssBefore, rss)
+}
