@@ -6,6 +6,8 @@
 //	    each client POSTs an echo job, then long-polls it until it is done
 //	troupe-go-load post -url URL [-clients 16] [-seconds 10] [-gzip=true]
 //	    POSTs as fast as the clients can; latency percentiles
+//	troupe-go-load list -url URL [-limit 100] [-seconds 5] [-gzip=true]
+//	    GETs /v1/jobs?limit=N in a loop; latency and bytes on the wire
 //	troupe-go-load slow -url URL [-conns 1000] [-seconds 10] [-pid PID]
 //	    holds connections that dribble headers or idle, and measures a
 //	    normal client's /healthz and POST meanwhile (and the server's RSS)
@@ -13,6 +15,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -39,15 +42,18 @@ func main() {
 	clients := fs.Int("clients", 16, "concurrent clients")
 	jobs := fs.Int("jobs", 20000, "jobs in all (e2e)")
 	seconds := fs.Int("seconds", 10, "duration (post, slow)")
-	gzip := fs.Bool("gzip", true, "send Accept-Encoding: gzip (Go's default)")
+	useGzip := fs.Bool("gzip", true, "send Accept-Encoding: gzip (Go's default)")
 	conns := fs.Int("conns", 1000, "held connections (slow)")
 	pid := fs.Int("pid", 0, "server PID whose RSS to report (slow)")
+	limit := fs.Int("limit", 100, "jobs per listing (list)")
 	fs.Parse(os.Args[2:])
 	switch mode {
 	case "e2e":
-		endToEnd(*base, *clients, *jobs, *gzip)
+		endToEnd(*base, *clients, *jobs, *useGzip)
 	case "post":
-		postOnly(*base, *clients, time.Duration(*seconds)*time.Second, *gzip)
+		postOnly(*base, *clients, time.Duration(*seconds)*time.Second, *useGzip)
+	case "list":
+		listing(*base, *limit, time.Duration(*seconds)*time.Second, *useGzip)
 	case "slow":
 		slowClients(*base, *conns, time.Duration(*seconds)*time.Second, *pid)
 	default:
@@ -56,11 +62,11 @@ func main() {
 	}
 }
 
-func newClient(conns int, gzip bool) *http.Client {
+func newClient(conns int, useGzip bool) *http.Client {
 	tr := &http.Transport{
 		MaxIdleConns:        conns,
 		MaxIdleConnsPerHost: conns,
-		DisableCompression:  !gzip,
+		DisableCompression:  !useGzip,
 	}
 	return &http.Client{Transport: tr, Timeout: 70 * time.Second}
 }
@@ -127,8 +133,8 @@ func (l *latencies) quantile(q float64) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
-func endToEnd(base string, clients, jobs int, gzip bool) {
-	c := newClient(clients, gzip)
+func endToEnd(base string, clients, jobs int, useGzip bool) {
+	c := newClient(clients, useGzip)
 	var next, failed int64
 	var lat latencies
 	var wg sync.WaitGroup
@@ -162,8 +168,8 @@ func endToEnd(base string, clients, jobs int, gzip bool) {
 		ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(lat.quantile(1)), failed)
 }
 
-func postOnly(base string, clients int, d time.Duration, gzip bool) {
-	c := newClient(clients, gzip)
+func postOnly(base string, clients int, d time.Duration, useGzip bool) {
+	c := newClient(clients, useGzip)
 	var lat latencies
 	var failed int64
 	var wg sync.WaitGroup
@@ -186,8 +192,50 @@ func postOnly(base string, clients int, d time.Duration, gzip bool) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	fmt.Printf("post (gzip %v): %.0f req/s by %d Go clients, p50 %s, p99 %s, failed %d\n",
-		gzip, float64(len(lat.d))/elapsed.Seconds(), clients, ms(lat.quantile(0.5)),
+		useGzip, float64(len(lat.d))/elapsed.Seconds(), clients, ms(lat.quantile(0.5)),
 		ms(lat.quantile(0.99)), failed)
+}
+
+// listing reads the raw answer (asking for gzip itself, so that the bytes on
+// the wire can be counted) and inflates it as Go's transport would.
+func listing(base string, limit int, d time.Duration, gz bool) {
+	c := newClient(1, false)
+	var lat latencies
+	var wire, plain int
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/v1/jobs?limit=%d", base, limit), nil)
+		if gz {
+			req.Header.Set("Accept-Encoding", "gzip")
+		}
+		t := time.Now()
+		res, err := c.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		body := raw
+		if res.Header.Get("Content-Encoding") == "gzip" {
+			r, err := gzipReader(raw)
+			if err != nil {
+				panic(err)
+			}
+			body = r
+		}
+		lat.add(time.Since(t))
+		wire, plain = len(raw), len(body)
+	}
+	fmt.Printf("list limit %d (gzip %v): %d bytes on the wire for %d of JSON, p50 %s, p99 %s\n",
+		limit, gz, wire, plain, ms(lat.quantile(0.5)), ms(lat.quantile(0.99)))
+}
+
+func gzipReader(raw []byte) ([]byte, error) {
+	r, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }
 
 func rssMiB(pid int) string {
