@@ -52,7 +52,8 @@ public:
     replace_once(site, "listen 80;", "listen 127.0.0.1:" + std::to_string(port) + ";");
     replace_once(site, "/var/log/nginx/", dir.file(""));
     std::ofstream{dir.file("troupe.conf")} << site;
-    std::ofstream{dir.file("nginx.conf")} << read_file(TROUPE_SOURCE_DIR "/deploy/nginx/nginx.conf");
+    std::ofstream{dir.file("nginx.conf")}
+      << read_file(TROUPE_SOURCE_DIR "/deploy/nginx/nginx.conf");
     proc_.emplace(std::vector<std::string>{"/usr/sbin/nginx", "-p", dir.file(""), "-c",
                                            dir.file("nginx.conf"), "-g",
                                            "daemon off; pid " + dir.file("nginx.pid") + ";"},
@@ -101,7 +102,8 @@ TEST_CASE("the whole API works through the shipped nginx configuration") {
   contract_log log;
   auto cli = client_of(nginx.port, log);
 
-  auto posted = cli.Post("/v1/jobs", R"({"type":"sleep","payload":{"ms":200}})", "application/json");
+  auto posted =
+    cli.Post("/v1/jobs", R"({"type":"sleep","payload":{"ms":200}})", "application/json");
   REQUIRE(posted);
   CHECK(posted->status == 202);
   auto id = id_of(posted);
@@ -111,8 +113,8 @@ TEST_CASE("the whole API works through the shipped nginx configuration") {
   REQUIRE(waited);
   CHECK(json::parse(waited->body)["status"] == "success");
 
-  auto delayed = id_of(
-    cli.Post("/v1/jobs", R"({"type":"echo","delay_ms":600000})", "application/json"));
+  auto delayed =
+    id_of(cli.Post("/v1/jobs", R"({"type":"echo","delay_ms":600000})", "application/json"));
   auto cancelled = cli.Delete(("/v1/jobs/" + delayed).c_str());
   REQUIRE(cancelled);
   CHECK(cancelled->status == 202);

@@ -1,5 +1,6 @@
-// HTTPS through cpp-httplib's OpenSSL support.
+// HTTPS: the listener does TLS (OpenSSL) on the same terms as plain HTTP.
 #include "support/http_fixture.hpp"
+#include "support/raw_connection.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -19,12 +20,22 @@ TEST_CASE_METHOD(http_fixture, "with a certificate and key the gateway serves HT
   http::gateway_config cfg;
   cfg.tls_cert = cert;
   cfg.tls_key = key;
+  cfg.threads = 2;
   start(default_engine(), cfg);
+  // Connections that never start their handshake hold no handler thread.
+  std::vector<raw_connection> idle;
+  for (int i = 0; i < 20; ++i)
+    idle.emplace_back(port);
   httplib::SSLClient tls{"127.0.0.1", port};
   tls.enable_server_certificate_verification(false);
+  check_answers(tls, contract);
   auto res = tls.Post("/v1/jobs", R"({"type":"echo","payload":42})", "application/json");
   REQUIRE(res);
   CHECK(res->status == 202);
+  auto job = tls.Get(
+    ("/v1/jobs/" + json::parse(res->body)["id"].get<std::string>() + "?wait_ms=10000").c_str());
+  REQUIRE(job);
+  CHECK(json::parse(job->body)["result"] == 42);
   httplib::Client plain{"127.0.0.1", port};
   auto refused = plain.Get("/healthz");
   CHECK((!refused || refused->status != 200));

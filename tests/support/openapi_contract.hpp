@@ -123,7 +123,8 @@ private:
 
   const json* find_operation(const std::string& method, const std::string& path) const {
     for (auto& [templ, item] : doc_.at("paths").items()) {
-      std::regex pattern{"^" + std::regex_replace(templ, std::regex{R"(\{[^}]+\})"}, "[^/]+") + "$"};
+      std::regex pattern{"^" + std::regex_replace(templ, std::regex{R"(\{[^}]+\})"}, "[^/]+")
+                         + "$"};
       if (std::regex_match(path, pattern) && item.contains(method))
         return &item.at(method);
     }
@@ -156,8 +157,7 @@ private:
   static bool has_format(const json& value, const std::string& format) {
     static const std::regex date_time{
       R"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2}))"};
-    static const std::regex uuid{
-      R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"};
+    static const std::regex uuid{R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"};
     if (format == "date-time")
       return std::regex_match(value.get<std::string>(), date_time);
     if (format == "uuid")
@@ -251,8 +251,9 @@ private:
   std::vector<std::string> violations_;
 };
 
-/// Checks every answer `cli` receives from now on into `log`.
-inline void check_answers(httplib::Client& cli, contract_log& log) {
+/// Checks every answer `cli` (an httplib client, plain or TLS) receives from
+/// now on into `log`.
+template <class Client> void check_answers(Client& cli, contract_log& log) {
   cli.set_logger([&log](const httplib::Request& req, const httplib::Response& res) {
     log.record(req.method, req.path, res.status, res.get_header_value("Content-Type"), res.body);
   });
