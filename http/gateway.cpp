@@ -57,7 +57,7 @@ caf::behavior gateway(caf::stateful_actor<gateway_state>* self, caf::actor super
   detail::install_routes(*routes, ctx);
   auto started = listener::start(
     cfg.host, cfg.port, {cfg.tls_cert, cfg.tls_key}, limits_of(cfg), std::move(routes),
-    [cfg](int status) { return detail::refusal_body_for(status, cfg); });
+    [cfg](int status) { return detail::refusal_body_for(status, cfg); }, ctx->connections);
   if (started) {
     st.port = (*started)->port();
     st.listening = std::move(*started);

@@ -267,9 +267,10 @@ private:
 class listener::impl {
 public:
   impl(int listen_fd, ssl_ctx_ptr tls, listener_limits limits,
-       std::shared_ptr<request_server> routes, refusal_body refusals)
+       std::shared_ptr<request_server> routes, refusal_body refusals,
+       std::shared_ptr<connection_counters> counters)
       : listen_fd_(listen_fd), tls_(std::move(tls)), limits_(std::move(limits)),
-        routes_(std::move(routes)), refusals_(std::move(refusals)) {
+        routes_(std::move(routes)), refusals_(std::move(refusals)), counters_(std::move(counters)) {
     port_ = bound_port(listen_fd_);
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -301,6 +302,7 @@ public:
     for (auto& t : handlers_)
       t.join();
     connections_.clear();
+    counters_->open = 0;
   }
 
 private:
@@ -325,6 +327,7 @@ private:
         sweep(now);
         next_sweep = now + std::chrono::milliseconds{sweep_ms};
       }
+      counters_->open.store(connections_.size(), std::memory_order_relaxed);
     }
     close(listen_fd_);
     take_returned();
@@ -365,6 +368,7 @@ private:
       conn->since = clock_type::now();
       auto* raw = conn.get();
       connections_.emplace(raw, std::move(conn));
+      counters_->accepted.fetch_add(1, std::memory_order_relaxed);
       watch(fd, EPOLLIN | EPOLLONESHOT, raw);
     }
   }
@@ -379,6 +383,7 @@ private:
     } else {
       close(fd);
     }
+    counters_->refused.fetch_add(1, std::memory_order_relaxed);
   }
 
   void on_readable(connection& conn) {
@@ -462,6 +467,7 @@ private:
       auto& conn = *i->second;
       if (conn.at == connection::phase::idle && now - conn.since > idle_limit) {
         i = connections_.erase(i);
+        counters_->idle_closed.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
       if (conn.at == connection::phase::reading && now - conn.since > limits_.request_timeout)
@@ -470,6 +476,7 @@ private:
     }
     for (auto* conn : too_slow)
       answer_and_close(*conn, 408);
+    counters_->timed_out.fetch_add(too_slow.size(), std::memory_order_relaxed);
   }
 
   void answer_and_close(connection& conn, int status) {
@@ -587,6 +594,7 @@ private:
   listener_limits limits_;
   std::shared_ptr<request_server> routes_;
   refusal_body refusals_;
+  std::shared_ptr<connection_counters> counters_;
   int epoll_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
@@ -606,11 +614,10 @@ listener::listener(std::unique_ptr<impl> self) : self_(std::move(self)) {}
 
 listener::~listener() = default;
 
-caf::expected<std::unique_ptr<listener>> listener::start(const std::string& host, uint16_t port,
-                                                         const tls_files& tls,
-                                                         listener_limits limits,
-                                                         std::shared_ptr<request_server> routes,
-                                                         refusal_body refusals) {
+caf::expected<std::unique_ptr<listener>>
+listener::start(const std::string& host, uint16_t port, const tls_files& tls,
+                listener_limits limits, std::shared_ptr<request_server> routes,
+                refusal_body refusals, std::shared_ptr<connection_counters> counters) {
   ssl_ctx_ptr ctx;
   if (!tls.cert.empty()) {
     auto made = make_tls_context(tls);
@@ -621,8 +628,9 @@ caf::expected<std::unique_ptr<listener>> listener::start(const std::string& host
   auto fd = bind_socket(host, port);
   if (!fd)
     return fd.error();
-  return std::unique_ptr<listener>{new listener{std::make_unique<impl>(
-    *fd, std::move(ctx), std::move(limits), std::move(routes), std::move(refusals))}};
+  return std::unique_ptr<listener>{
+    new listener{std::make_unique<impl>(*fd, std::move(ctx), std::move(limits), std::move(routes),
+                                        std::move(refusals), std::move(counters))}};
 }
 
 uint16_t listener::port() const {

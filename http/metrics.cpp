@@ -45,7 +45,8 @@ void single(std::ostream& out, const char* name, const char* type, const char* h
 
 } // namespace
 
-std::string render_metrics(const nlohmann::json& stats, const request_counter& requests) {
+std::string render_metrics(const nlohmann::json& stats, const request_counter& requests,
+                           const connection_counters& connections) {
   std::ostringstream out;
   header(out, "troupe_jobs_submitted_total", "counter", "Jobs accepted, by type.");
   for (auto& [type, c] : stats.at("types").items())
@@ -105,6 +106,17 @@ std::string render_metrics(const nlohmann::json& stats, const request_counter& r
   for (auto& [key, n] : requests.snapshot())
     out << "troupe_http_requests_total{route=\"" << label(key.first) << "\",code=\"" << key.second
         << "\"} " << n << '\n';
+  single(out, "troupe_http_connections", "gauge", "HTTP connections open.",
+         connections.open.load());
+  single(out, "troupe_http_connections_accepted_total", "counter", "HTTP connections accepted.",
+         connections.accepted.load());
+  single(out, "troupe_http_connections_refused_total", "counter",
+         "HTTP connections refused at once beyond --max-connections.", connections.refused.load());
+  single(out, "troupe_http_request_timeouts_total", "counter",
+         "Requests answered 408: not fully arrived within --request-timeout.",
+         connections.timed_out.load());
+  single(out, "troupe_http_idle_closed_total", "counter",
+         "Keep-alive connections closed for idling.", connections.idle_closed.load());
   return out.str();
 }
 

@@ -162,7 +162,8 @@ void metrics(api_context& ctx, const httplib::Request&, httplib::Response& res) 
   if (!stats)
     return answer(res, from_engine_error(stats.error()));
   res.status = 200;
-  res.set_content(render_metrics(*stats, ctx.requests), "text/plain; version=0.0.4");
+  res.set_content(render_metrics(*stats, ctx.requests, *ctx.connections),
+                  "text/plain; version=0.0.4");
 }
 
 // -- registration --

@@ -24,6 +24,7 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -49,6 +50,19 @@ struct listener_limits {
   std::chrono::milliseconds write_timeout{10000};
   /// Header and body size limits.
   framing_limits framing;
+};
+
+/// What a listener did with its connections; read by `/metrics`.
+struct connection_counters {
+  /// Connections open now.
+  std::atomic<uint64_t> open{0};
+  /// Connections accepted, and those refused at once beyond the cap.
+  std::atomic<uint64_t> accepted{0};
+  std::atomic<uint64_t> refused{0};
+  /// Requests answered 408 because they did not arrive in time.
+  std::atomic<uint64_t> timed_out{0};
+  /// Keep-alive connections closed for idling.
+  std::atomic<uint64_t> idle_closed{0};
 };
 
 /// cpp-httplib's parsing, routing and response writing, fed one request at
@@ -83,7 +97,8 @@ public:
   /// listener or why it could not start.
   static caf::expected<std::unique_ptr<listener>>
   start(const std::string& host, uint16_t port, const tls_files& tls, listener_limits limits,
-        std::shared_ptr<request_server> routes, refusal_body refusals);
+        std::shared_ptr<request_server> routes, refusal_body refusals,
+        std::shared_ptr<connection_counters> counters);
 
   /// The bound port.
   uint16_t port() const;

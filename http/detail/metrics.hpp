@@ -2,6 +2,8 @@
 // engine's counters plus the gateway's own request counts.
 #pragma once
 
+#include "detail/listener.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -23,7 +25,9 @@ private:
   std::map<std::pair<std::string, int>, uint64_t> counts_;
 };
 
-/// Renders the engine's stats JSON and the request counts as Prometheus text.
-std::string render_metrics(const nlohmann::json& stats, const request_counter& requests);
+/// Renders the engine's stats JSON, the request counts and the listener's
+/// connection counts as Prometheus text.
+std::string render_metrics(const nlohmann::json& stats, const request_counter& requests,
+                           const connection_counters& connections);
 
 } // namespace troupe::http::detail

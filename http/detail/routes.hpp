@@ -18,6 +18,7 @@ struct api_context {
       : engine(std::move(engine)), config(std::move(config)) {}
 
   std::shared_ptr<intake> engine;
+  std::shared_ptr<connection_counters> connections = std::make_shared<connection_counters>();
   gateway_config config;
   request_counter requests;
 };
