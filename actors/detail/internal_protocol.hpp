@@ -152,8 +152,9 @@ using commit_failed_atom = caf::atom_constant<caf::atom("commitfail")>;
 /// Sent by an actor to itself to act once the messages already in its mailbox
 /// are handled: `(flush_atom)`. Batches all the writes they caused.
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
-/// supervisor → journal: `(finished_atom, status, type, limit)` lists the ids
-/// of terminal jobs in the store, newest first, as a JSON array.
+/// supervisor → journal: `(finished_list_atom, status, type, limit)` lists
+/// terminal jobs in the store, newest first: answered with their ids and, in
+/// the same order, their snapshots (two `std::vector<std::string>`).
 using finished_list_atom = caf::atom_constant<caf::atom("donelist")>;
 
 // -- timers --
