@@ -31,7 +31,12 @@ public:
     return contract;
   }
 
-  explicit openapi_contract(const std::string& path) : doc_(to_json(YAML::LoadFile(path))) {}
+  explicit openapi_contract(const std::string& path) : doc_(to_json(YAML::LoadFile(path))) {
+    for (auto& [templ, item] : doc_.at("paths").items())
+      paths_.emplace_back(
+        std::regex{"^" + std::regex_replace(templ, std::regex{R"(\{[^}]+\})"}, "[^/]+") + "$"},
+        &item);
+  }
 
   /// The parsed document.
   const json& document() const { return doc_; }
@@ -122,12 +127,9 @@ private:
   }
 
   const json* find_operation(const std::string& method, const std::string& path) const {
-    for (auto& [templ, item] : doc_.at("paths").items()) {
-      std::regex pattern{"^" + std::regex_replace(templ, std::regex{R"(\{[^}]+\})"}, "[^/]+")
-                         + "$"};
-      if (std::regex_match(path, pattern) && item.contains(method))
-        return &item.at(method);
-    }
+    for (auto& [pattern, item] : paths_)
+      if (item->contains(method) && std::regex_match(path, pattern))
+        return &item->at(method);
     return nullptr;
   }
 
@@ -205,7 +207,8 @@ private:
         for (auto& name : schema.at("required"))
           if (!value.contains(name.get<std::string>()))
             fail("lacks the required member " + name.get<std::string>());
-      auto props = schema.value("properties", json::object());
+      static const json no_properties = json::object();
+      auto& props = schema.contains("properties") ? schema.at("properties") : no_properties;
       for (auto& [name, member] : value.items()) {
         if (props.contains(name))
           validate(props.at(name), member, where + "." + name, problems);
@@ -221,6 +224,8 @@ private:
   }
 
   json doc_;
+  /// Each path template as a pattern, with its path item.
+  std::vector<std::pair<std::regex, const json*>> paths_;
 };
 
 /// Collects the contract violations of answers received on any thread, for
