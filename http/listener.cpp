@@ -326,6 +326,8 @@ private:
       if (now >= next_sweep) {
         sweep(now);
         next_sweep = now + std::chrono::milliseconds{sweep_ms};
+        if (std::exchange(accept_paused_, false))
+          watch(listen_fd_, EPOLLIN, &listen_fd_);
       }
       counters_->open.store(connections_.size(), std::memory_order_relaxed);
     }
@@ -345,7 +347,13 @@ private:
       if (fd < 0) {
         if (errno == EINTR || errno == ECONNABORTED)
           continue;
-        return; // EAGAIN, or out of descriptors: the backlog waits
+        if (errno == EMFILE || errno == ENFILE) {
+          // Out of descriptors: stop listening until the next sweep rather
+          // than wake up for the same waiting connection again and again.
+          epoll_ctl(epoll_, EPOLL_CTL_DEL, listen_fd_, nullptr);
+          accept_paused_ = true;
+        }
+        return; // the backlog waits
       }
       if (connections_.size() >= limits_.max_connections) {
         refuse_at_once(fd);
@@ -598,6 +606,8 @@ private:
   int epoll_ = -1;
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
+  /// Whether accepting waits for descriptors to free up (event thread only).
+  bool accept_paused_ = false;
   /// Every open connection; only the event thread adds or removes.
   std::unordered_map<connection*, std::unique_ptr<connection>> connections_;
   std::mutex work_mtx_;

@@ -8,16 +8,28 @@
 
 #include <iostream>
 
+namespace {
+
+/// Answers every request with the request itself.
+class mirror : public caf::event_based_actor {
+public:
+  explicit mirror(caf::actor_config& cfg) : caf::event_based_actor(cfg) {
+    set_default_handler(caf::reflect);
+  }
+
+  caf::behavior make_behavior() override {
+    return {[](caf::unit_t) {}};
+  }
+};
+
+} // namespace
+
 int main() {
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
   troupe::add_message_types(cfg);
   caf::actor_system sys{cfg};
-  auto mirror = sys.spawn([](caf::event_based_actor* self) -> caf::behavior {
-    self->set_default_handler(caf::reflect);
-    return {[](caf::unit_t) {}};
-  });
-  auto port = sys.middleman().publish(mirror, 0, "127.0.0.1");
+  auto port = sys.middleman().publish(sys.spawn<mirror>(), 0, "127.0.0.1");
   if (!port) {
     std::cerr << sys.render(port.error()) << std::endl;
     return 1;
