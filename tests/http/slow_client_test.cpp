@@ -21,15 +21,23 @@ server start_server(const scratch_dir& dir, std::vector<std::string> flags) {
   return server{std::move(flags), dir.file("server.log")};
 }
 
+/// Requires an answer to `method path` that docs/openapi.yaml allows;
+/// returns it.
+raw_response conforming(const std::string& method, const std::string& path,
+                        std::optional<raw_response> res) {
+  REQUIRE(res);
+  contract_log log;
+  log.record(method, path, res->status, res->header("Content-Type"), res->body);
+  require_conformance(log);
+  return std::move(*res);
+}
+
 /// Requires an answer to `method path` in the API's error shape, with this
 /// status and code, as docs/openapi.yaml documents it.
 void require_refusal(const std::string& method, const std::string& path,
                      const std::optional<raw_response>& res, int status, const std::string& code) {
-  REQUIRE(res);
+  conforming(method, path, res);
   CHECK(res->status == status);
-  contract_log log;
-  log.record(method, path, res->status, "application/json", res->body);
-  require_conformance(log);
   auto body = json::parse(res->body);
   CHECK(body["error"]["code"] == code);
   CHECK(body["error"]["message"].is_string());
@@ -83,20 +91,16 @@ TEST_CASE("a connection beyond the cap is refused with 503 at once") {
   for (int i = 0; i < 3; ++i) {
     open.emplace_back(s.port);
     open.back().send_text(healthz);
-    auto res = open.back().read_response();
-    REQUIRE(res);
-    REQUIRE(res->status == 200);
+    REQUIRE(conforming("GET", "/healthz", open.back().read_response()).status == 200);
   }
   raw_connection surplus{s.port};
   auto refused = surplus.read_response();
   require_refusal("GET", "/healthz", refused, 503, "too_many_connections");
-  CHECK(refused->head.find("Retry-After: 1") != std::string::npos);
+  CHECK(refused->header("Retry-After") == "1");
   CHECK(surplus.wait_closed());
   // The open ones are still served.
   open.front().send_text(healthz);
-  auto res = open.front().read_response();
-  REQUIRE(res);
-  CHECK(res->status == 200);
+  CHECK(conforming("GET", "/healthz", open.front().read_response()).status == 200);
 }
 
 TEST_CASE("an idle keep-alive connection is closed after the idle timeout") {
@@ -104,9 +108,7 @@ TEST_CASE("an idle keep-alive connection is closed after the idle timeout") {
   auto s = start_server(dir, {"--idle-timeout", "200"});
   raw_connection conn{s.port};
   conn.send_text(healthz);
-  auto res = conn.read_response();
-  REQUIRE(res);
-  CHECK(res->status == 200);
+  CHECK(conforming("GET", "/healthz", conn.read_response()).status == 200);
   CHECK(conn.wait_closed());
 }
 
@@ -154,10 +156,9 @@ TEST_CASE("a client that expects 100-continue gets it once, then its answer") {
   REQUIRE(interim);
   CHECK(interim->status == 100);
   conn.send_text(body);
-  auto res = conn.read_response();
-  REQUIRE(res);
-  CHECK(res->status == 202);
-  CHECK(json::parse(res->body)["type"] == "echo");
+  auto res = conforming("POST", "/v1/jobs", conn.read_response());
+  CHECK(res.status == 202);
+  CHECK(json::parse(res.body)["type"] == "echo");
 }
 
 TEST_CASE("a chunked request body is accepted") {
@@ -169,10 +170,9 @@ TEST_CASE("a chunked request body is accepted") {
                  "e\r\n{\"type\":\"echo\"\r\n"
                  "f\r\n,\"payload\":\"c\"}\r\n"
                  "0\r\n\r\n");
-  auto res = conn.read_response();
-  REQUIRE(res);
-  CHECK(res->status == 202);
-  CHECK(json::parse(res->body)["payload"] == "c");
+  auto res = conforming("POST", "/v1/jobs", conn.read_response());
+  CHECK(res.status == 202);
+  CHECK(json::parse(res.body)["payload"] == "c");
 }
 
 TEST_CASE("pipelined requests are answered in order on one connection") {
@@ -180,15 +180,12 @@ TEST_CASE("pipelined requests are answered in order on one connection") {
   auto s = start_server(dir, {});
   raw_connection conn{s.port};
   conn.send_text(healthz + "GET /v1/jobs/nope HTTP/1.1\r\nHost: t\r\n\r\n" + healthz);
-  auto first = conn.read_response();
-  auto second = conn.read_response();
-  auto third = conn.read_response();
-  REQUIRE(first);
-  REQUIRE(second);
-  REQUIRE(third);
-  CHECK(first->status == 200);
-  CHECK(second->status == 404);
-  CHECK(third->status == 200);
+  auto first = conforming("GET", "/healthz", conn.read_response());
+  auto second = conforming("GET", "/v1/jobs/nope", conn.read_response());
+  auto third = conforming("GET", "/healthz", conn.read_response());
+  CHECK(first.status == 200);
+  CHECK(second.status == 404);
+  CHECK(third.status == 200);
 }
 
 } // namespace troupe::test

@@ -20,6 +20,20 @@ struct raw_response {
   int status = 0;
   std::string head;
   std::string body;
+
+  /// The value of a header (first match, name case-insensitive), or "".
+  std::string header(const std::string& name) const {
+    auto lower = [](std::string s) {
+      for (auto& c : s)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    };
+    auto at = lower(head).find("\r\n" + lower(name) + ":");
+    if (at == std::string::npos)
+      return {};
+    auto start = head.find_first_not_of(' ', at + name.size() + 3);
+    return head.substr(start, head.find("\r\n", start) - start);
+  }
 };
 
 class raw_connection {
