@@ -1,15 +1,10 @@
 #include "detail/listener.hpp"
 
-#include <caf/error.hpp>
-#include <caf/sec.hpp>
+#include "detail/connection.hpp"
+#include "detail/sockets.hpp"
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -31,11 +26,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-caf::error start_error(std::string message) {
-  return caf::error{static_cast<uint8_t>(caf::sec::cannot_open_port), caf::atom("system"),
-                    caf::make_message(std::move(message))};
-}
-
 const char* reason_phrase(int status) {
   switch (status) {
     case 400:
@@ -50,215 +40,6 @@ const char* reason_phrase(int status) {
       return "Service Unavailable";
   }
 }
-
-// -- sockets --
-
-struct ssl_ctx_deleter {
-  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-};
-using ssl_ctx_ptr = std::unique_ptr<SSL_CTX, ssl_ctx_deleter>;
-
-caf::expected<ssl_ctx_ptr> make_tls_context(const listener::tls_files& files) {
-  ssl_ctx_ptr ctx{SSL_CTX_new(TLS_server_method())};
-  if (!ctx || SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1
-      || SSL_CTX_use_certificate_chain_file(ctx.get(), files.cert.c_str()) != 1
-      || SSL_CTX_use_PrivateKey_file(ctx.get(), files.key.c_str(), SSL_FILETYPE_PEM) != 1
-      || SSL_CTX_check_private_key(ctx.get()) != 1) {
-    ERR_clear_error();
-    return start_error("cannot load the TLS certificate " + files.cert + " and key " + files.key);
-  }
-  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-  return ctx;
-}
-
-/// A listening socket on `host:port`, or why there is none.
-caf::expected<int> bind_socket(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  auto where = host + ":" + std::to_string(port);
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &found) != 0)
-    return start_error("cannot listen on " + where + ": unknown host");
-  std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> guard{found, freeaddrinfo};
-  int fd = socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return start_error("cannot listen on " + where + ": " + strerror(errno));
-  // SO_REUSEADDR lets a restarted server bind at once; no SO_REUSEPORT, which
-  // would let a second server share the port and take half the connections.
-  int yes = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  if (bind(fd, found->ai_addr, found->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
-    auto why = std::string{strerror(errno)};
-    close(fd);
-    return start_error("cannot listen on " + where + ": " + why);
-  }
-  return fd;
-}
-
-uint16_t bound_port(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  if (addr.ss_family == AF_INET6)
-    return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-}
-
-void address_of(const sockaddr_storage& addr, std::string& ip, int& port) {
-  char text[INET6_ADDRSTRLEN] = {};
-  if (addr.ss_family == AF_INET6) {
-    auto& in6 = reinterpret_cast<const sockaddr_in6&>(addr);
-    inet_ntop(AF_INET6, &in6.sin6_addr, text, sizeof(text));
-    port = ntohs(in6.sin6_port);
-  } else {
-    auto& in4 = reinterpret_cast<const sockaddr_in&>(addr);
-    inet_ntop(AF_INET, &in4.sin_addr, text, sizeof(text));
-    port = ntohs(in4.sin_port);
-  }
-  ip = text;
-}
-
-// -- connections --
-
-/// One client connection. The event thread owns it while it idles or reads;
-/// a handler thread owns it while its request is served.
-struct connection {
-  enum class phase { idle, reading, handling };
-
-  int fd = -1;
-  SSL* tls = nullptr;
-  phase at = phase::idle;
-  /// When the connection started to idle, or its request's first byte came.
-  clock_type::time_point since;
-  /// Bytes received and not yet served.
-  std::string received;
-  /// Whether `100 Continue` was sent for the request being read.
-  bool continued = false;
-  /// Whether epoll also waits for writability (a TLS handshake that wants it).
-  bool wants_write = false;
-  std::string remote_ip;
-  int remote_port = 0;
-  std::string local_ip;
-  int local_port = 0;
-
-  ~connection() {
-    if (tls != nullptr)
-      SSL_free(tls);
-    if (fd >= 0)
-      close(fd);
-  }
-
-  /// Reads what is available without blocking; returns false once the
-  /// connection is closed or broken.
-  bool read_available() {
-    char buf[16384];
-    for (;;) {
-      ssize_t n;
-      if (tls != nullptr) {
-        n = SSL_read(tls, buf, sizeof(buf));
-        if (n <= 0) {
-          auto err = SSL_get_error(tls, static_cast<int>(n));
-          ERR_clear_error();
-          wants_write = err == SSL_ERROR_WANT_WRITE;
-          return err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE;
-        }
-      } else {
-        n = recv(fd, buf, sizeof(buf), 0);
-        if (n == 0)
-          return false;
-        if (n < 0)
-          return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
-      }
-      received.append(buf, static_cast<size_t>(n));
-      // More than any request may be: let the framing refuse it.
-      if (received.size() > (64u << 20))
-        return true;
-    }
-  }
-
-  /// Writes all of `data`, waiting up to `timeout` for the client to read.
-  bool write_all(const char* data, size_t size, std::chrono::milliseconds timeout) {
-    auto deadline = clock_type::now() + timeout;
-    while (size > 0) {
-      ssize_t n;
-      short wait_for = POLLOUT;
-      if (tls != nullptr) {
-        n = SSL_write(tls, data, static_cast<int>(std::min<size_t>(size, 1 << 30)));
-        if (n <= 0) {
-          auto err = SSL_get_error(tls, static_cast<int>(n));
-          ERR_clear_error();
-          if (err != SSL_ERROR_WANT_WRITE && err != SSL_ERROR_WANT_READ)
-            return false;
-          wait_for = err == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-        }
-      } else {
-        n = send(fd, data, size, MSG_NOSIGNAL);
-        if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-          return false;
-      }
-      if (n > 0) {
-        data += n;
-        size -= static_cast<size_t>(n);
-        continue;
-      }
-      auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-      pollfd p{fd, wait_for, 0};
-      if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0)
-        return false;
-    }
-    return true;
-  }
-};
-
-/// The stream cpp-httplib reads one request from and writes its response to.
-/// The request is already in memory; the response is collected and sent in
-/// one piece when the handler is done.
-class request_stream : public httplib::Stream {
-public:
-  request_stream(connection& conn, std::string_view request) : conn_(conn), request_(request) {}
-
-  bool is_readable() const override { return !request_.empty(); }
-
-  bool is_writable() const override { return true; }
-
-  ssize_t read(char* ptr, size_t size) override {
-    auto n = std::min(size, request_.size());
-    std::copy_n(request_.data(), n, ptr);
-    request_.remove_prefix(n);
-    return static_cast<ssize_t>(n);
-  }
-
-  ssize_t write(const char* ptr, size_t size) override {
-    // The listener answered `Expect: 100-continue` while the body arrived.
-    constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (conn_.continued && std::string_view{ptr, size} == interim)
-      return static_cast<ssize_t>(size);
-    response_.append(ptr, size);
-    return static_cast<ssize_t>(size);
-  }
-
-  void get_remote_ip_and_port(std::string& ip, int& port) const override {
-    ip = conn_.remote_ip;
-    port = conn_.remote_port;
-  }
-
-  void get_local_ip_and_port(std::string& ip, int& port) const override {
-    ip = conn_.local_ip;
-    port = conn_.local_port;
-  }
-
-  socket_t socket() const override { return conn_.fd; }
-
-  const std::string& response() const { return response_; }
-
-private:
-  connection& conn_;
-  std::string_view request_;
-  std::string response_;
-};
 
 } // namespace
 
@@ -630,7 +411,7 @@ listener::start(const std::string& host, uint16_t port, const tls_files& tls,
                 refusal_body refusals, std::shared_ptr<connection_counters> counters) {
   ssl_ctx_ptr ctx;
   if (!tls.cert.empty()) {
-    auto made = make_tls_context(tls);
+    auto made = make_tls_context(tls.cert, tls.key);
     if (!made)
       return made.error();
     ctx = std::move(*made);
