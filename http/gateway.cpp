@@ -76,8 +76,9 @@ caf::behavior gateway(caf::stateful_actor<gateway_state>* self, caf::actor super
 } // namespace
 
 caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor, gateway_config config) {
-  // Detached: ending the gateway joins the listener's threads, which may take
-  // as long as the slowest request in flight.
+  // Detached: ending the gateway joins the listener's threads, which takes
+  // until the requests in flight are answered (those waiting for the engine
+  // are refused at once, a slow reader has up to the write timeout).
   return sys.spawn<caf::detached>(gateway, std::move(supervisor), std::move(config));
 }
 
