@@ -12,6 +12,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 
@@ -144,12 +145,20 @@ TEST_CASE("the whole API works through the shipped nginx configuration") {
 
 TEST_CASE("10,000 idle and slow connections through nginx leave a normal client served") {
   constexpr int held_connections = 10000;
+  // Room for the held connections (root may also raise the hard limit).
   rlimit lim{};
   getrlimit(RLIMIT_NOFILE, &lim);
-  lim.rlim_cur = lim.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &lim);
+  constexpr rlim_t needed = held_connections + 500;
+  lim.rlim_cur = std::max(lim.rlim_max, needed);
+  lim.rlim_max = lim.rlim_cur;
+  if (setrlimit(RLIMIT_NOFILE, &lim) != 0) {
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+  }
+  getrlimit(RLIMIT_NOFILE, &lim);
   INFO("the open-file limit must allow " << held_connections << " connections");
-  REQUIRE(lim.rlim_cur >= held_connections + 500);
+  REQUIRE(lim.rlim_cur >= needed);
 
   scratch_dir dir;
   server troupe{{"--http", "127.0.0.1:0", "--store", "memory", "--workers", "2"},
