@@ -179,7 +179,7 @@ void dispatch(self_ptr self) {
     claim.started_at_ms = now_ms;
     claim.worker = st.workers[*slot].name;
     batches[*slot].push_back(run_order{lease, format_job_id({seq, job.tag}), attempt,
-                                       job.record.type, job.record.payload});
+                                       job.record.type, job.record.payload, job.record.priority});
   }
   for (size_t slot = 0; slot < batches.size(); ++slot) {
     if (!batches[slot].empty())
