@@ -2,6 +2,7 @@
 // of the real `troupe serve` on loopback: the whole API (long-poll included)
 // passes through it, and 10,000 idle or slow connections stay in nginx while
 // a normal client is served.
+#include "support/normal_client.hpp"
 #include "support/openapi_contract.hpp"
 #include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
@@ -171,16 +172,7 @@ TEST_CASE("10,000 idle and slow connections through nginx leave a normal client 
     if (i % 2 == 1)
       held.back().send_text("POST /v1/jobs HTTP/1.1\r\nHost: t\r\n");
   }
-  contract_log log;
-  auto cli = client_of(nginx.port, log);
-  cli.set_read_timeout(5, 0);
-  auto health = cli.Get("/healthz");
-  REQUIRE(health);
-  CHECK(health->status == 200);
-  auto posted = cli.Post("/v1/jobs", R"({"type":"echo","payload":1})", "application/json");
-  REQUIRE(posted);
-  CHECK(posted->status == 202);
-  require_conformance(log);
+  require_normal_client_served(nginx.port);
 }
 
 } // namespace troupe::test

@@ -3,7 +3,6 @@
 #include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
 
-#include <cstdio>
 #include <regex>
 
 namespace troupe::test {
@@ -11,17 +10,10 @@ namespace troupe::test {
 namespace {
 
 /// Runs `promtool check metrics` on `text`; returns its exit code and output.
-std::pair<int, std::string> promtool_check(const std::string& text, const scratch_dir& dir) {
+command_result promtool_check(const std::string& text, const scratch_dir& dir) {
   auto input = dir.file("metrics.txt");
   std::ofstream{input} << text;
-  auto pipe = popen(("promtool check metrics < " + input + " 2>&1").c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[4096];
-  while (auto n = fread(buf, 1, sizeof(buf), pipe))
-    out.append(buf, n);
-  auto status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return run_command("promtool check metrics < " + input + " 2>&1");
 }
 
 /// The value of an unlabelled sample.
@@ -59,9 +51,9 @@ TEST_CASE("metrics pass promtool and count refused, timed-out and idle connectio
 
   auto res = curl(s.url + "/metrics");
   REQUIRE(res.status == 200);
-  auto [code, problems] = promtool_check(res.body, dir);
-  INFO(problems);
-  CHECK(code == 0);
+  auto checked = promtool_check(res.body, dir);
+  INFO(checked.output);
+  CHECK(checked.exit_code == 0);
   CHECK(sample(res.body, "troupe_http_request_timeouts_total") == 1);
   CHECK(sample(res.body, "troupe_http_connections_refused_total") == 1);
   CHECK(sample(res.body, "troupe_http_idle_closed_total") >= 4);

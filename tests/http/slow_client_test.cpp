@@ -1,10 +1,9 @@
 // Slow, idle and surplus clients against the real `troupe serve`: they get
 // their limits, and a normal client is served all the while.
+#include "support/normal_client.hpp"
 #include "support/openapi_contract.hpp"
 #include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
-
-#include <httplib.h>
 
 #include <vector>
 
@@ -41,22 +40,6 @@ void require_refusal(const std::string& method, const std::string& path,
   auto body = json::parse(res->body);
   CHECK(body["error"]["code"] == code);
   CHECK(body["error"]["message"].is_string());
-}
-
-/// A normal client's health check and submission, with a 5 s read timeout.
-void require_normal_client_served(uint16_t port) {
-  contract_log log;
-  httplib::Client cli{"127.0.0.1", port};
-  check_answers(cli, log);
-  cli.set_read_timeout(5, 0);
-  cli.set_connection_timeout(5, 0);
-  auto health = cli.Get("/healthz");
-  REQUIRE(health);
-  CHECK(health->status == 200);
-  auto posted = cli.Post("/v1/jobs", R"({"type":"echo","payload":1})", "application/json");
-  REQUIRE(posted);
-  CHECK(posted->status == 202);
-  require_conformance(log);
 }
 
 } // namespace

@@ -78,9 +78,8 @@ public:
     raw_response res;
     res.head = buffered_.substr(0, end + 4);
     res.status = std::stoi(res.head.substr(9, 3));
-    size_t length = 0;
-    if (auto at = lower(res.head).find("content-length:"); at != std::string::npos)
-      length = std::stoul(res.head.substr(at + 15));
+    auto content_length = res.header("Content-Length");
+    size_t length = content_length.empty() ? 0 : std::stoul(content_length);
     while (buffered_.size() < end + 4 + length)
       if (!fill())
         return std::nullopt;
@@ -101,12 +100,6 @@ public:
   bool closed() const { return closed_; }
 
 private:
-  static std::string lower(std::string s) {
-    for (auto& c : s)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  }
-
   bool fill() {
     char buf[4096];
     auto n = recv(fd_, buf, sizeof(buf), 0);

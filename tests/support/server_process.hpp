@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <sys/wait.h>
 
 namespace troupe::test {
 
@@ -59,6 +60,25 @@ inline std::string read_file(const std::string& path) {
   return text.str();
 }
 
+/// What a shell command printed on stdout, and its exit code.
+struct command_result {
+  int exit_code = -1;
+  std::string output;
+};
+
+/// Runs `command` with `sh -c` and waits for it.
+inline command_result run_command(const std::string& command) {
+  auto pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  command_result result;
+  char buf[4096];
+  while (auto n = fread(buf, 1, sizeof(buf), pipe))
+    result.output.append(buf, n);
+  auto status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
 struct curl_result {
   int status = 0;
   std::string body;
@@ -66,13 +86,7 @@ struct curl_result {
 
 /// Runs curl with `args`; the last output line is the HTTP status.
 inline curl_result curl(const std::string& args) {
-  auto pipe = popen(("curl -s -w '\\n%{http_code}' " + args).c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[4096];
-  while (auto n = fread(buf, 1, sizeof(buf), pipe))
-    out.append(buf, n);
-  pclose(pipe);
+  auto out = run_command("curl -s -w '\\n%{http_code}' " + args).output;
   auto nl = out.rfind('\n');
   REQUIRE(nl != std::string::npos);
   return {std::stoi(out.substr(nl + 1)), out.substr(0, nl)};
