@@ -28,6 +28,8 @@ const char* to_string(errc code) {
       return "worker_fault";
     case errc::store_unavailable:
       return "store_unavailable";
+    case errc::join_refused:
+      return "join_refused";
   }
   return "unknown";
 }

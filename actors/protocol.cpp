@@ -1,6 +1,7 @@
 #include "troupe/protocol.hpp"
 
 #include "detail/internal_protocol.hpp"
+#include "detail/node_protocol.hpp"
 #include "troupe/errors.hpp"
 
 namespace troupe {
@@ -16,6 +17,7 @@ void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<detail::run_result>("troupe.run_result");
   cfg.add_message_type<detail::run_report>("troupe.run_report");
   cfg.add_message_type<detail::lease_list>("troupe.lease_list");
+  cfg.add_message_type<detail::node_join>("troupe.node_join");
   // CAF 0.17's templated add_error_category does not compile; give it a renderer.
   cfg.add_error_category(error_category,
                          [](uint8_t code, caf::atom_value category, const caf::message& context) {

@@ -33,6 +33,7 @@ api_error from_engine_error(const caf::error& err) {
       case errc::store_unavailable:
         return {503, "store_unavailable", text};
       case errc::worker_fault:
+      case errc::join_refused:
         break;
     }
   }

@@ -31,6 +31,8 @@ enum class errc : uint8_t {
   /// The job store cannot be opened or written; a submission refused with
   /// this code was not accepted.
   store_unavailable,
+  /// A worker node's join was refused; the message says why.
+  join_refused,
 };
 
 /// The atom that names troupe's error category.

@@ -1,0 +1,51 @@
+// The server's door for worker nodes: it admits nodes that speak this
+// protocol with the server's heartbeat settings, under a name no live node
+// holds, and forgets a node once its agent actor is gone.
+//
+// It is the only actor a node can reach: the supervisor's handle never
+// crosses the wire.
+#pragma once
+
+#include "detail/node_protocol.hpp"
+#include "troupe/node_settings.hpp"
+
+#include <caf/actor_addr.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace troupe::detail {
+
+/// A node the gateway admitted and whose agent is alive.
+struct joined_node {
+  std::string name;
+  caf::actor_addr agent;
+  uint32_t workers = 0;
+  std::vector<std::string> types;
+  std::chrono::system_clock::time_point since;
+};
+
+struct node_gateway_state {
+  node_settings settings;
+  /// Random per server start; carried by every lease a node gets.
+  uint64_t incarnation = 0;
+  std::vector<joined_node> nodes;
+
+  static inline const char* name = "troupe.node_gateway";
+};
+
+/// Messages: `(join_atom, node_join)` → `(welcome_atom, incarnation)` or a
+/// `join_refused` error.
+caf::behavior node_gateway(caf::stateful_actor<node_gateway_state>* self, node_settings settings,
+                           uint64_t incarnation);
+
+/// Why `join` cannot be admitted next to `nodes` under `settings`, or an
+/// empty string.
+std::string join_problem(const node_join& join, const node_settings& settings,
+                         const std::vector<joined_node>& nodes);
+
+} // namespace troupe::detail
