@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <sstream>
+#include <tuple>
 
 extern char** environ;
 
@@ -10,11 +11,12 @@ namespace troupe::app {
 
 namespace {
 
-struct flag {
+/// One `--name VALUE` of a command whose options are `Options`.
+template <class Options> struct flag {
   const char* name;
   const char* value_name;
   const char* help;
-  void (*apply)(serve_options&, const std::string& value);
+  void (*apply)(Options&, const std::string& value);
 };
 
 uint64_t to_number(const std::string& name, const std::string& value, uint64_t low, uint64_t high) {
@@ -32,12 +34,64 @@ uint64_t to_number(const std::string& name, const std::string& value, uint64_t l
   }
 }
 
-void set_http(serve_options& opt, const std::string& value) {
+/// Splits `HOST:PORT` given to `--name`.
+std::pair<std::string, uint16_t> host_and_port(const std::string& name, const std::string& value) {
   auto colon = value.rfind(':');
   if (colon == std::string::npos || colon == 0)
-    throw usage_error{"--http must be HOST:PORT, not '" + value + "'"};
-  opt.http.host = value.substr(0, colon);
-  opt.http.port = static_cast<uint16_t>(to_number("http", value.substr(colon + 1), 0, 65535));
+    throw usage_error{"--" + name + " must be HOST:PORT, not '" + value + "'"};
+  return {value.substr(0, colon),
+          static_cast<uint16_t>(to_number(name, value.substr(colon + 1), 0, 65535))};
+}
+
+void set_http(serve_options& opt, const std::string& value) {
+  std::tie(opt.http.host, opt.http.port) = host_and_port("http", value);
+}
+
+// -- the node flags of both commands --
+
+template <class Options> void set_node_heartbeat(Options& o, const std::string& v) {
+  o.node.heartbeat = std::chrono::milliseconds{to_number("node-heartbeat", v, 10, 60000)};
+}
+
+template <class Options> void set_node_timeout(Options& o, const std::string& v) {
+  o.node.timeout = std::chrono::milliseconds{to_number("node-timeout", v, 30, 600000)};
+}
+
+template <class Options> void set_node_tls_cert(Options& o, const std::string& v) {
+  o.node.tls_cert = v;
+}
+
+template <class Options> void set_node_tls_key(Options& o, const std::string& v) {
+  o.node.tls_key = v;
+}
+
+template <class Options> void set_node_tls_ca(Options& o, const std::string& v) {
+  o.node.tls_ca = v;
+}
+
+template <class Options> void set_insecure_nodes(Options& o, const std::string& v) {
+  if (v != "true" && v != "false")
+    throw usage_error{"--insecure-nodes must be true or false, not '" + v + "'"};
+  o.node.insecure = v == "true";
+}
+
+template <class Options> std::vector<flag<Options>> node_flags() {
+  return {
+    {"node-heartbeat", "MS", "heartbeat between server and nodes (default 500)",
+     set_node_heartbeat<Options>},
+    {"node-timeout", "MS",
+     "silence after which a node or the server counts as lost, at least 3 heartbeats "
+     "(default 2000)",
+     set_node_timeout<Options>},
+    {"node-tls-cert", "FILE", "this side's PEM certificate for node TLS (with key and CA)",
+     set_node_tls_cert<Options>},
+    {"node-tls-key", "FILE", "the PEM private key of --node-tls-cert", set_node_tls_key<Options>},
+    {"node-tls-ca", "FILE", "the PEM CA that signs the other side's certificates",
+     set_node_tls_ca<Options>},
+    {"insecure-nodes", "true|false",
+     "allow plain TCP between server and nodes on a non-loopback address (default false)",
+     set_insecure_nodes<Options>},
+  };
 }
 
 void set_store(serve_options& opt, const std::string& value) {
@@ -67,7 +121,7 @@ void set_log_level(serve_options& opt, const std::string& value) {
   opt.engine.log_attempts = opt.log == log_level::debug;
 }
 
-const std::vector<flag> flags{
+const std::vector<flag<serve_options>> serve_flags_without_nodes{
   {"http", "HOST:PORT", "listen address; port 0 picks a free one (default 127.0.0.1:8080)",
    set_http},
   {"workers", "N", "worker actors (default: the number of hardware threads)",
@@ -152,6 +206,54 @@ const std::vector<flag> flags{
    }},
 };
 
+std::vector<flag<serve_options>> make_serve_flags() {
+  auto all = serve_flags_without_nodes;
+  all.push_back({"nodes", "HOST:PORT",
+                 "accept worker nodes here (default: none); port 0 picks a free one",
+                 [](serve_options& o, const std::string& v) {
+                   o.nodes_enabled = true;
+                   std::tie(o.nodes_host, o.nodes_port) = host_and_port("nodes", v);
+                 }});
+  auto node = node_flags<serve_options>();
+  all.insert(all.end(), node.begin(), node.end());
+  return all;
+}
+
+const std::vector<flag<serve_options>> serve_flags = make_serve_flags();
+
+std::vector<flag<worker_options>> make_worker_flags() {
+  std::vector<flag<worker_options>> all{
+    {"join", "HOST:PORT", "the server's node address (its --nodes)",
+     [](worker_options& o, const std::string& v) {
+       std::tie(o.join_host, o.join_port) = host_and_port("join", v);
+     }},
+    {"workers", "N", "worker actors on this node (default: the number of hardware threads)",
+     [](worker_options& o, const std::string& v) {
+       o.workers = static_cast<uint32_t>(to_number("workers", v, 1, 1024));
+     }},
+    {"name", "NAME", "this node's name, unique among the server's nodes (default HOST-PID)",
+     [](worker_options& o, const std::string& v) {
+       if (v.empty())
+         throw usage_error{"--name must not be empty"};
+       o.name = v;
+     }},
+    {"prefetch", "N", "jobs a worker may hold beyond the one it runs (default 8)",
+     [](worker_options& o, const std::string& v) {
+       o.prefetch = static_cast<uint32_t>(to_number("prefetch", v, 0, 1024));
+     }},
+    {"drain-timeout", "SECONDS",
+     "on SIGTERM, how long running jobs may finish before they are cancelled (default 30)",
+     [](worker_options& o, const std::string& v) {
+       o.drain_timeout = std::chrono::seconds{to_number("drain-timeout", v, 0, 86400)};
+     }},
+  };
+  auto node = node_flags<worker_options>();
+  all.insert(all.end(), node.begin(), node.end());
+  return all;
+}
+
+const std::vector<flag<worker_options>> worker_flags = make_worker_flags();
+
 std::string env_name(const std::string& flag_name) {
   std::string name = "TROUPE_";
   for (char c : flag_name)
@@ -159,30 +261,26 @@ std::string env_name(const std::string& flag_name) {
   return name;
 }
 
-const flag& find_flag(const std::string& name) {
-  for (auto& f : flags)
-    if (name == f.name)
-      return f;
-  throw usage_error{"unknown option --" + name};
-}
-
-} // namespace
-
-serve_options parse_serve(const std::vector<std::string>& args,
-                          const std::map<std::string, std::string>& env) {
+/// Reads `args` (then `env` for flags not given) into `opt` with `table`;
+/// returns false if help was asked for.
+template <class Options>
+bool parse_flags(const std::vector<std::string>& args,
+                 const std::map<std::string, std::string>& env,
+                 const std::vector<flag<Options>>& table, Options& opt) {
+  auto known = [&](const std::string& name) {
+    if (std::none_of(table.begin(), table.end(), [&](auto& f) { return name == f.name; }))
+      throw usage_error{"unknown option --" + name};
+  };
   std::map<std::string, std::string> given;
-  serve_options opt;
   for (size_t i = 0; i < args.size(); ++i) {
     const auto& arg = args[i];
-    if (arg == "-h" || arg == "--help") {
-      opt.help = true;
-      return opt;
-    }
+    if (arg == "-h" || arg == "--help")
+      return false;
     if (arg.rfind("--", 0) != 0)
       throw usage_error{"unexpected argument '" + arg + "'"};
     auto eq = arg.find('=');
     auto name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    find_flag(name);
+    known(name);
     if (eq != std::string::npos)
       given[name] = arg.substr(eq + 1);
     else if (i + 1 < args.size())
@@ -190,7 +288,7 @@ serve_options parse_serve(const std::vector<std::string>& args,
     else
       throw usage_error{"--" + name + " needs a value"};
   }
-  for (auto& f : flags) {
+  for (auto& f : table) {
     auto value = given.find(f.name);
     if (value != given.end()) {
       f.apply(opt, value->second);
@@ -200,27 +298,74 @@ serve_options parse_serve(const std::vector<std::string>& args,
     if (from_env != env.end())
       f.apply(opt, from_env->second);
   }
-  if (opt.http.tls_cert.empty() != opt.http.tls_key.empty())
-    throw usage_error{"--tls-cert and --tls-key go together"};
-  return opt;
+  return true;
 }
 
-std::string serve_help() {
+/// The flag lines of a help text.
+template <class Options> std::string flags_help(const std::vector<flag<Options>>& table) {
   std::ostringstream out;
-  out << "usage: troupe serve [options]\n\n"
-         "Runs the job engine with the built-in job types behind the HTTP API.\n"
-         "Each option can also be set by its environment variable; the option wins.\n\n";
-  for (auto& f : flags) {
+  for (auto& f : table) {
     std::string left = std::string{"  --"} + f.name + " " + f.value_name;
     out << left << std::string(left.size() < 30 ? 30 - left.size() : 1, ' ') << f.help << " ["
         << env_name(f.name) << "]\n";
   }
-  out << "  -h, --help                  this text\n\n"
-         "SIGINT or SIGTERM shuts down gracefully: new submissions get 503, running\n"
-         "jobs get --shutdown-timeout to finish; exit code 0. With a sqlite store,\n"
-         "unfinished jobs stay stored and resume at the next start (with memory they\n"
-         "are cancelled). A store that cannot be opened exits with code 1.\n";
+  out << "  -h, --help                  this text\n\n";
   return out.str();
+}
+
+/// Refuses node settings that cannot work on `host`.
+void check_node_settings(const node_settings& node, const std::string& host) {
+  auto problem = node_settings_problem(node, host);
+  if (!problem.empty())
+    throw usage_error{problem};
+}
+
+} // namespace
+
+serve_options parse_serve(const std::vector<std::string>& args,
+                          const std::map<std::string, std::string>& env) {
+  serve_options opt;
+  if (!parse_flags(args, env, serve_flags, opt)) {
+    opt.help = true;
+    return opt;
+  }
+  if (opt.http.tls_cert.empty() != opt.http.tls_key.empty())
+    throw usage_error{"--tls-cert and --tls-key go together"};
+  if (opt.nodes_enabled)
+    check_node_settings(opt.node, opt.nodes_host);
+  return opt;
+}
+
+std::string serve_help() {
+  return "usage: troupe serve [options]\n\n"
+         "Runs the job engine with the built-in job types behind the HTTP API.\n"
+         "Each option can also be set by its environment variable; the option wins.\n\n"
+         + flags_help(serve_flags)
+         + "SIGINT or SIGTERM shuts down gracefully: new submissions get 503, running\n"
+           "jobs get --shutdown-timeout to finish; exit code 0. With a sqlite store,\n"
+           "unfinished jobs stay stored and resume at the next start (with memory they\n"
+           "are cancelled). A store that cannot be opened exits with code 1.\n";
+}
+
+worker_options parse_worker(const std::vector<std::string>& args,
+                            const std::map<std::string, std::string>& env) {
+  worker_options opt;
+  if (!parse_flags(args, env, worker_flags, opt)) {
+    opt.help = true;
+    return opt;
+  }
+  if (opt.join_host.empty())
+    throw usage_error{"--join HOST:PORT is required"};
+  check_node_settings(opt.node, opt.join_host);
+  return opt;
+}
+
+std::string worker_help() {
+  return "usage: troupe worker --join HOST:PORT [options]\n\n"
+         "Runs worker actors with the built-in job types for the troupe server whose\n"
+         "--nodes is HOST:PORT. Each option can also be set by its environment\n"
+         "variable; the option wins.\n\n"
+         + flags_help(worker_flags);
 }
 
 std::map<std::string, std::string> process_environment() {

@@ -1,10 +1,12 @@
-// The command line of `troupe`: `troupe serve [flags]`. Every flag can also be
+// The command line of `troupe`: `troupe serve [flags]` and
+// `troupe worker --join HOST:PORT [flags]`. Every flag can also be
 // set through an environment variable `TROUPE_<FLAG>` (upper case, dashes as
 // underscores); a flag given on the command line wins.
 #pragma once
 
 #include "troupe/engine_config.hpp"
 #include "troupe/http/gateway.hpp"
+#include "troupe/node_settings.hpp"
 #include "troupe/store.hpp"
 
 #include <chrono>
@@ -32,6 +34,25 @@ struct serve_options {
   troupe::store_options store_options;
   log_level log = log_level::info;
   std::chrono::seconds shutdown_timeout{30};
+  /// Whether worker nodes are accepted on `nodes_host:nodes_port`.
+  bool nodes_enabled = false;
+  std::string nodes_host;
+  uint16_t nodes_port = 0;
+  node_settings node;
+  bool help = false;
+};
+
+/// Everything `troupe worker` needs, parsed and validated.
+struct worker_options {
+  std::string join_host;
+  uint16_t join_port = 0;
+  /// 0: one per hardware thread.
+  uint32_t workers = 0;
+  /// Empty: HOST-PID.
+  std::string name;
+  uint32_t prefetch = 8;
+  std::chrono::seconds drain_timeout{30};
+  node_settings node;
   bool help = false;
 };
 
@@ -41,6 +62,13 @@ serve_options parse_serve(const std::vector<std::string>& args,
 
 /// The text of `troupe serve --help`.
 std::string serve_help();
+
+/// Parses the arguments after `worker`, reading `env` for unset flags.
+worker_options parse_worker(const std::vector<std::string>& args,
+                            const std::map<std::string, std::string>& env);
+
+/// The text of `troupe worker --help`.
+std::string worker_help();
 
 /// The environment of this process, as `parse_serve` takes it.
 std::map<std::string, std::string> process_environment();

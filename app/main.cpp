@@ -4,6 +4,7 @@
 #include "troupe/builtin_handlers.hpp"
 #include "troupe/engine.hpp"
 #include "troupe/log.hpp"
+#include "troupe/worker_node.hpp"
 
 #include <caf/all.hpp>
 
@@ -11,6 +12,8 @@
 #include <iostream>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <thread>
+#include <unistd.h>
 
 namespace {
 
@@ -62,6 +65,8 @@ int serve(app::serve_options opt) {
   engine_config.store = *store;
   caf::actor_system_config cfg;
   configure_system(cfg);
+  if (opt.nodes_enabled)
+    configure_nodes(cfg, opt.node);
   caf::actor_system sys{cfg};
   engine eng{sys, engine_config};
   register_builtin_handlers(eng.handlers());
@@ -80,6 +85,18 @@ int serve(app::serve_options opt) {
   auto scheme = opt.http.tls_cert.empty() ? "http" : "https";
   std::cout << "troupe: listening on " << scheme << "://" << opt.http.host << ":" << *port
             << std::endl;
+  if (opt.nodes_enabled) {
+    auto nodes_port = serve_nodes(sys, eng.supervisor(), opt.node, opt.nodes_host, opt.nodes_port);
+    if (!nodes_port) {
+      log(opt, app::log_level::error,
+          "cannot accept nodes on " + opt.nodes_host + ":" + std::to_string(opt.nodes_port) + ": "
+            + sys.render(nodes_port.error()));
+      http::stop_gateway(sys, gateway);
+      eng.stop(std::chrono::seconds{0});
+      return 1;
+    }
+    std::cout << "troupe: nodes on " << opt.nodes_host << ":" << *nodes_port << std::endl;
+  }
   auto stats = eng.stats();
   log(opt, app::log_level::info,
       "store " + (*store)->name() + " (" + std::to_string(stats->recovered) + " jobs recovered), "
@@ -103,23 +120,71 @@ int serve(app::serve_options opt) {
   return 0;
 }
 
+/// `troupe worker`: joins the server (work in progress: it does not run
+/// jobs yet) and stays joined until SIGINT or SIGTERM.
+int work(const app::worker_options& opt) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  caf::actor_system_config cfg;
+  configure_system(cfg);
+  configure_nodes(cfg, opt.node);
+  caf::actor_system sys{cfg};
+  worker_node_config config;
+  config.server_host = opt.join_host;
+  config.server_port = opt.join_port;
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  config.name = opt.name.empty() ? std::string{host} + "-" + std::to_string(getpid()) : opt.name;
+  config.workers =
+    opt.workers != 0 ? opt.workers : std::max(1u, std::thread::hardware_concurrency());
+  config.prefetch = opt.prefetch;
+  config.settings = opt.node;
+  worker_node node{sys, config};
+  register_builtin_handlers(node.handlers());
+  auto joined = node.join();
+  auto where = opt.join_host + ":" + std::to_string(opt.join_port);
+  if (!joined) {
+    log_line("cannot join " + where + ": " + describe(joined.error()));
+    return 1;
+  }
+  std::cout << "troupe: joined " << where << " as " << config.name << std::endl;
+  int received = 0;
+  sigwait(&signals, &received);
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] != "serve") {
-    std::cerr << "usage: troupe serve [options]   (troupe serve --help for the options)\n";
+  auto command = args.empty() ? std::string{} : args[0];
+  if (command != "serve" && command != "worker") {
+    std::cerr << "usage: troupe serve [options]   (troupe serve --help for the options)\n"
+                 "       troupe worker --join HOST:PORT [options]\n";
     return 2;
   }
   try {
-    auto opt = app::parse_serve({args.begin() + 1, args.end()}, app::process_environment());
+    std::vector<std::string> rest{args.begin() + 1, args.end()};
+    if (command == "worker") {
+      auto opt = app::parse_worker(rest, app::process_environment());
+      if (opt.help) {
+        std::cout << app::worker_help();
+        return 0;
+      }
+      return work(opt);
+    }
+    auto opt = app::parse_serve(rest, app::process_environment());
     if (opt.help) {
       std::cout << app::serve_help();
       return 0;
     }
     return serve(opt);
   } catch (const app::usage_error& e) {
-    std::cerr << "troupe: " << e.what() << "\nrun 'troupe serve --help' for the options\n";
+    std::cerr << "troupe: " << e.what() << "\nrun 'troupe " << command
+              << " --help' for the options\n";
     return 2;
   }
 }
