@@ -65,6 +65,8 @@ std::optional<size_t> least_loaded(self_ptr self) {
   auto room = st.config.prefetch + 1;
   std::optional<size_t> best;
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {
+    if (!st.workers[slot].actor)
+      continue;
     auto load = st.leases.load(slot);
     if (load < room && (!best || load < st.leases.load(*best)))
       best = slot;
@@ -185,7 +187,7 @@ void dispatch(self_ptr self) {
     if (!batches[slot].empty())
       st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot]), {}});
     // A worker that ran dry takes the best job waiting behind another's.
-    else if (st.ready.empty() && st.leases.load(slot) == 0)
+    else if (st.ready.empty() && st.leases.load(slot) == 0 && st.workers[slot].actor)
       if (auto taken = st.leases.withdraw_one_for(slot, steal_after))
         send_withdrawal(self, taken->first, {taken->second});
   }
@@ -271,15 +273,47 @@ void start_worker(self_ptr self, size_t slot) {
                                                        st.handlers, st.config.prefetch);
 }
 
+/// A node's worker is gone with its node: every lease it held ends its
+/// attempt, started or not (the server cannot know which began), and the
+/// slot takes no more jobs. Node losses do not count as worker restarts.
+void node_lost(self_ptr self, size_t slot) {
+  auto& st = self->state;
+  auto error = "node lost: " + st.workers[slot].node;
+  st.workers[slot].actor = nullptr;
+  auto held = st.leases.of(slot);
+  for (auto lease : held) {
+    auto entry = release_lease(self, lease);
+    auto* job = st.jobs.find(entry->seq);
+    if (job == nullptr || job->lease != lease)
+      continue;
+    job->lease = 0;
+    attempt_failed(self, entry->seq, *job, error, false);
+  }
+}
+
 void on_worker_down(self_ptr self, const caf::down_msg& down) {
   auto& st = self->state;
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {
     if (st.workers[slot].actor.address() == down.source) {
-      worker_crashed(self, slot, describe(down.reason));
+      if (st.workers[slot].node.empty())
+        worker_crashed(self, slot, describe(down.reason));
+      else
+        node_lost(self, slot);
       dispatch(self);
       return;
     }
   }
+}
+
+void on_workers_joined(self_ptr self, const std::string& node,
+                       const std::vector<caf::actor>& stand_ins) {
+  auto& st = self->state;
+  for (size_t k = 0; k < stand_ins.size(); ++k) {
+    self->monitor(stand_ins[k]);
+    st.workers.push_back({stand_ins[k], node + "/worker-" + std::to_string(k + 1), node});
+    st.leases.add_slot();
+  }
+  dispatch(self);
 }
 
 void replace_worker(self_ptr self, size_t slot) {

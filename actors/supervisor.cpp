@@ -4,6 +4,7 @@
 
 #include "detail/journal.hpp"
 #include "detail/memory_store.hpp"
+#include "detail/node_protocol.hpp"
 #include "detail/supervisor_state.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
@@ -96,6 +97,10 @@ caf::behavior supervisor(self_ptr self, engine_config config,
       return stats_json(self);
     },
     [=](drain_atom, int64_t deadline_ms) { return on_drain(self, deadline_ms); },
+    // -- from the node gateway's stand-ins --
+    [=](workers_joined_atom, const std::string& node, const std::vector<caf::actor>& stand_ins) {
+      on_workers_joined(self, node, stand_ins);
+    },
     // -- from workers --
     [=](report_atom, run_report& report) { on_report(self, report); },
     [=](withdrawn_atom, lease_list& given_back) { on_withdrawn(self, given_back); },

@@ -2,6 +2,7 @@
 
 #include "detail/node_gateway.hpp"
 #include "detail/node_protocol.hpp"
+#include "detail/worker.hpp"
 #include "troupe/errors.hpp"
 
 #include <caf/io/middleman.hpp>
@@ -23,9 +24,12 @@ caf::behavior node_agent(caf::event_based_actor* self) {
         detail::node_join& request) -> caf::response_promise {
       auto promise = self->make_response_promise();
       self->request(gateway, caf::duration{10s}, detail::join_atom::value, std::move(request))
-        .then([=](detail::welcome_atom welcome,
-                  uint64_t incarnation) mutable { promise.deliver(welcome, incarnation); },
-              [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+        .then(
+          [=](detail::welcome_atom welcome, uint64_t incarnation,
+              std::vector<caf::actor>& stand_ins) mutable {
+            promise.deliver(welcome, incarnation, std::move(stand_ins));
+          },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
       return promise;
     },
   };
@@ -49,7 +53,7 @@ caf::expected<uint16_t> serve_nodes(caf::actor_system& sys, const caf::actor& su
                                     uint16_t port) {
   std::random_device seed;
   auto incarnation = (uint64_t{seed()} << 32) | seed();
-  auto gateway = sys.spawn(detail::node_gateway, settings, incarnation);
+  auto gateway = sys.spawn(detail::node_gateway, settings, incarnation, supervisor);
   sys.spawn(end_with, gateway, supervisor);
   return sys.middleman().publish(gateway, port, host.c_str(), true);
 }
@@ -58,6 +62,8 @@ worker_node::worker_node(caf::actor_system& sys, worker_node_config config)
     : sys_(sys), config_(std::move(config)), handlers_(std::make_shared<handler_registry>()) {}
 
 worker_node::~worker_node() {
+  for (auto& worker : workers_)
+    caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
   if (agent_)
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
 }
@@ -77,9 +83,23 @@ caf::expected<uint64_t> worker_node::join() {
   request.types = handlers_->types();
   caf::expected<uint64_t> result{caf::error{}};
   caf::scoped_actor self{sys_};
+  std::vector<caf::actor> stand_ins;
   self->request(agent_, 15s, detail::join_atom::value, *gateway, std::move(request))
-    .receive([&](detail::welcome_atom, uint64_t incarnation) { result = incarnation; },
-             [&](caf::error& err) { result = std::move(err); });
+    .receive(
+      [&](detail::welcome_atom, uint64_t incarnation, std::vector<caf::actor>& given) {
+        result = incarnation;
+        stand_ins = std::move(given);
+      },
+      [&](caf::error& err) { result = std::move(err); });
+  // Each worker reports to its stand-in on the server, which learns of the
+  // worker by `attach`.
+  for (auto& stand_in : stand_ins) {
+    auto worker =
+      sys_.spawn(detail::worker, stand_in, std::shared_ptr<const handler_registry>{handlers_},
+                 size_t{config_.prefetch});
+    caf::anon_send(stand_in, detail::attach_atom::value, worker);
+    workers_.push_back(worker);
+  }
   return result;
 }
 

@@ -40,6 +40,13 @@ public:
 
   // -- changes --
 
+  /// Adds a worker slot (a node's worker that joined); returns its index.
+  size_t add_slot() {
+    held_.emplace_back();
+    withdrawing_.push_back(0);
+    return held_.size() - 1;
+  }
+
   /// Hands job `seq` to `slot`; returns the new lease.
   uint64_t grant(size_t slot, uint64_t seq, int32_t priority);
 

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace troupe::detail {
@@ -38,10 +39,27 @@ struct node_gateway_state {
   static inline const char* name = "troupe.node_gateway";
 };
 
-/// Messages: `(join_atom, node_join)` → `(welcome_atom, incarnation)` or a
-/// `join_refused` error.
+/// Messages: `(join_atom, node_join)` → `(welcome_atom, incarnation,
+/// stand-ins)` or a `join_refused` error.
 caf::behavior node_gateway(caf::stateful_actor<node_gateway_state>* self, node_settings settings,
-                           uint64_t incarnation);
+                           uint64_t incarnation, caf::actor supervisor);
+
+struct stand_in_state {
+  /// The node's worker, once attached.
+  caf::actor remote;
+  /// Leases handed to it and not yet reported back.
+  std::unordered_set<uint64_t> leases;
+
+  static inline const char* name = "troupe.stand_in";
+};
+
+/// A node's worker as the supervisor sees it: a local actor in its worker
+/// slot. It forwards orders, withdrawals and stops to the node's worker, and
+/// passes on only those reports (and progress) that name a lease it handed
+/// to that worker: a node cannot report on another node's jobs. It ends when the node's worker is
+/// lost, which the supervisor takes as the node's loss.
+caf::behavior stand_in(caf::stateful_actor<stand_in_state>* self, caf::actor supervisor,
+                       std::string node);
 
 /// Why `join` cannot be admitted next to `nodes` under `settings`, or an
 /// empty string.

@@ -42,7 +42,14 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 
 /// node → gateway: `(join_atom, node_join)`.
 using join_atom = caf::atom_constant<caf::atom("join")>;
-/// gateway → node: `(welcome_atom, incarnation)`.
+/// gateway → node: `(welcome_atom, incarnation, std::vector<caf::actor>)`:
+/// one stand-in on the server per worker of the node, in order. The node's
+/// workers report to their stand-in, which checks the leases they name.
 using welcome_atom = caf::atom_constant<caf::atom("welcome")>;
+/// node → stand-in: `(attach_atom, worker)`: the node's worker behind it.
+using attach_atom = caf::atom_constant<caf::atom("attach")>;
+/// stand-in → supervisor: `(workers_joined_atom, node_name,
+/// std::vector<caf::actor>)`: new worker slots, run by that node.
+using workers_joined_atom = caf::atom_constant<caf::atom("joined")>;
 
 } // namespace troupe::detail

@@ -73,8 +73,11 @@ struct retained_job {
 };
 
 struct worker_slot {
+  /// Null once the slot's node is lost: it gets no more jobs.
   caf::actor actor;
   std::string name;
+  /// The worker node that runs it; empty for a local worker.
+  std::string node;
 };
 
 struct supervisor_state {
@@ -171,6 +174,9 @@ void on_withdrawn(self_ptr self, lease_list& given_back);
 void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& message);
 void start_worker(self_ptr self, size_t slot);
 void on_worker_down(self_ptr self, const caf::down_msg& down);
+/// A node's workers joined: `stand_ins` are their local stand-ins.
+void on_workers_joined(self_ptr self, const std::string& node,
+                       const std::vector<caf::actor>& stand_ins);
 void replace_worker(self_ptr self, size_t slot);
 /// Releases a lease and its timeout, if still held.
 std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease);

@@ -2,8 +2,8 @@
 // a server's jobs. The server accepts them with `serve_nodes`; a node process
 // joins with a `worker_node`.
 //
-// Work in progress (issue 10): a node joins and is admitted or refused; it
-// does not run jobs yet.
+// Work in progress (issue 10): a node joins and runs jobs; node loss,
+// drain, reconnection, routing by type and TLS tests are still to come.
 #pragma once
 
 #include "troupe/handler.hpp"
@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace troupe {
 
@@ -58,6 +59,7 @@ private:
   worker_node_config config_;
   std::shared_ptr<handler_registry> handlers_;
   caf::actor agent_;
+  std::vector<caf::actor> workers_;
 };
 
 } // namespace troupe

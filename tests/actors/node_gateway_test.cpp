@@ -28,7 +28,8 @@ node_join join_as(const std::string& name) {
 }
 
 struct gateway_fixture {
-  gateway_fixture() : sys(cfg), gateway(sys.spawn(node_gateway, node_settings{}, uint64_t{42})) {}
+  gateway_fixture()
+      : sys(cfg), gateway(sys.spawn(node_gateway, node_settings{}, uint64_t{42}, caf::actor{})) {}
 
   ~gateway_fixture() { caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown); }
 
@@ -36,7 +37,8 @@ struct gateway_fixture {
   caf::expected<uint64_t> join(caf::scoped_actor& agent, const node_join& j) {
     caf::expected<uint64_t> result{caf::error{}};
     agent->request(gateway, 10s, join_atom::value, j)
-      .receive([&](welcome_atom, uint64_t incarnation) { result = incarnation; },
+      .receive([&](welcome_atom, uint64_t incarnation,
+                   std::vector<caf::actor>&) { result = incarnation; },
                [&](caf::error& err) { result = std::move(err); });
     return result;
   }

@@ -1,5 +1,5 @@
-// `troupe worker` joining a real `troupe serve --nodes` (work in progress
-// for issue 10: admission only).
+// `troupe worker` joining a real `troupe serve --nodes` and running its jobs
+// (work in progress for issue 10).
 #include "support/server_process.hpp"
 
 namespace troupe::test {
@@ -9,8 +9,9 @@ namespace {
 /// A server that accepts nodes; knows its node address.
 struct node_server {
   explicit node_server(const scratch_dir& dir)
-      : s({"--http", "127.0.0.1:0", "--store", "memory", "--nodes", "127.0.0.1:0"},
-          dir.file("server.log")) {
+      : s(
+        {"--http", "127.0.0.1:0", "--store", "memory", "--workers", "1", "--nodes", "127.0.0.1:0"},
+        dir.file("server.log")) {
     auto line = s.proc.read_line(30s);
     REQUIRE(line);
     REQUIRE(line->rfind("troupe: nodes on ", 0) == 0);
@@ -48,6 +49,26 @@ TEST_CASE("a node joins a server under its name, and a second node of that name 
   auto rejoined = third.read_line(30s);
   REQUIRE(rejoined);
   CHECK(*rejoined == "troupe: joined " + srv.nodes + " as n1");
+}
+
+TEST_CASE("a node's workers run the server's jobs and are named after the node") {
+  scratch_dir dir;
+  node_server srv{dir};
+  auto node =
+    start_worker(dir.file("node.log"), {"--join", srv.nodes, "--name", "n1", "--workers", "2"});
+  REQUIRE(node.read_line(30s));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 6; ++i)
+    ids.push_back(submit(srv.s, R"({"type":"sleep","payload":{"ms":100}})"));
+  int on_node = 0;
+  for (auto& id : ids) {
+    auto job = nlohmann::json::parse(curl(srv.s.url + "/v1/jobs/" + id + "?wait_ms=20000").body);
+    CHECK(job["status"] == "success");
+    if (job["worker"].get<std::string>().rfind("n1/worker-", 0) == 0)
+      ++on_node;
+  }
+  // One local worker and two on the node: the node takes part.
+  CHECK(on_node > 0);
 }
 
 TEST_CASE("a node with other heartbeat settings than the server's is refused, naming them") {
