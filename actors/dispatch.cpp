@@ -1,11 +1,14 @@
 // From the ready queue to the workers and back: leases, withdrawals, worker
 // reports, and restarts of workers that fail.
 //
-// Priorities stay honest at any prefetch: before jobs are handed out, every
-// unstarted lease of lower priority than the best ready job is asked back,
-// and a worker that runs dry takes the best job another worker holds behind
-// a running one. A lease a worker gives back never started, so no attempt is
-// spent on it.
+// A job goes only to a worker that serves its type (local workers serve the
+// engine's handlers, a node's workers the types the node advertised); a type
+// no worker serves waits in its own queue. Priorities stay honest at any
+// prefetch: before jobs are handed out, every unstarted lease of lower
+// priority than the best ready job of a type is asked back from the workers
+// that serve that type, and a worker that runs dry takes the best job it can
+// run that another worker holds behind a running one. A lease a worker gives
+// back never started, so no attempt is spent on it.
 #include "detail/supervisor_state.hpp"
 
 #include "detail/worker.hpp"
@@ -17,12 +20,12 @@ namespace troupe::detail {
 void enqueue(self_ptr self, uint64_t seq, job_entry& job) {
   set_waiting(self, job, false);
   job.queued = true;
-  self->state.ready.push(job.record.priority, seq);
+  self->state.ready.push(job.record.type, job.record.priority, seq);
 }
 
 void dequeue(self_ptr self, uint64_t seq, job_entry& job) {
   if (job.queued)
-    self->state.ready.erase(job.record.priority, seq);
+    self->state.ready.erase(job.record.type, job.record.priority, seq);
   job.queued = false;
 }
 
@@ -59,13 +62,14 @@ namespace {
 /// behind it (real time: a cost trade-off, not part of any job's semantics).
 constexpr auto steal_after = std::chrono::milliseconds{20};
 
-/// The slot with the most room left, if any has room.
-std::optional<size_t> least_loaded(self_ptr self) {
+/// The slot with the most room left among those that take `type`, if any
+/// has room.
+std::optional<size_t> least_loaded(self_ptr self, const std::string& type) {
   auto& st = self->state;
   auto room = st.config.prefetch + 1;
   std::optional<size_t> best;
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {
-    if (!st.workers[slot].actor)
+    if (!st.workers[slot].takes(type))
       continue;
     auto load = st.leases.load(slot);
     if (load < room && (!best || load < st.leases.load(*best)))
@@ -113,11 +117,25 @@ void reset_slot(self_ptr self, size_t slot, const std::string& error) {
   start_worker(self, slot);
 }
 
+/// A node's worker cannot be restarted from here: its jobs go elsewhere and
+/// its slot is retired until the node rejoins.
+void retire_node_slot(self_ptr self, size_t slot, const std::string& error) {
+  auto& st = self->state;
+  log_line(st.workers[slot].name + ": " + error + "; it gets no more jobs");
+  take_back_leases(self, slot, error);
+  self->demonitor(st.workers[slot].actor);
+  self->send_exit(st.workers[slot].actor, caf::exit_reason::user_shutdown);
+  st.workers[slot].actor = nullptr;
+}
+
 void worker_crashed(self_ptr self, size_t slot, const std::string& reason) {
   auto& st = self->state;
   st.counters.restarted(st.clock->now());
   update_health(self);
-  reset_slot(self, slot, "worker crashed: " + reason);
+  if (st.workers[slot].node == 0)
+    reset_slot(self, slot, "worker crashed: " + reason);
+  else
+    retire_node_slot(self, slot, "worker crashed: " + reason);
 }
 
 /// Applies the start of a lease, reported by its worker or implied by its
@@ -155,40 +173,75 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
   return job;
 }
 
+/// Asks back unstarted leases of lower priority than the best ready job of
+/// each type, from the workers that could run that job instead.
+void make_room_for_priorities(self_ptr self) {
+  auto& st = self->state;
+  std::vector<std::pair<std::string, int32_t>> tops;
+  st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t) {
+    if (st.leases.holds_unstarted_below(priority))
+      tops.emplace_back(type, priority);
+  });
+  for (auto& [type, priority] : tops)
+    send_withdrawals(self, st.leases.withdraw_below(priority, [&, &type = type](size_t slot) {
+      return st.workers[slot].takes(type);
+    }));
+}
+
+/// The ready job that must start next among those some worker has room
+/// for, with the slot to run it.
+std::optional<std::pair<std::string, size_t>> next_runnable(self_ptr self) {
+  std::optional<std::pair<std::string, size_t>> best;
+  int32_t best_priority = 0;
+  uint64_t best_seq = 0;
+  self->state.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
+    if (best && !ready_queue::before(priority, seq, best_priority, best_seq))
+      return;
+    if (auto slot = least_loaded(self, type)) {
+      best.emplace(type, *slot);
+      best_priority = priority;
+      best_seq = seq;
+    }
+  });
+  return best;
+}
+
 } // namespace
 
 void dispatch(self_ptr self) {
   auto& st = self->state;
   if (!st.accepting)
     return;
-  if (auto top = st.ready.top_priority(); top && st.leases.holds_unstarted_below(*top))
-    send_withdrawals(self, st.leases.withdraw_below(*top));
+  make_room_for_priorities(self);
   std::vector<std::vector<run_order>> batches(st.workers.size());
   auto now_ms = to_epoch_ms(st.clock->now());
-  while (!st.ready.empty()) {
-    auto slot = least_loaded(self);
-    if (!slot)
-      break;
-    auto seq = st.ready.pop();
+  while (auto next = next_runnable(self)) {
+    auto& [type, slot] = *next;
+    auto seq = st.ready.pop(type);
     auto& job = *st.jobs.find(seq);
     job.queued = false;
-    auto lease = st.leases.grant(*slot, seq, job.record.priority);
+    auto lease = st.leases.grant(slot, seq, job.record.priority);
     job.lease = lease;
     auto attempt = job.record.attempts + 1;
     auto& claim = write(self, write_kind::claim, seq, job);
     claim.status = job_status::running;
     claim.attempts = attempt;
     claim.started_at_ms = now_ms;
-    claim.worker = st.workers[*slot].name;
-    batches[*slot].push_back(run_order{lease, format_job_id({seq, job.tag}), attempt,
-                                       job.record.type, job.record.payload, job.record.priority});
+    claim.worker = st.workers[slot].name;
+    batches[slot].push_back(run_order{lease, st.incarnation, format_job_id({seq, job.tag}), attempt,
+                                      job.record.type, job.record.payload, job.record.priority});
   }
+  auto runnable_by = [&](size_t slot) {
+    return
+      [&, slot](uint64_t seq) { return st.workers[slot].takes(st.jobs.find(seq)->record.type); };
+  };
   for (size_t slot = 0; slot < batches.size(); ++slot) {
     if (!batches[slot].empty())
       st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot]), {}});
     // A worker that ran dry takes the best job waiting behind another's.
-    else if (st.ready.empty() && st.leases.load(slot) == 0 && st.workers[slot].actor)
-      if (auto taken = st.leases.withdraw_one_for(slot, steal_after))
+    else if (st.leases.load(slot) == 0 && st.workers[slot].actor && !st.workers[slot].leaving)
+      if (auto taken = st.leases.withdraw_one_for(
+            slot, steal_after, std::chrono::steady_clock::now(), runnable_by(slot)))
         send_withdrawal(self, taken->first, {taken->second});
   }
 }
@@ -205,12 +258,18 @@ std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease) {
 void on_report(self_ptr self, run_report& report) {
   auto& st = self->state;
   for (auto& result : report.finished) {
+    if (result.incarnation != st.incarnation) {
+      ++st.node_counts.stale_reports;
+      continue;
+    }
     // A worker runs its leases in order: a result says that it started too.
     auto ran_for = std::chrono::microseconds{std::max<int64_t>(1, result.duration_us)};
     auto* job = on_started(self, result.lease, ran_for);
     auto entry = release_lease(self, result.lease);
-    if (!entry)
+    if (!entry) {
+      ++st.node_counts.stale_reports;
       continue;
+    }
     auto outcome = static_cast<run_outcome>(result.outcome);
     if (outcome == run_outcome::worker_fault)
       result.text = "worker_fault: " + result.text;
@@ -234,6 +293,7 @@ void on_report(self_ptr self, run_report& report) {
   if (report.started != 0)
     on_started(self, report.started, std::chrono::microseconds{0});
   check_drain(self);
+  check_node_leaves(self);
   dispatch(self);
 }
 
@@ -251,6 +311,7 @@ void on_withdrawn(self_ptr self, lease_list& given_back) {
     enqueue(self, entry->seq, *job);
   }
   check_drain(self);
+  check_node_leaves(self);
   dispatch(self);
 }
 
@@ -269,16 +330,14 @@ void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& me
 
 void start_worker(self_ptr self, size_t slot) {
   auto& st = self->state;
-  st.workers[slot].actor = self->spawn<caf::monitored>(worker, caf::actor_cast<caf::actor>(self),
-                                                       st.handlers, st.config.prefetch);
+  // The supervisor logs local attempts itself (`log_attempts`).
+  st.workers[slot].actor = self->spawn<caf::monitored>(
+    worker, caf::actor_cast<caf::actor>(self), st.handlers, st.config.prefetch, std::string{});
+  st.workers[slot].types = st.local_types;
 }
 
-/// A node's worker is gone with its node: every lease it held ends its
-/// attempt, started or not (the server cannot know which began), and the
-/// slot takes no more jobs. Node losses do not count as worker restarts.
-void node_lost(self_ptr self, size_t slot) {
+void end_slot_leases(self_ptr self, size_t slot, const std::string& error) {
   auto& st = self->state;
-  auto error = "node lost: " + st.workers[slot].node;
   st.workers[slot].actor = nullptr;
   auto held = st.leases.of(slot);
   for (auto lease : held) {
@@ -295,29 +354,22 @@ void on_worker_down(self_ptr self, const caf::down_msg& down) {
   auto& st = self->state;
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {
     if (st.workers[slot].actor.address() == down.source) {
-      if (st.workers[slot].node.empty())
+      if (st.workers[slot].node == 0)
         worker_crashed(self, slot, describe(down.reason));
       else
-        node_lost(self, slot);
+        on_node_worker_down(self, slot);
       dispatch(self);
       return;
     }
   }
 }
 
-void on_workers_joined(self_ptr self, const std::string& node,
-                       const std::vector<caf::actor>& stand_ins) {
-  auto& st = self->state;
-  for (size_t k = 0; k < stand_ins.size(); ++k) {
-    self->monitor(stand_ins[k]);
-    st.workers.push_back({stand_ins[k], node + "/worker-" + std::to_string(k + 1), node});
-    st.leases.add_slot();
-  }
-  dispatch(self);
-}
-
 void replace_worker(self_ptr self, size_t slot) {
   auto& st = self->state;
+  if (st.workers[slot].node != 0) {
+    retire_node_slot(self, slot, "worker stuck in a timed-out handler");
+    return;
+  }
   st.counters.replaced();
   log_line(st.workers[slot].name
            + " did not return from a timed-out handler within the grace period; replaced it");

@@ -15,8 +15,8 @@ caf::error validate(self_ptr self, const job_request& req) {
     return make_error(errc::invalid_argument, std::move(message));
   };
   const auto& opts = req.options;
-  if (self->state.handlers->find(req.type) == nullptr)
-    return make_error(errc::unknown_type, "no handler is registered for type '" + req.type + "'");
+  if (self->state.known_types.count(req.type) == 0)
+    return make_error(errc::unknown_type, "no worker serves type '" + req.type + "'");
   if (opts.priority < 0 || opts.priority > lease_table::max_priority)
     return invalid("priority must be an integer from 0 to 9");
   if (opts.max_attempts < 1 || opts.max_attempts > 100)

@@ -42,9 +42,12 @@ lease_entry* lease_table::start(uint64_t lease, std::chrono::steady_clock::time_
   return entry;
 }
 
-template <class Pred> std::vector<std::vector<uint64_t>> lease_table::withdraw_if(Pred pred) {
+template <class Pred>
+std::vector<std::vector<uint64_t>> lease_table::withdraw_if(const slot_filter& from, Pred pred) {
   std::vector<std::vector<uint64_t>> taken(held_.size());
-  for (size_t slot = 0; slot < held_.size(); ++slot)
+  for (size_t slot = 0; slot < held_.size(); ++slot) {
+    if (from && !from(slot))
+      continue;
     for (auto lease : held_[slot]) {
       auto& entry = leases_.at(lease);
       if (waits(entry) && pred(entry)) {
@@ -52,20 +55,23 @@ template <class Pred> std::vector<std::vector<uint64_t>> lease_table::withdraw_i
         taken[slot].push_back(lease);
       }
     }
+  }
   return taken;
 }
 
-std::vector<std::vector<uint64_t>> lease_table::withdraw_below(int32_t priority) {
-  return withdraw_if([priority](const lease_entry& e) { return e.priority < priority; });
+std::vector<std::vector<uint64_t>> lease_table::withdraw_below(int32_t priority,
+                                                               const slot_filter& from) {
+  return withdraw_if(from, [priority](const lease_entry& e) { return e.priority < priority; });
 }
 
-std::vector<std::vector<uint64_t>> lease_table::withdraw_unstarted() {
-  return withdraw_if([](const lease_entry&) { return true; });
+std::vector<std::vector<uint64_t>> lease_table::withdraw_unstarted(const slot_filter& from) {
+  return withdraw_if(from, [](const lease_entry&) { return true; });
 }
 
 std::optional<std::pair<size_t, uint64_t>>
 lease_table::withdraw_one_for(size_t idle_slot, std::chrono::steady_clock::duration stuck_for,
-                              std::chrono::steady_clock::time_point now) {
+                              std::chrono::steady_clock::time_point now,
+                              const job_filter& runnable) {
   lease_entry* best = nullptr;
   uint64_t best_lease = 0;
   for (size_t slot = 0; slot < held_.size(); ++slot) {
@@ -76,7 +82,7 @@ lease_table::withdraw_one_for(size_t idle_slot, std::chrono::steady_clock::durat
       continue;
     for (auto lease : held_[slot]) {
       auto& entry = leases_.at(lease);
-      if (!waits(entry))
+      if (!waits(entry) || (runnable && !runnable(entry.seq)))
         continue;
       // Only a job queued behind another one on its worker waits needlessly.
       if (held_[slot].front() == lease)

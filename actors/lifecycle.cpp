@@ -174,6 +174,9 @@ void on_timer(self_ptr self, const timer_event& event) {
       if (st.drain && !st.drain_settled)
         complete_drain(self);
       break;
+    case timer_kind::node_deadline:
+      on_node_deadline(self, event.seq);
+      break;
   }
 }
 

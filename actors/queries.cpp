@@ -72,8 +72,26 @@ std::string stats_json(self_ptr self) {
                 {"delayed", st.waiting},
                 {"capacity", st.config.queue_capacity},
                 {"withdrawing", st.leases.withdrawing()}};
-  j["workers"]["total"] = st.workers.size();
+  size_t live = 0;
+  for (auto& w : st.workers)
+    live += w.actor ? 1 : 0;
+  j["workers"]["total"] = live;
   j["workers"]["busy"] = busy;
+  auto& types = j["types"];
+  for (auto& type : st.known_types)
+    if (!types.contains(type))
+      types[type] = {{"submitted", 0}, {"success", 0}, {"failed", 0}, {"cancelled", 0}};
+  for (auto& [type, counts] : types.items())
+    counts["pending"] = st.ready.size(type);
+  size_t connected = 0;
+  for (auto& node : st.nodes)
+    connected += node.state == node_state::connected || node.state == node_state::leaving ? 1 : 0;
+  j["nodes"] = {{"connected", connected},
+                {"joins", st.node_counts.joins},
+                {"losses", st.node_counts.losses},
+                {"leaves", st.node_counts.leaves},
+                {"requeued_by_loss", st.node_counts.requeued_by_loss},
+                {"stale_reports", st.node_counts.stale_reports}};
   j["recovered"] = st.recovered;
   // What the engine holds on its heap: unfinished jobs in full, finished ones
   // (until their TTL) as a few bytes each.

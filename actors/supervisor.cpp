@@ -59,9 +59,16 @@ caf::behavior supervisor(self_ptr self, engine_config config,
                          std::vector<stored_job> rows) {
   auto& st = self->state;
   st.clock = config.clock ? config.clock : make_system_clock();
-  if (config.workers == 0)
+  if (!config.workers)
     config.workers = std::max(1u, std::thread::hardware_concurrency());
   st.jitter.seed(config.jitter_seed != 0 ? config.jitter_seed : std::random_device{}());
+  std::random_device seed;
+  st.incarnation = (uint64_t{seed()} << 32) | seed();
+  auto local_types = handlers->types();
+  st.local_types =
+    std::make_shared<const std::set<std::string>>(local_types.begin(), local_types.end());
+  st.known_types.insert(local_types.begin(), local_types.end());
+  st.known_types.insert(config.node_types.begin(), config.node_types.end());
   st.store = config.store;
   st.recent = recent_results{config.recent_results};
   st.config = std::move(config);
@@ -69,7 +76,7 @@ caf::behavior supervisor(self_ptr self, engine_config config,
   if (st.store->durable())
     st.journal = self->spawn<caf::detached + caf::monitored>(
       journal, st.store, caf::actor_cast<caf::actor>(self), st.config.max_commit_writes);
-  st.workers.resize(st.config.workers);
+  st.workers.resize(*st.config.workers);
   st.leases = lease_table{st.workers.size()};
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {
     st.workers[slot].name = "worker-" + std::to_string(slot + 1);
@@ -97,10 +104,17 @@ caf::behavior supervisor(self_ptr self, engine_config config,
       return stats_json(self);
     },
     [=](drain_atom, int64_t deadline_ms) { return on_drain(self, deadline_ms); },
-    // -- from the node gateway's stand-ins --
-    [=](workers_joined_atom, const std::string& node, const std::vector<caf::actor>& stand_ins) {
-      on_workers_joined(self, node, stand_ins);
+    [=](workers_atom) { return workers_json(self); },
+    // -- from the node gateway and its stand-ins --
+    [=](workers_joined_atom, const std::string& node, const std::string& address,
+        const std::vector<std::string>& types, const std::vector<caf::actor>& stand_ins) {
+      on_node_joined(self, node, address, types, stand_ins);
+      return self->state.incarnation;
     },
+    [=](leave_atom, const std::string& node, int64_t drain_ms) {
+      return on_node_leaving(self, node, drain_ms);
+    },
+    [=](stale_atom, uint64_t count) { self->state.node_counts.stale_reports += count; },
     // -- from workers --
     [=](report_atom, run_report& report) { on_report(self, report); },
     [=](withdrawn_atom, lease_list& given_back) { on_withdrawn(self, given_back); },

@@ -2,8 +2,11 @@
 
 #include "detail/internal_protocol.hpp"
 #include "detail/run_queue.hpp"
+#include "troupe/log.hpp"
 
 #include <caf/send.hpp>
+
+#include <algorithm>
 
 namespace troupe::detail {
 
@@ -16,15 +19,14 @@ constexpr auto report_delay = std::chrono::milliseconds{1};
 run_result execute(caf::blocking_actor* self, const caf::actor& supervisor,
                    const handler_registry& handlers, held_order& held) {
   auto& order = held.order;
-  run_result result{order.lease, static_cast<uint8_t>(run_outcome::success), {}};
+  run_result result{order.lease, order.incarnation, static_cast<uint8_t>(run_outcome::success), {}};
   auto fail = [&](run_outcome outcome, std::string text) {
     result.outcome = static_cast<uint8_t>(outcome);
     result.text = std::move(text);
     return result;
   };
-  const auto* fn = handlers.find(order.type);
-  if (fn == nullptr)
-    return fail(run_outcome::permanent_failure, "no handler for type " + order.type);
+  // The worker actor takes only orders of types it has a handler for.
+  const auto& handler = *handlers.find(order.type);
   auto payload = nlohmann::json::parse(order.payload, nullptr, false);
   if (payload.is_discarded())
     return fail(run_outcome::permanent_failure, "payload is not valid JSON");
@@ -34,7 +36,7 @@ run_result execute(caf::blocking_actor* self, const caf::actor& supervisor,
   };
   job_context ctx{order.id, order.attempt, std::move(payload), held.token, progress};
   try {
-    result.text = (*fn)(ctx).dump();
+    result.text = handler(ctx).dump();
     return result;
   } catch (const worker_fault& e) {
     return fail(run_outcome::worker_fault, e.what());
@@ -50,11 +52,14 @@ run_result execute(caf::blocking_actor* self, const caf::actor& supervisor,
 } // namespace
 
 void runner(caf::blocking_actor* self, std::shared_ptr<run_queue> queue, caf::actor supervisor,
-            std::shared_ptr<const handler_registry> handlers) {
+            std::shared_ptr<const handler_registry> handlers, std::string attempt_log_name) {
   std::optional<run_result> finished;
   // A token raised before the start (a cancel that raced the order) still
   // counts as started: the supervisor decides what the attempt means.
   while (auto held = queue->next(std::move(finished))) {
+    if (!attempt_log_name.empty())
+      log_line("job " + held->order.id + " attempt " + std::to_string(held->order.attempt)
+               + " started on " + attempt_log_name);
     auto start = std::chrono::steady_clock::now();
     finished = execute(self, supervisor, *handlers, *held);
     finished->duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -64,17 +69,30 @@ void runner(caf::blocking_actor* self, std::shared_ptr<run_queue> queue, caf::ac
 }
 
 caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
-                     std::shared_ptr<const handler_registry> handlers, size_t prefetch) {
+                     std::shared_ptr<const handler_registry> handlers, size_t prefetch,
+                     std::string attempt_log_name) {
   using tick_atom = caf::atom_constant<caf::atom("tick")>;
   auto queue = std::make_shared<run_queue>(
     (prefetch + 1) / 2, report_delay, [supervisor](run_report&& report) {
       caf::anon_send(supervisor, report_atom::value, std::move(report));
     });
-  self->spawn(runner, queue, supervisor, std::move(handlers));
+  self->spawn(runner, queue, supervisor, handlers, std::move(attempt_log_name));
   self->attach_functor([queue] { queue->close(); });
   auto ticking = std::make_shared<bool>(false);
   return {
     [=](run_atom, std::vector<run_order>& orders) {
+      // An order of a type this worker lacks goes back unrun: another worker
+      // may serve it, and no attempt is spent.
+      auto lacking = std::stable_partition(orders.begin(), orders.end(), [&](const run_order& o) {
+        return handlers->find(o.type) != nullptr;
+      });
+      if (lacking != orders.end()) {
+        lease_list given_back;
+        for (auto i = lacking; i != orders.end(); ++i)
+          given_back.leases.push_back(i->lease);
+        orders.erase(lacking, orders.end());
+        self->send(supervisor, withdrawn_atom::value, std::move(given_back));
+      }
       queue->push(std::move(orders));
       if (!*ticking) {
         *ticking = true;

@@ -4,10 +4,12 @@
 #include "detail/node_protocol.hpp"
 #include "detail/worker.hpp"
 #include "troupe/errors.hpp"
+#include "troupe/log.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <optional>
 #include <random>
 
 namespace troupe {
@@ -16,20 +18,166 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// The node as the gateway sees it: the gateway monitors the actor that
-/// joined, so the agent joins itself and lives as long as the node does.
-caf::behavior node_agent(caf::event_based_actor* self) {
+/// How long a connection attempt and a join may take before they are
+/// retried.
+constexpr auto connect_timeout = 5s;
+constexpr auto join_timeout = 10s;
+/// Reconnection backoff: the first delay, doubled per failure up to the cap;
+/// each delay is drawn from [d/2, d] so that nodes do not rejoin in step.
+constexpr auto first_backoff = 500ms;
+constexpr auto max_backoff = 30s;
+/// How much longer than its drain time a leaving node waits for the server.
+constexpr auto leave_margin = 5s;
+
+using connect_atom = caf::connect_atom;
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
+struct agent_state {
+  worker_node_config config;
+  std::shared_ptr<const handler_registry> handlers;
+  /// The server's node gateway while joined.
+  caf::actor gateway;
+  std::vector<caf::actor> workers;
+  /// Answered once the first join succeeded or failed.
+  std::optional<caf::response_promise> first_join;
+  std::chrono::milliseconds backoff = first_backoff;
+  std::mt19937_64 jitter{std::random_device{}()};
+  bool leaving = false;
+
+  static inline const char* name = "troupe.node_agent";
+};
+
+using agent_ptr = caf::stateful_actor<agent_state>*;
+
+void stop_workers(agent_ptr self) {
+  // Ending a worker raises the token of every job it holds and drops those
+  // it has not started.
+  for (auto& worker : self->state.workers)
+    self->send_exit(worker, caf::exit_reason::user_shutdown);
+  self->state.workers.clear();
+}
+
+/// A join attempt failed: the first one is final (the caller learns why),
+/// later ones are retried after a jittered, growing delay.
+void join_failed(agent_ptr self, const caf::error& err) {
+  auto& st = self->state;
+  if (st.first_join) {
+    st.first_join->deliver(err);
+    st.first_join.reset();
+    self->quit();
+    return;
+  }
+  if (st.leaving)
+    return;
+  auto high = st.backoff.count();
+  auto delay =
+    std::chrono::milliseconds{std::uniform_int_distribution<int64_t>{high / 2, high}(st.jitter)};
+  st.backoff = std::min<std::chrono::milliseconds>(st.backoff * 2, max_backoff);
+  log_line("cannot rejoin " + st.config.server_host + ":" + std::to_string(st.config.server_port)
+           + " (" + describe(err) + "); retrying in " + std::to_string(delay.count()) + " ms");
+  self->delayed_send(self, delay, retry_atom::value);
+}
+
+void joined(agent_ptr self, const caf::actor& gateway, uint64_t incarnation,
+            const std::vector<caf::actor>& stand_ins) {
+  auto& st = self->state;
+  st.gateway = gateway;
+  self->monitor(gateway);
+  st.backoff = first_backoff;
+  // Each worker reports to its stand-in on the server, which learns of the
+  // worker by `attach`.
+  for (auto& stand_in : stand_ins) {
+    auto name = st.config.name + "/worker-" + std::to_string(st.workers.size() + 1);
+    auto worker = self->spawn(detail::worker, stand_in, st.handlers, size_t{st.config.prefetch},
+                              st.config.log_attempts ? name : std::string{});
+    self->send(stand_in, detail::attach_atom::value, worker);
+    st.workers.push_back(worker);
+  }
+  if (st.config.on_join)
+    st.config.on_join(incarnation);
+  if (st.first_join) {
+    st.first_join->deliver(incarnation);
+    st.first_join.reset();
+  }
+}
+
+/// Connects through the middleman actor (never a blocking `remote_actor`
+/// inside an actor), then joins.
+void try_join(agent_ptr self) {
+  auto& st = self->state;
+  auto mm = self->home_system().middleman().actor_handle();
+  self
+    ->request(mm, connect_timeout, connect_atom::value, st.config.server_host,
+              st.config.server_port)
+    .then(
+      [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
+        auto gateway = caf::actor_cast<caf::actor>(std::move(ptr));
+        if (!gateway) {
+          join_failed(self, make_error(errc::join_refused, "no node gateway at that address"));
+          return;
+        }
+        auto& cfg = self->state.config;
+        detail::node_join request;
+        request.name = cfg.name;
+        request.workers = cfg.workers;
+        request.prefetch = cfg.prefetch;
+        request.heartbeat_ms = cfg.settings.heartbeat.count();
+        request.timeout_ms = cfg.settings.timeout.count();
+        request.types = self->state.handlers->types();
+        self->request(gateway, join_timeout, detail::join_atom::value, std::move(request))
+          .then(
+            [=](detail::welcome_atom, uint64_t incarnation, std::vector<caf::actor>& stand_ins) {
+              joined(self, gateway, incarnation, stand_ins);
+            },
+            [=](caf::error& err) { join_failed(self, err); });
+      },
+      [=](caf::error& err) { join_failed(self, err); });
+}
+
+/// The node's side of its session with a server: joins, runs the node's
+/// workers, rejoins after losing the server, and leaves on request. The
+/// gateway monitors this actor, so it lives as long as the node does.
+caf::behavior node_agent(agent_ptr self, worker_node_config config,
+                         std::shared_ptr<const handler_registry> handlers) {
+  self->state.config = std::move(config);
+  self->state.handlers = std::move(handlers);
+  self->set_exit_handler([=](const caf::exit_msg& exit) {
+    stop_workers(self);
+    self->quit(exit.reason);
+  });
+  self->set_down_handler([=](const caf::down_msg& down) {
+    auto& st = self->state;
+    if (down.source != st.gateway.address())
+      return;
+    st.gateway = nullptr;
+    stop_workers(self);
+    if (st.leaving)
+      return;
+    log_line("lost the server (" + describe(down.reason) + "); rejoining");
+    join_failed(self, down.reason);
+  });
   return {
-    [=](detail::join_atom, const caf::actor& gateway,
-        detail::node_join& request) -> caf::response_promise {
+    [=](detail::join_atom) -> caf::response_promise {
       auto promise = self->make_response_promise();
-      self->request(gateway, caf::duration{10s}, detail::join_atom::value, std::move(request))
-        .then(
-          [=](detail::welcome_atom welcome, uint64_t incarnation,
-              std::vector<caf::actor>& stand_ins) mutable {
-            promise.deliver(welcome, incarnation, std::move(stand_ins));
-          },
-          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+      self->state.first_join = promise;
+      try_join(self);
+      return promise;
+    },
+    [=](retry_atom) {
+      if (!self->state.leaving && !self->state.gateway)
+        try_join(self);
+    },
+    [=](detail::leave_atom, int64_t drain_ms) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      st.leaving = true;
+      if (!st.gateway)
+        return caf::ok_atom::value;
+      auto promise = self->make_response_promise<caf::ok_atom>();
+      self
+        ->request(st.gateway, std::chrono::milliseconds{drain_ms} + leave_margin,
+                  detail::leave_atom::value, drain_ms)
+        .then([=](caf::ok_atom) mutable { promise.deliver(caf::ok_atom::value); },
+              [=](caf::error&) mutable { promise.deliver(caf::ok_atom::value); });
       return promise;
     },
   };
@@ -51,9 +199,7 @@ caf::behavior end_with(caf::event_based_actor* self, caf::actor dependent, caf::
 caf::expected<uint16_t> serve_nodes(caf::actor_system& sys, const caf::actor& supervisor,
                                     const node_settings& settings, const std::string& host,
                                     uint16_t port) {
-  std::random_device seed;
-  auto incarnation = (uint64_t{seed()} << 32) | seed();
-  auto gateway = sys.spawn(detail::node_gateway, settings, incarnation, supervisor);
+  auto gateway = sys.spawn(detail::node_gateway, settings, supervisor);
   sys.spawn(end_with, gateway, supervisor);
   return sys.middleman().publish(gateway, port, host.c_str(), true);
 }
@@ -62,45 +208,26 @@ worker_node::worker_node(caf::actor_system& sys, worker_node_config config)
     : sys_(sys), config_(std::move(config)), handlers_(std::make_shared<handler_registry>()) {}
 
 worker_node::~worker_node() {
-  for (auto& worker : workers_)
-    caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
   if (agent_)
     caf::anon_send_exit(agent_, caf::exit_reason::user_shutdown);
 }
 
 caf::expected<uint64_t> worker_node::join() {
-  auto gateway = sys_.middleman().remote_actor(config_.server_host, config_.server_port);
-  if (!gateway)
-    return gateway.error();
-  if (!agent_)
-    agent_ = sys_.spawn(node_agent);
-  detail::node_join request;
-  request.name = config_.name;
-  request.workers = config_.workers;
-  request.prefetch = config_.prefetch;
-  request.heartbeat_ms = config_.settings.heartbeat.count();
-  request.timeout_ms = config_.settings.timeout.count();
-  request.types = handlers_->types();
+  agent_ = sys_.spawn(node_agent, config_, std::shared_ptr<const handler_registry>{handlers_});
   caf::expected<uint64_t> result{caf::error{}};
   caf::scoped_actor self{sys_};
-  std::vector<caf::actor> stand_ins;
-  self->request(agent_, 15s, detail::join_atom::value, *gateway, std::move(request))
-    .receive(
-      [&](detail::welcome_atom, uint64_t incarnation, std::vector<caf::actor>& given) {
-        result = incarnation;
-        stand_ins = std::move(given);
-      },
-      [&](caf::error& err) { result = std::move(err); });
-  // Each worker reports to its stand-in on the server, which learns of the
-  // worker by `attach`.
-  for (auto& stand_in : stand_ins) {
-    auto worker =
-      sys_.spawn(detail::worker, stand_in, std::shared_ptr<const handler_registry>{handlers_},
-                 size_t{config_.prefetch});
-    caf::anon_send(stand_in, detail::attach_atom::value, worker);
-    workers_.push_back(worker);
-  }
+  self->request(agent_, caf::infinite, detail::join_atom::value)
+    .receive([&](uint64_t incarnation) { result = incarnation; },
+             [&](caf::error& err) { result = std::move(err); });
   return result;
+}
+
+void worker_node::leave(std::chrono::milliseconds drain) {
+  if (!agent_)
+    return;
+  caf::scoped_actor self{sys_};
+  self->request(agent_, caf::infinite, detail::leave_atom::value, int64_t{drain.count()})
+    .receive([](caf::ok_atom) {}, [](caf::error&) {});
 }
 
 } // namespace troupe

@@ -109,7 +109,7 @@ void set_sync(serve_options& opt, const std::string& value) {
     throw usage_error{"--sync must be normal or full, not '" + value + "'"};
 }
 
-void set_log_level(serve_options& opt, const std::string& value) {
+log_level parse_log_level(const std::string& value) {
   static const std::map<std::string, log_level> levels{{"error", log_level::error},
                                                        {"warn", log_level::warn},
                                                        {"info", log_level::info},
@@ -117,16 +117,22 @@ void set_log_level(serve_options& opt, const std::string& value) {
   auto i = levels.find(value);
   if (i == levels.end())
     throw usage_error{"--log-level must be error, warn, info or debug, not '" + value + "'"};
-  opt.log = i->second;
+  return i->second;
+}
+
+void set_log_level(serve_options& opt, const std::string& value) {
+  opt.log = parse_log_level(value);
   opt.engine.log_attempts = opt.log == log_level::debug;
 }
 
 const std::vector<flag<serve_options>> serve_flags_without_nodes{
   {"http", "HOST:PORT", "listen address; port 0 picks a free one (default 127.0.0.1:8080)",
    set_http},
-  {"workers", "N", "worker actors (default: the number of hardware threads)",
+  {"workers", "N",
+   "local worker actors (default: the number of hardware threads); 0, only with --nodes, "
+   "leaves all jobs to worker nodes",
    [](serve_options& o, const std::string& v) {
-     o.engine.workers = to_number("workers", v, 1, 1024);
+     o.engine.workers = to_number("workers", v, 0, 1024);
    }},
   {"prefetch", "N",
    "jobs a worker may hold beyond the one it runs; higher-priority jobs still go first "
@@ -214,6 +220,16 @@ std::vector<flag<serve_options>> make_serve_flags() {
                    o.nodes_enabled = true;
                    std::tie(o.nodes_host, o.nodes_port) = host_and_port("nodes", v);
                  }});
+  all.push_back({"node-types", "TYPE,...",
+                 "job types accepted for worker nodes before a node serving them joined; "
+                 "their jobs wait for one",
+                 [](serve_options& o, const std::string& v) {
+                   o.engine.node_types.clear();
+                   std::stringstream list{v};
+                   for (std::string type; std::getline(list, type, ',');)
+                     if (!type.empty())
+                       o.engine.node_types.push_back(type);
+                 }});
   auto node = node_flags<serve_options>();
   all.insert(all.end(), node.begin(), node.end());
   return all;
@@ -241,6 +257,8 @@ std::vector<flag<worker_options>> make_worker_flags() {
      [](worker_options& o, const std::string& v) {
        o.prefetch = static_cast<uint32_t>(to_number("prefetch", v, 0, 1024));
      }},
+    {"log-level", "LEVEL", "info, or debug: also each attempt this node starts (default info)",
+     [](worker_options& o, const std::string& v) { o.log = parse_log_level(v); }},
     {"drain-timeout", "SECONDS",
      "on SIGTERM, how long running jobs may finish before they are cancelled (default 30)",
      [](worker_options& o, const std::string& v) {
@@ -333,6 +351,8 @@ serve_options parse_serve(const std::vector<std::string>& args,
     throw usage_error{"--tls-cert and --tls-key go together"};
   if (opt.nodes_enabled)
     check_node_settings(opt.node, opt.nodes_host);
+  else if (opt.engine.workers == size_t{0})
+    throw usage_error{"--workers 0 needs --nodes: without local workers only nodes run jobs"};
   return opt;
 }
 

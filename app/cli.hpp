@@ -52,6 +52,7 @@ struct worker_options {
   std::string name;
   uint32_t prefetch = 8;
   std::chrono::seconds drain_timeout{30};
+  log_level log = log_level::info;
   node_settings node;
   bool help = false;
 };

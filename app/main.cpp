@@ -120,8 +120,9 @@ int serve(app::serve_options opt) {
   return 0;
 }
 
-/// `troupe worker`: joins the server (work in progress: it does not run
-/// jobs yet) and stays joined until SIGINT or SIGTERM.
+/// `troupe worker`: joins the server and runs its jobs until SIGINT or
+/// SIGTERM, then leaves: what it has not started goes back at once, running
+/// jobs get --drain-timeout.
 int work(const app::worker_options& opt) {
   sigset_t signals;
   sigemptyset(&signals);
@@ -142,17 +143,24 @@ int work(const app::worker_options& opt) {
     opt.workers != 0 ? opt.workers : std::max(1u, std::thread::hardware_concurrency());
   config.prefetch = opt.prefetch;
   config.settings = opt.node;
+  config.log_attempts = opt.log == app::log_level::debug;
+  auto where = opt.join_host + ":" + std::to_string(opt.join_port);
+  config.on_join = [joined_line = "troupe: joined " + where + " as " + config.name](uint64_t) {
+    std::cout << joined_line << std::endl;
+  };
   worker_node node{sys, config};
   register_builtin_handlers(node.handlers());
   auto joined = node.join();
-  auto where = opt.join_host + ":" + std::to_string(opt.join_port);
   if (!joined) {
     log_line("cannot join " + where + ": " + describe(joined.error()));
     return 1;
   }
-  std::cout << "troupe: joined " << where << " as " << config.name << std::endl;
   int received = 0;
   sigwait(&signals, &received);
+  log_line(std::string{"received "} + (received == SIGINT ? "SIGINT" : "SIGTERM")
+           + "; leaving, running jobs get " + std::to_string(opt.drain_timeout.count()) + " s");
+  node.leave(opt.drain_timeout);
+  log_line("left " + where);
   return 0;
 }
 

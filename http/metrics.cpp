@@ -58,6 +58,10 @@ std::string render_metrics(const nlohmann::json& stats, const request_counter& r
     for (const char* status : {"success", "failed", "cancelled"})
       out << "troupe_jobs_completed_total{type=\"" << label(type) << "\",status=\"" << status
           << "\"} " << c.at(status) << '\n';
+  header(out, "troupe_jobs_ready", "gauge",
+         "Jobs ready to start, by type (a type no connected worker serves waits here).");
+  for (auto& [type, c] : stats.at("types").items())
+    out << "troupe_jobs_ready{type=\"" << label(type) << "\"} " << c.at("pending") << '\n';
   header(out, "troupe_jobs", "gauge", "Jobs the engine holds, by status.");
   for (auto& [status, n] : stats.at("jobs").items())
     out << "troupe_jobs{status=\"" << status << "\"} " << n << '\n';
@@ -75,6 +79,19 @@ std::string render_metrics(const nlohmann::json& stats, const request_counter& r
          workers.at("restarts"));
   single(out, "troupe_workers_replaced_total", "counter",
          "Workers replaced because a handler ignored its timeout.", workers.at("replaced"));
+  const auto& nodes = stats.at("nodes");
+  single(out, "troupe_nodes_connected", "gauge", "Worker nodes connected now.",
+         nodes.at("connected"));
+  single(out, "troupe_node_joins_total", "counter", "Worker nodes that joined (or rejoined).",
+         nodes.at("joins"));
+  single(out, "troupe_node_losses_total", "counter", "Worker nodes lost (killed, hung or cut off).",
+         nodes.at("losses"));
+  single(out, "troupe_node_leaves_total", "counter", "Worker nodes that left after a drain.",
+         nodes.at("leaves"));
+  single(out, "troupe_node_requeued_jobs_total", "counter",
+         "Jobs whose attempt ended because their node was lost.", nodes.at("requeued_by_loss"));
+  single(out, "troupe_stale_reports_total", "counter",
+         "Worker results dropped because they named no current lease.", nodes.at("stale_reports"));
   single(out, "troupe_healthy", "gauge", "1 unless worker restarts exceed their limit.",
          stats.at("healthy").get<bool>() ? 1 : 0);
   const auto& store = stats.at("store");

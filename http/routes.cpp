@@ -141,6 +141,11 @@ void get_stats(api_context& ctx, const httplib::Request&, httplib::Response& res
   answer_from(res, 200, ask(ctx, ctx.config.engine_timeout, caf::make_message(stats_atom::value)));
 }
 
+void get_workers(api_context& ctx, const httplib::Request&, httplib::Response& res) {
+  answer_from(res, 200,
+              ask(ctx, ctx.config.engine_timeout, caf::make_message(workers_atom::value)));
+}
+
 void readyz(api_context& ctx, const httplib::Request&, httplib::Response& res) {
   auto stats = engine_stats(ctx);
   if (!stats)
@@ -199,6 +204,7 @@ void install_routes(httplib::Server& server, ctx_ptr ctx) {
   server.Get(job_path, wrap(ctx, "GET /v1/jobs/{id}", true, get_job));
   server.Delete(job_path, wrap(ctx, "DELETE /v1/jobs/{id}", true, cancel_job));
   server.Get("/v1/stats", wrap(ctx, "GET /v1/stats", true, get_stats));
+  server.Get("/v1/workers", wrap(ctx, "GET /v1/workers", true, get_workers));
   server.Get("/metrics", wrap(ctx, "GET /metrics", true, metrics));
   server.Get("/readyz", wrap(ctx, "GET /readyz", false, readyz));
   server.Get("/healthz", wrap(ctx, "GET /healthz", false,

@@ -33,6 +33,8 @@ namespace troupe::detail {
 /// One job handed to a worker.
 struct run_order {
   uint64_t lease = 0;
+  /// The server run that granted the lease (see node_protocol.hpp).
+  uint64_t incarnation = 0;
   std::string id;
   int32_t attempt = 0;
   std::string type;
@@ -43,8 +45,8 @@ struct run_order {
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_order& x) {
-  return f(caf::meta::type_name("troupe.run_order"), x.lease, x.id, x.attempt, x.type, x.payload,
-           x.priority);
+  return f(caf::meta::type_name("troupe.run_order"), x.lease, x.incarnation, x.id, x.attempt,
+           x.type, x.payload, x.priority);
 }
 
 /// How an attempt ended.
@@ -62,6 +64,8 @@ enum class run_outcome : uint8_t {
 /// A worker's report on one lease.
 struct run_result {
   uint64_t lease = 0;
+  /// The incarnation of the lease's order.
+  uint64_t incarnation = 0;
   /// A `run_outcome`, as its number.
   uint8_t outcome = 0;
   std::string text;
@@ -70,7 +74,8 @@ struct run_result {
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_result& x) {
-  return f(caf::meta::type_name("troupe.run_result"), x.lease, x.outcome, x.text, x.duration_us);
+  return f(caf::meta::type_name("troupe.run_result"), x.lease, x.incarnation, x.outcome, x.text,
+           x.duration_us);
 }
 
 /// What a worker tells the supervisor, in order: the attempts it finished
@@ -110,6 +115,9 @@ using withdrawn_atom = caf::atom_constant<caf::atom("withdrawn")>;
 /// supervisor → worker: `(stop_atom, lease_list)`: raise the cancellation
 /// token of these running leases (cancel, timeout, shutdown).
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// stand-in → supervisor: `(stale_atom, count)`: results a node sent on
+/// leases it did not hold, dropped.
+using stale_atom = caf::atom_constant<caf::atom("stale")>;
 
 /// What one worker is handed in a batch: new orders, and leases it is asked
 /// to give back. Both go out in the order the supervisor decided them, after

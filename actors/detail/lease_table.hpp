@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -57,21 +58,31 @@ public:
   lease_entry* start(uint64_t lease,
                      std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
+  /// Which slots may give up leases (all, unless a job may run only on some).
+  using slot_filter = std::function<bool(size_t slot)>;
+
+  /// Which of the jobs (by sequence) held elsewhere a worker could run.
+  using job_filter = std::function<bool(uint64_t seq)>;
+
   /// Marks unstarted leases `withdrawing` and returns them per slot: those of
-  /// lower priority than `priority` anywhere.
-  std::vector<std::vector<uint64_t>> withdraw_below(int32_t priority);
+  /// lower priority than `priority` on the slots `from` accepts.
+  std::vector<std::vector<uint64_t>> withdraw_below(int32_t priority,
+                                                    const slot_filter& from = nullptr);
 
   /// Marks the unstarted lease that should run next on another worker
   /// `withdrawing` (highest priority, then oldest) and returns it with its
   /// slot, if a worker but `idle_slot` holds one behind a job that has run
   /// for `stuck_for` at `now` (a worker whose jobs are quick is not robbed:
-  /// a withdrawal costs more than the wait).
+  /// a withdrawal costs more than the wait). Only jobs `runnable` accepts
+  /// are taken.
   std::optional<std::pair<size_t, uint64_t>>
   withdraw_one_for(size_t idle_slot, std::chrono::steady_clock::duration stuck_for,
-                   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
+                   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now(),
+                   const job_filter& runnable = nullptr);
 
-  /// Marks every unstarted lease `withdrawing`; returns them per slot.
-  std::vector<std::vector<uint64_t>> withdraw_unstarted();
+  /// Marks every unstarted lease on the slots `from` accepts `withdrawing`;
+  /// returns them per slot.
+  std::vector<std::vector<uint64_t>> withdraw_unstarted(const slot_filter& from = nullptr);
 
   // -- queries --
 
@@ -107,7 +118,8 @@ public:
   }
 
 private:
-  template <class Pred> std::vector<std::vector<uint64_t>> withdraw_if(Pred pred);
+  template <class Pred>
+  std::vector<std::vector<uint64_t>> withdraw_if(const slot_filter& from, Pred pred);
 
   /// Marks an entry `withdrawing`.
   void withdraw(lease_entry& entry);

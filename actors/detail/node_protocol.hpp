@@ -48,8 +48,15 @@ using join_atom = caf::atom_constant<caf::atom("join")>;
 using welcome_atom = caf::atom_constant<caf::atom("welcome")>;
 /// node → stand-in: `(attach_atom, worker)`: the node's worker behind it.
 using attach_atom = caf::atom_constant<caf::atom("attach")>;
-/// stand-in → supervisor: `(workers_joined_atom, node_name,
-/// std::vector<caf::actor>)`: new worker slots, run by that node.
+/// node → gateway: `(leave_atom, drain_ms)`: the node stops (SIGTERM). It
+/// gets no more orders and gives back those it has not started; its running
+/// jobs get `drain_ms`, then count as interrupted. Answered with `ok_atom`
+/// once the server holds nothing of the node; gateway → supervisor as
+/// `(leave_atom, node_name, drain_ms)`.
+using leave_atom = caf::atom_constant<caf::atom("leave")>;
+/// gateway → supervisor: `(workers_joined_atom, node_name, address,
+/// std::vector<std::string> types, std::vector<caf::actor> stand_ins)`: new
+/// worker slots, run by that node; answered with the server's incarnation.
 using workers_joined_atom = caf::atom_constant<caf::atom("joined")>;
 
 } // namespace troupe::detail

@@ -30,16 +30,18 @@
 #include <deque>
 #include <optional>
 #include <random>
+#include <set>
 #include <unordered_map>
 
 namespace troupe::detail {
 
 using time_point = clock::time_point;
 
-enum class timer_kind : uint8_t { ready, timeout, grace, drain_deadline };
+enum class timer_kind : uint8_t { ready, timeout, grace, drain_deadline, node_deadline };
 
 struct timer_event {
   timer_kind kind;
+  /// The job, or for `node_deadline` the node's join number.
   uint64_t seq = 0;
   uint64_t lease = 0;
 };
@@ -72,18 +74,65 @@ struct retained_job {
   job_status status;
 };
 
+/// Job types, shared by the slots that serve the same ones.
+using type_set = std::shared_ptr<const std::set<std::string>>;
+
 struct worker_slot {
-  /// Null once the slot's node is lost: it gets no more jobs.
+  /// Null once the slot's node is lost or gone: it gets no more jobs.
   caf::actor actor;
   std::string name;
-  /// The worker node that runs it; empty for a local worker.
-  std::string node;
+  /// The join number of the worker node that runs it; 0 for a local worker.
+  uint64_t node = 0;
+  /// The job types it runs.
+  type_set types;
+  /// Its node is leaving: it gets no more jobs.
+  bool leaving = false;
+
+  /// Whether it takes new jobs of `type`.
+  bool takes(const std::string& type) const { return actor && !leaving && types->count(type) != 0; }
+};
+
+enum class node_state : uint8_t { connected, leaving, lost, left };
+
+/// A worker node as the supervisor knows it: connected, leaving, or gone (the
+/// last few gone ones are kept to be shown).
+struct node_entry {
+  /// Join number, unique within the supervisor's life.
+  uint64_t id = 0;
+  std::string name;
+  /// Where the node connected from, as `host:port`.
+  std::string address;
+  type_set types;
+  /// Its worker slots.
+  std::vector<size_t> slots;
+  node_state state = node_state::connected;
+  int64_t connected_since_ms = 0;
+  /// The node's request to leave, answered once it holds no lease.
+  std::optional<caf::response_promise> leave;
+};
+
+/// What happened to worker nodes since the start.
+struct node_counters {
+  uint64_t joins = 0;
+  uint64_t losses = 0;
+  uint64_t leaves = 0;
+  /// Jobs whose attempt ended because their node was lost.
+  uint64_t requeued_by_loss = 0;
+  /// Results that named no current lease (late, foreign, or of another
+  /// incarnation), dropped.
+  uint64_t stale_reports = 0;
 };
 
 struct supervisor_state {
   engine_config config;
   std::shared_ptr<troupe::clock> clock;
   std::shared_ptr<const handler_registry> handlers;
+  /// Types accepted for submission: served by a local worker, by a node
+  /// connected or seen since the start, or configured for nodes.
+  std::set<std::string> known_types;
+  /// Random per start; every lease carries it, so a report meant for an
+  /// earlier run of the server is recognised.
+  uint64_t incarnation = 0;
   std::shared_ptr<troupe::store> store;
   /// Commits writes for a durable store; null for the memory store, whose
   /// writes apply at once.
@@ -93,6 +142,11 @@ struct supervisor_state {
   ready_queue ready;
   lease_table leases;
   std::vector<worker_slot> workers;
+  /// The types the local workers serve.
+  type_set local_types;
+  std::vector<node_entry> nodes;
+  uint64_t next_node_id = 0;
+  node_counters node_counts;
   deadline_queue<time_point, timer_event> timers;
   /// Earliest tick already scheduled on the clock.
   time_point armed = time_point::max();
@@ -174,10 +228,10 @@ void on_withdrawn(self_ptr self, lease_list& given_back);
 void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& message);
 void start_worker(self_ptr self, size_t slot);
 void on_worker_down(self_ptr self, const caf::down_msg& down);
-/// A node's workers joined: `stand_ins` are their local stand-ins.
-void on_workers_joined(self_ptr self, const std::string& node,
-                       const std::vector<caf::actor>& stand_ins);
 void replace_worker(self_ptr self, size_t slot);
+/// Ends the attempt of every lease `slot` holds, started or not (the server
+/// cannot know which began), with `error`; the slot takes no more jobs.
+void end_slot_leases(self_ptr self, size_t slot, const std::string& error);
 /// Releases a lease and its timeout, if still held.
 std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease);
 
@@ -198,6 +252,25 @@ void retain(self_ptr self, uint64_t seq, job_status status, const std::string& k
 void on_tick(self_ptr self);
 void check_drain(self_ptr self);
 caf::result<std::string> on_drain(self_ptr self, int64_t deadline_ms);
+
+// -- nodes.cpp --
+
+/// A node joined with `stand_ins`, the local stand-ins of its workers.
+void on_node_joined(self_ptr self, const std::string& name, const std::string& address,
+                    const std::vector<std::string>& types,
+                    const std::vector<caf::actor>& stand_ins);
+/// A node asks to leave: it gets no more jobs, gives back what it has not
+/// started, and its running jobs get `drain_ms` to finish.
+caf::result<caf::ok_atom> on_node_leaving(self_ptr self, const std::string& name, int64_t drain_ms);
+/// A node's worker (its stand-in) is gone.
+void on_node_worker_down(self_ptr self, size_t slot);
+/// Answers the nodes leaving that hold no lease any more.
+void check_node_leaves(self_ptr self);
+/// A leaving node's drain time ran out.
+void on_node_deadline(self_ptr self, uint64_t node_id);
+/// The node of a slot, if it is a node's.
+node_entry* node_of(self_ptr self, size_t slot);
+std::string workers_json(self_ptr self);
 
 // -- queries.cpp --
 

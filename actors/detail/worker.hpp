@@ -18,18 +18,23 @@
 #include <caf/event_based_actor.hpp>
 
 #include <memory>
+#include <string>
 
 namespace troupe::detail {
 
 class run_queue;
 
 /// Messages: `run_atom`, `withdraw_atom`, `stop_atom` (internal_protocol.hpp).
-/// `prefetch` sets how many finished attempts a report may carry.
+/// `prefetch` sets how many finished attempts a report may carry. Orders of
+/// a type `handlers` lacks are given back at once (`withdrawn_atom`). With an
+/// `attempt_log_name`, the start of each attempt is logged under that name
+/// (a node's record of what it ran).
 caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
-                     std::shared_ptr<const handler_registry> handlers, size_t prefetch);
+                     std::shared_ptr<const handler_registry> handlers, size_t prefetch,
+                     std::string attempt_log_name);
 
 /// The runner of one worker: takes jobs from `queue` until it is closed.
 void runner(caf::blocking_actor* self, std::shared_ptr<run_queue> queue, caf::actor supervisor,
-            std::shared_ptr<const handler_registry> handlers);
+            std::shared_ptr<const handler_registry> handlers, std::string attempt_log_name);
 
 } // namespace troupe::detail

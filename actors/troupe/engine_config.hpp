@@ -8,6 +8,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace troupe {
 
@@ -15,8 +18,14 @@ namespace troupe {
 struct engine_config {
   using ms = std::chrono::milliseconds;
 
-  /// Number of worker actors, each on its own thread. 0 = hardware threads.
-  size_t workers = 0;
+  /// Number of local worker actors, each on its own thread; unset means one
+  /// per hardware thread. 0 runs none: jobs then wait for worker nodes.
+  std::optional<size_t> workers;
+
+  /// Job types accepted for worker nodes before a node serving them joined
+  /// (a type a node served since the start is accepted anyway). Their jobs
+  /// wait until such a node joins.
+  std::vector<std::string> node_types;
 
   /// Jobs a worker may hold beyond the one it runs. A prefetched job skips a
   /// round trip to the supervisor between jobs, and priorities stay honest at

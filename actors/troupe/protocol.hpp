@@ -19,6 +19,7 @@
 // | list_atom, status, type, limit (int64)               | jobs_json: a JSON array of   |
 // |                                                      | job snapshots, newest first  |
 // | stats_atom                                           | stats_json                   |
+// | workers_atom                                         | workers_json                 |
 // | drain_atom, deadline_ms (int64)                      | stats_json, after shutdown   |
 //
 // `created` is false when an idempotency key matched an existing job; the id
@@ -34,9 +35,17 @@
 // "busy", "restarts", "replaced"}, "submitted_total", "recovered", "healthy",
 // "accepting", "store": {"name", "durable", "healthy", "error", "commits",
 // "writes", "failures"},
-// "types": {type: {"submitted", "success", "failed", "cancelled"}},
+// "types": {type: {"submitted", "success", "failed", "cancelled", "pending"}}
+// ("pending": ready to start, waiting for a worker that serves the type),
+// "nodes": {"connected", "joins", "losses", "leaves", "requeued_by_loss",
+// "stale_reports"},
 // "duration_seconds": {"le": [bounds...], "counts": [per bucket, last is +Inf],
 // "sum", "count"}} — the duration is the final attempt's, started to finished.
+//
+// workers_json: {"local": {"workers", "busy", "jobs_held", "types"}, "nodes":
+// [{"name", "address", "state" (connected, leaving, lost or left),
+// "connected_since", "workers", "busy", "jobs_held", "types"}]}: the nodes
+// connected now and the last few gone ones.
 //
 // list_atom filters by status and type (an empty string matches all) and
 // answers at most `limit` jobs, each as `status_atom` would.
@@ -87,6 +96,9 @@ using list_atom = caf::atom_constant<caf::atom("list")>;
 
 /// Reads the engine's counters: `(stats_atom)`.
 using stats_atom = caf::atom_constant<caf::atom("stats")>;
+
+/// Describes the local workers and the worker nodes: `(workers_atom)`.
+using workers_atom = caf::atom_constant<caf::atom("workers")>;
 
 /// Shuts the engine down gracefully: `(drain_atom, deadline_ms)`.
 using drain_atom = caf::atom_constant<caf::atom("drain")>;

@@ -2,8 +2,12 @@
 // a server's jobs. The server accepts them with `serve_nodes`; a node process
 // joins with a `worker_node`.
 //
-// Work in progress (issue 10): a node joins and runs jobs; node loss,
-// drain, reconnection, routing by type and TLS tests are still to come.
+// Nodes are stateless: the server keeps the only queue, store and clock. A
+// node that loses its server raises every token, drops the jobs it has not
+// started and rejoins by itself, with a jittered backoff (0.5 s doubling to
+// 30 s); each rejoin is a new session. A node that leaves (`leave`, on
+// SIGTERM) gives back what it has not started and lets its running jobs
+// finish for the drain time.
 #pragma once
 
 #include "troupe/handler.hpp"
@@ -13,7 +17,9 @@
 #include <caf/actor_system.hpp>
 #include <caf/expected.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -37,6 +43,11 @@ struct worker_node_config {
   uint32_t workers = 1;
   uint32_t prefetch = 8;
   node_settings settings;
+  /// Logs the start of every attempt the node runs to stderr.
+  bool log_attempts = false;
+  /// Called on every join and rejoin with the server's incarnation (on an
+  /// actor's thread).
+  std::function<void(uint64_t incarnation)> on_join;
 };
 
 /// A worker node: joins a server and runs its jobs with `handlers()`.
@@ -51,15 +62,20 @@ public:
   /// The job types this node serves; register them before `join`.
   handler_registry& handlers() { return *handlers_; }
 
-  /// Connects and joins; returns the server's incarnation, or why not.
+  /// Connects and joins once; returns the server's incarnation, or why not
+  /// (then the node is done). After a first join the node rejoins by itself
+  /// whenever it loses the server.
   caf::expected<uint64_t> join();
+
+  /// Leaves the server: blocks until the server holds no job of this node,
+  /// which takes at most `drain` (plus a margin if the server is gone).
+  void leave(std::chrono::milliseconds drain);
 
 private:
   caf::actor_system& sys_;
   worker_node_config config_;
   std::shared_ptr<handler_registry> handlers_;
   caf::actor agent_;
-  std::vector<caf::actor> workers_;
 };
 
 } // namespace troupe

@@ -73,6 +73,25 @@ TEST_CASE("an idle worker takes the best job waiting behind another worker's run
   CHECK(t.find(best)->withdrawing);
 }
 
+TEST_CASE("leases are asked back only from the slots and for the jobs a filter accepts") {
+  lease_table t{2};
+  auto t0 = std::chrono::steady_clock::time_point{};
+  t.start(t.grant(0, 1, 5), t0);
+  auto on_first = t.grant(0, 2, 1);
+  auto on_second = t.grant(1, 3, 1);
+  auto taken = t.withdraw_below(9, [](size_t slot) { return slot == 1; });
+  CHECK(taken[0].empty());
+  CHECK(taken[1] == std::vector<uint64_t>{on_second});
+  // An idle worker that cannot run job 2 takes nothing.
+  auto later = t0 + std::chrono::seconds{1};
+  CHECK_FALSE(t.withdraw_one_for(1, std::chrono::milliseconds{20}, later,
+                                 [](uint64_t seq) { return seq != 2; }));
+  auto stolen = t.withdraw_one_for(1, std::chrono::milliseconds{20}, later,
+                                   [](uint64_t seq) { return seq == 2; });
+  REQUIRE(stolen);
+  CHECK(stolen->second == on_first);
+}
+
 TEST_CASE("a lease that started while being withdrawn stays held") {
   lease_table t{1};
   t.start(t.grant(0, 1, 5));

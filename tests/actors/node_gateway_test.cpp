@@ -7,6 +7,7 @@
 #include <troupe/protocol.hpp>
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -27,24 +28,44 @@ node_join join_as(const std::string& name) {
   return join;
 }
 
+/// Answers the gateway's announcement of a node's workers as a supervisor
+/// does: with its incarnation.
+caf::behavior supervisor_of_incarnation(caf::event_based_actor*, uint64_t incarnation) {
+  return {
+    [=](workers_joined_atom, const std::string&, const std::string&,
+        const std::vector<std::string>&, const std::vector<caf::actor>&) { return incarnation; },
+  };
+}
+
 struct gateway_fixture {
   gateway_fixture()
-      : sys(cfg), gateway(sys.spawn(node_gateway, node_settings{}, uint64_t{42}, caf::actor{})) {}
+      : sys(with_middleman(cfg)), supervisor(sys.spawn(supervisor_of_incarnation, uint64_t{42})),
+        gateway(sys.spawn(node_gateway, node_settings{}, supervisor)) {}
 
-  ~gateway_fixture() { caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown); }
+  ~gateway_fixture() {
+    caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+  }
+
+  static caf::actor_system_config& with_middleman(caf::actor_system_config& c) {
+    c.load<caf::io::middleman>();
+    add_message_types(c);
+    return c;
+  }
 
   /// Joins from `agent`; returns the incarnation or the refusal.
   caf::expected<uint64_t> join(caf::scoped_actor& agent, const node_join& j) {
     caf::expected<uint64_t> result{caf::error{}};
     agent->request(gateway, 10s, join_atom::value, j)
-      .receive([&](welcome_atom, uint64_t incarnation,
-                   std::vector<caf::actor>&) { result = incarnation; },
-               [&](caf::error& err) { result = std::move(err); });
+      .receive(
+        [&](welcome_atom, uint64_t incarnation, std::vector<caf::actor>&) { result = incarnation; },
+        [&](caf::error& err) { result = std::move(err); });
     return result;
   }
 
   caf::actor_system_config cfg;
   caf::actor_system sys;
+  caf::actor supervisor;
   caf::actor gateway;
 };
 

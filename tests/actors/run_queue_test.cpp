@@ -14,12 +14,12 @@ namespace {
 std::vector<run_order> orders(std::initializer_list<uint64_t> leases) {
   std::vector<run_order> result;
   for (auto lease : leases)
-    result.push_back(run_order{lease, "id", 1, "echo", "null"});
+    result.push_back(run_order{lease, 0, "id", 1, "echo", "null"});
   return result;
 }
 
 run_result success(uint64_t lease) {
-  return run_result{lease, static_cast<uint8_t>(run_outcome::success), "null", 5};
+  return run_result{lease, 0, static_cast<uint8_t>(run_outcome::success), "null", 5};
 }
 
 /// A queue whose reports are kept for the test to read.
@@ -152,7 +152,7 @@ TEST_CASE("a worker fault is reported at once and ends the runner") {
   recorded_queue rq{8};
   rq.q.push(orders({1, 2}));
   rq.q.next({});
-  auto fault = run_result{1, static_cast<uint8_t>(run_outcome::worker_fault), "boom", 1};
+  auto fault = run_result{1, 0, static_cast<uint8_t>(run_outcome::worker_fault), "boom", 1};
   CHECK_FALSE(rq.q.next(fault));
   CHECK(leases_of(rq.sent.back()) == std::vector<uint64_t>{1});
 }

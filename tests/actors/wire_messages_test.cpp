@@ -38,17 +38,18 @@ TEST_CASE("wire messages survive serialization with their contents") {
 
   auto orders = round_trip(
     sys, caf::make_message(run_atom::value,
-                           std::vector<run_order>{{7, "id-1", 2, "echo", R"({"n":1})"}}));
+                           std::vector<run_order>{{7, 42, "id-1", 2, "echo", R"({"n":1})"}}));
   REQUIRE(orders.match_elements<run_atom, std::vector<run_order>>());
   auto& order = orders.get_as<std::vector<run_order>>(1).at(0);
   CHECK(order.lease == 7);
+  CHECK(order.incarnation == 42);
   CHECK(order.id == "id-1");
   CHECK(order.attempt == 2);
   CHECK(order.type == "echo");
   CHECK(order.payload == R"({"n":1})");
 
   run_report report;
-  report.finished.push_back({7, static_cast<uint8_t>(run_outcome::failure), "boom"});
+  report.finished.push_back({7, 42, static_cast<uint8_t>(run_outcome::failure), "boom"});
   report.started = 8;
   auto reports = round_trip(sys, caf::make_message(report_atom::value, report));
   REQUIRE(reports.match_elements<report_atom, run_report>());
@@ -56,6 +57,7 @@ TEST_CASE("wire messages survive serialization with their contents") {
   CHECK(r.started == 8);
   REQUIRE(r.finished.size() == 1);
   CHECK(r.finished[0].lease == 7);
+  CHECK(r.finished[0].incarnation == 42);
   CHECK(r.finished[0].text == "boom");
 
   auto withdraw = round_trip(sys, caf::make_message(withdraw_atom::value, lease_list{{3, 4}}));
@@ -77,10 +79,9 @@ TEST_CASE("wire messages survive serialization with their contents") {
   CHECK(req.options.priority == 9);
   CHECK(req.options.idempotency_key == "k");
 
-  auto outcomes =
-    round_trip(sys, caf::make_message(std::vector<submit_outcome>{
-                      {"id", true, {}, R"({"id":"id"})"},
-                      {"", false, make_error(errc::queue_full, "full"), {}}}));
+  auto outcomes = round_trip(sys, caf::make_message(std::vector<submit_outcome>{
+                                    {"id", true, {}, R"({"id":"id"})"},
+                                    {"", false, make_error(errc::queue_full, "full"), {}}}));
   REQUIRE(outcomes.match_elements<std::vector<submit_outcome>>());
   auto& out = outcomes.get_as<std::vector<submit_outcome>>(0);
   CHECK(out.at(0).created);

@@ -60,14 +60,15 @@ struct wire_pair {
 TEST_CASE("every wire message crosses to another process and back intact") {
   wire_pair wire;
 
-  std::vector<run_order> orders{{7, "id-1", 2, "echo", R"({"n":1})", 9},
-                                {8, "id-2", 1, "sleep", "null", 0}};
+  std::vector<run_order> orders{{7, 0xfeedbeefcafe, "id-1", 2, "echo", R"({"n":1})", 9},
+                                {8, 0xfeedbeefcafe, "id-2", 1, "sleep", "null", 0}};
   auto got_orders =
     wire.echo<run_atom, std::vector<run_order>>(caf::make_message(run_atom::value, orders));
   REQUIRE(got_orders.match_elements<run_atom, std::vector<run_order>>());
   auto& o = got_orders.get_as<std::vector<run_order>>(1);
   REQUIRE(o.size() == 2);
   CHECK(o[0].lease == 7);
+  CHECK(o[0].incarnation == 0xfeedbeefcafe);
   CHECK(o[0].id == "id-1");
   CHECK(o[0].attempt == 2);
   CHECK(o[0].type == "echo");
@@ -76,7 +77,8 @@ TEST_CASE("every wire message crosses to another process and back intact") {
   CHECK(o[1].type == "sleep");
 
   run_report report;
-  report.finished.push_back({7, static_cast<uint8_t>(run_outcome::permanent_failure), "bad", 1234});
+  report.finished.push_back(
+    {7, 0xfeedbeefcafe, static_cast<uint8_t>(run_outcome::permanent_failure), "bad", 1234});
   report.started = 8;
   auto got_report =
     wire.echo<report_atom, run_report>(caf::make_message(report_atom::value, report));
@@ -84,6 +86,7 @@ TEST_CASE("every wire message crosses to another process and back intact") {
   auto& r = got_report.get_as<run_report>(1);
   CHECK(r.started == 8);
   REQUIRE(r.finished.size() == 1);
+  CHECK(r.finished[0].incarnation == 0xfeedbeefcafe);
   CHECK(r.finished[0].outcome == static_cast<uint8_t>(run_outcome::permanent_failure));
   CHECK(r.finished[0].text == "bad");
   CHECK(r.finished[0].duration_us == 1234);

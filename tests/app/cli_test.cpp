@@ -63,6 +63,14 @@ TEST_CASE("bad flags are usage errors that name the flag") {
   fails_with({"--token"}, "--token");
 }
 
+TEST_CASE("zero local workers leave all jobs to worker nodes, which needs --nodes") {
+  auto opt = parse_serve({"--workers", "0", "--nodes", "127.0.0.1:0"}, {});
+  REQUIRE(opt.engine.workers);
+  CHECK(*opt.engine.workers == 0);
+  CHECK_THROWS_WITH(parse_serve({"--workers", "0"}, {}), Catch::Contains("needs --nodes"));
+  CHECK_FALSE(parse_serve({}, {}).engine.workers);
+}
+
 TEST_CASE("store, sync and debug logging flags select the store and the attempt log") {
   auto opt = parse_serve(
     {"--store", "sqlite:/var/lib/troupe/jobs.db", "--sync", "full", "--log-level", "debug"}, {});

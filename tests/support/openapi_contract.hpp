@@ -4,7 +4,7 @@
 // cannot drift apart.
 //
 // The document is read with a real YAML parser (yaml-cpp); the schema checks
-// cover the parts of OpenAPI 3.0 the document uses: $ref, type, nullable,
+// cover the parts of OpenAPI 3.0 the document uses: $ref, allOf, type, nullable,
 // enum, required, properties, additionalProperties, items, minimum, maximum,
 // maxLength and the date-time and uuid formats.
 #pragma once
@@ -171,6 +171,9 @@ private:
                 std::vector<std::string>& problems) const {
     auto& schema = resolve(schema_node);
     auto fail = [&](const std::string& what) { problems.push_back(where + ": " + what); };
+    if (schema.contains("allOf"))
+      for (auto& part : schema.at("allOf"))
+        validate(part, value, where, problems);
     if (value.is_null()) {
       // No type means any JSON, null included.
       if (schema.contains("type") && !schema.value("nullable", false))
