@@ -109,9 +109,23 @@ caf::behavior node_gateway(caf::stateful_actor<node_gateway_state>* self, node_s
                            caf::actor supervisor) {
   self->state.settings = std::move(settings);
   self->set_default_handler(caf::drop);
+  // The gateway serves as long as the supervisor does, and its stand-ins end
+  // with it.
+  auto stop = [=](const caf::error& reason) {
+    for (auto& node : self->state.nodes)
+      for (auto& s : node.stand_ins)
+        self->send_exit(s, reason);
+    self->quit(reason);
+  };
+  self->monitor(supervisor);
+  self->set_exit_handler([=](const caf::exit_msg& exit) { stop(exit.reason); });
   // A node whose agent is gone is gone: its stand-ins end with it, even one
   // whose worker never attached.
   self->set_down_handler([=](const caf::down_msg& down) {
+    if (down.source == supervisor.address()) {
+      stop(caf::exit_reason::user_shutdown);
+      return;
+    }
     auto& nodes = self->state.nodes;
     auto gone = std::partition(nodes.begin(), nodes.end(),
                                [&](const joined_node& n) { return n.agent != down.source; });
@@ -159,9 +173,18 @@ caf::behavior node_gateway(caf::stateful_actor<node_gateway_state>* self, node_s
                                [&](const joined_node& n) { return n.agent == sender; });
       if (node == nodes.end())
         return make_error(errc::join_refused, "only a joined node's agent can leave");
-      auto promise = self->make_response_promise();
-      promise.delegate(supervisor, leave_atom::value, node->name,
-                       std::clamp<int64_t>(drain_ms, 0, 86400000));
+      auto promise = self->make_response_promise<caf::ok_atom>();
+      self
+        ->request(supervisor, caf::infinite, leave_atom::value, node->name,
+                  std::clamp<int64_t>(drain_ms, 0, 86400000))
+        .then([=](caf::ok_atom) mutable {
+          // The node is done: its name is free for its restart at once.
+          auto& nodes = self->state.nodes;
+          nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
+                                     [&](const joined_node& n) { return n.agent == sender; }),
+                      nodes.end());
+          promise.deliver(caf::ok_atom::value);
+        });
       return promise;
     },
   };

@@ -183,24 +183,12 @@ caf::behavior node_agent(agent_ptr self, worker_node_config config,
   };
 }
 
-/// Ends `dependent` when `anchor` ends: the node gateway lives as long as the
-/// supervisor it serves.
-caf::behavior end_with(caf::event_based_actor* self, caf::actor dependent, caf::actor anchor) {
-  self->monitor(anchor);
-  self->set_down_handler([=](const caf::down_msg&) {
-    self->send_exit(dependent, caf::exit_reason::user_shutdown);
-    self->quit();
-  });
-  return {[](caf::unit_t) {}};
-}
-
 } // namespace
 
 caf::expected<uint16_t> serve_nodes(caf::actor_system& sys, const caf::actor& supervisor,
                                     const node_settings& settings, const std::string& host,
                                     uint16_t port) {
   auto gateway = sys.spawn(detail::node_gateway, settings, supervisor);
-  sys.spawn(end_with, gateway, supervisor);
   return sys.middleman().publish(gateway, port, host.c_str(), true);
 }
 

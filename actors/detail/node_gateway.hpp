@@ -37,7 +37,7 @@ struct node_gateway_state {
   static inline const char* name = "troupe.node_gateway";
 };
 
-/// Messages from nodes: `(join_atom, node_join)` → `(welcome_atom,
+/// Serves until `supervisor` ends. Messages from nodes: `(join_atom, node_join)` → `(welcome_atom,
 /// incarnation, stand-ins)` or a `join_refused` error; `(leave_atom,
 /// drain_ms)` from a joined node's agent → `ok_atom` once the server holds
 /// nothing of it.

@@ -1,26 +1,10 @@
-// `troupe worker` joining a real `troupe serve --nodes` and running its jobs
-// (work in progress for issue 10).
-#include "support/server_process.hpp"
+// `troupe worker` joining a real `troupe serve --nodes`: admission, running
+// the server's jobs, routing by type, and the flags that cannot work.
+#include "support/node_cluster.hpp"
 
 namespace troupe::test {
 
 namespace {
-
-/// A server that accepts nodes; knows its node address.
-struct node_server {
-  explicit node_server(const scratch_dir& dir)
-      : s(
-        {"--http", "127.0.0.1:0", "--store", "memory", "--workers", "1", "--nodes", "127.0.0.1:0"},
-        dir.file("server.log")) {
-    auto line = s.proc.read_line(30s);
-    REQUIRE(line);
-    REQUIRE(line->rfind("troupe: nodes on ", 0) == 0);
-    nodes = line->substr(17);
-  }
-
-  server s;
-  std::string nodes;
-};
 
 child_process start_worker(const std::string& log, std::vector<std::string> flags) {
   flags.insert(flags.begin(), {TROUPE_BINARY, "worker"});
@@ -31,7 +15,7 @@ child_process start_worker(const std::string& log, std::vector<std::string> flag
 
 TEST_CASE("a node joins a server under its name, and a second node of that name is refused") {
   scratch_dir dir;
-  node_server srv{dir};
+  node_server srv{dir.file("server.log"), {"--store", "memory", "--workers", "1"}};
   auto first = start_worker(dir.file("first.log"), {"--join", srv.nodes, "--name", "n1"});
   auto joined = first.read_line(30s);
   REQUIRE(joined);
@@ -51,29 +35,68 @@ TEST_CASE("a node joins a server under its name, and a second node of that name 
   CHECK(*rejoined == "troupe: joined " + srv.nodes + " as n1");
 }
 
-TEST_CASE("a node's workers run the server's jobs and are named after the node") {
+TEST_CASE("a server without local workers runs every job on its node, named after it") {
   scratch_dir dir;
-  node_server srv{dir};
-  auto node =
-    start_worker(dir.file("node.log"), {"--join", srv.nodes, "--name", "n1", "--workers", "2"});
-  REQUIRE(node.read_line(30s));
+  node_server srv{dir.file("server.log"), {"--store", "memory", "--workers", "0"}};
+  auto node = start_node(dir, srv, "n1", {"--workers", "2"});
   std::vector<std::string> ids;
   for (int i = 0; i < 6; ++i)
-    ids.push_back(submit(srv.s, R"({"type":"sleep","payload":{"ms":100}})"));
-  int on_node = 0;
-  for (auto& id : ids) {
-    auto job = nlohmann::json::parse(curl(srv.s.url + "/v1/jobs/" + id + "?wait_ms=20000").body);
+    ids.push_back(submit(srv.s, R"({"type":"echo","payload":{"n":)" + std::to_string(i) + "}}"));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto job = wait_for_job(srv.s, ids[i]);
     CHECK(job["status"] == "success");
-    if (job["worker"].get<std::string>().rfind("n1/worker-", 0) == 0)
-      ++on_node;
+    CHECK(job["result"] == nlohmann::json{{"n", i}});
+    CHECK(job["worker"].get<std::string>().rfind("n1/worker-", 0) == 0);
   }
-  // One local worker and two on the node: the node takes part.
-  CHECK(on_node > 0);
+  auto workers = get_json(srv.s, "/v1/workers");
+  CHECK(workers["local"]["workers"] == 0);
+  auto n1 = node_named(workers, "n1");
+  REQUIRE(n1.is_object());
+  CHECK(n1["state"] == "connected");
+  CHECK(n1["workers"] == 2);
+  CHECK(n1["address"].get<std::string>().rfind("127.0.0.1:", 0) == 0);
+  auto stats = get_json(srv.s, "/v1/stats");
+  CHECK(stats["nodes"]["connected"] == 1);
+  CHECK(stats["nodes"]["joins"] == 1);
+  CHECK(stats["workers"]["total"] == 2);
+}
+
+TEST_CASE("a type only one node serves runs only there, and waits for it without blocking others") {
+  scratch_dir dir;
+  node_server srv{dir.file("server.log"),
+                  {"--store", "memory", "--workers", "1", "--node-types", "greet"}};
+  auto other = start_node(dir, srv, "plain", {"--workers", "1"});
+  // Accepted before any node serving it joined, thanks to --node-types.
+  auto greeting = submit(srv.s, R"({"type":"greet","payload":{"name":"nodes"}})");
+  auto unknown = curl("-X POST -H 'Content-Type: application/json' -d '{\"type\":\"resize\"}' "
+                      + srv.s.url + "/v1/jobs");
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body.find("unknown_type") != std::string::npos);
+  // Other types run meanwhile, on the local worker and the plain node.
+  std::vector<std::string> echoes;
+  for (int i = 0; i < 4; ++i)
+    echoes.push_back(submit(srv.s, R"({"type":"echo","payload":1})"));
+  for (auto& id : echoes)
+    CHECK(wait_for_job(srv.s, id)["status"] == "success");
+  auto waiting = get_json(srv.s, "/v1/jobs/" + greeting);
+  CHECK(waiting["status"] == "pending");
+  CHECK(waiting["attempts"] == 0);
+  CHECK(get_json(srv.s, "/v1/stats")["types"]["greet"]["pending"] == 1);
+
+  node_process greeter{dir.file("greeter.log"), {TROUPE_EXAMPLE_NODE, srv.nodes, "greeter"}};
+  auto done = wait_for_job(srv.s, greeting);
+  CHECK(done["status"] == "success");
+  CHECK(done["result"] == "hello, nodes");
+  CHECK(done["attempts"] == 1);
+  CHECK(done["worker"].get<std::string>().rfind("greeter/worker-", 0) == 0);
+  CHECK(get_json(srv.s, "/v1/stats")["types"]["greet"]["pending"] == 0);
+  auto types = node_named(get_json(srv.s, "/v1/workers"), "greeter")["types"];
+  CHECK(types == nlohmann::json::array({"greet"}));
 }
 
 TEST_CASE("a node with other heartbeat settings than the server's is refused, naming them") {
   scratch_dir dir;
-  node_server srv{dir};
+  node_server srv{dir.file("server.log"), {"--store", "memory", "--workers", "1"}};
   auto node = start_worker(dir.file("node.log"), {"--join", srv.nodes, "--node-heartbeat", "200",
                                                   "--node-timeout", "1000"});
   CHECK(node.wait_exit(30s) == 1);
@@ -95,6 +118,10 @@ TEST_CASE("node flags that cannot work are refused before anything starts, with 
                  {"--join", "127.0.0.1:1", "--node-heartbeat", "500", "--node-timeout", "1000"});
   CHECK(short_timeout.wait_exit(30s) == 2);
   CHECK(read_file(dir.file("timeout.log")).find("at least 3 heartbeats") != std::string::npos);
+  child_process open_server{
+    {TROUPE_BINARY, "serve", "--nodes", "0.0.0.0:0"}, {}, dir.file("open.log")};
+  CHECK(open_server.wait_exit(30s) == 2);
+  CHECK(read_file(dir.file("open.log")).find("plain TCP") != std::string::npos);
 }
 
 } // namespace troupe::test

@@ -47,6 +47,11 @@ public:
     stdout_ = out[0];
   }
 
+  // The process is stopped by whoever owns it: a copy or a moved-from
+  // object would kill it early.
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
   ~child_process() {
     if (pid_ > 0 && !exit_code_) {
       kill(pid_, SIGKILL);

@@ -1,0 +1,125 @@
+// A node that dies, hangs or loses its server: the server notices within
+// the bounds the heartbeat settings promise, ends every attempt the node
+// held, and the jobs finish elsewhere; a node that loses its server rejoins.
+// Real processes on 127.0.0.1; each re-queue time is printed.
+#include "support/node_cluster.hpp"
+
+#include <iostream>
+
+namespace troupe::test {
+
+namespace {
+
+/// Submits `n` sleep jobs of `ms` with `attempts` attempts.
+std::vector<std::string> submit_sleeps(const server& s, int n, int ms, int attempts = 3) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < n; ++i)
+    ids.push_back(submit(s, R"({"type":"sleep","payload":{"ms":)" + std::to_string(ms)
+                              + R"(},"max_attempts":)" + std::to_string(attempts) + "}"));
+  return ids;
+}
+
+bool busy(const nlohmann::json& workers, const std::string& node) {
+  auto n = node_named(workers, node);
+  return n.is_object() && n["busy"].get<int>() > 0;
+}
+
+/// Every job succeeded, and no node started a job more often than the job's
+/// recorded attempts.
+void check_all_succeeded_within_attempts(const server& s, const std::vector<std::string>& ids,
+                                         const std::vector<std::string>& node_logs) {
+  std::map<std::string, int> attempts;
+  for (auto& id : ids) {
+    auto job = wait_for_job(s, id);
+    INFO(job.dump());
+    CHECK(job["status"] == "success");
+    attempts[id] = job["attempts"].get<int>();
+  }
+  auto started = attempts_started(node_logs);
+  for (auto& id : ids) {
+    INFO(id);
+    CHECK(started[id] >= 1);
+    CHECK(started[id] <= attempts[id]);
+  }
+}
+
+} // namespace
+
+TEST_CASE("a killed node's jobs are re-queued within a second and all succeed") {
+  scratch_dir dir;
+  node_server srv{dir.file("server.log"), {"--store", "memory", "--workers", "0"}};
+  auto n1 = start_node(dir, srv, "n1", {"--workers", "2", "--prefetch", "2"});
+  auto n2 = start_node(dir, srv, "n2", {"--workers", "2", "--prefetch", "2"});
+  auto ids = submit_sleeps(srv.s, 8, 1500);
+  REQUIRE(poll_until(srv.s, "/v1/workers", [](auto& w) { return busy(w, "n1"); }));
+
+  n1.proc.signal(SIGKILL);
+  auto requeued = poll_until(
+    srv.s, "/v1/stats", [](auto& st) { return st["nodes"]["losses"] == 1; }, 10s);
+  REQUIRE(requeued);
+  std::cout << "node killed -> its jobs re-queued in " << requeued->count() << " ms" << std::endl;
+  CHECK(requeued->count() <= 1000);
+  CHECK(n1.proc.wait_exit(5s) == 128 + SIGKILL);
+
+  check_all_succeeded_within_attempts(srv.s, ids, {n1.log, n2.log});
+  auto stats = get_json(srv.s, "/v1/stats");
+  CHECK(stats["nodes"]["requeued_by_loss"].get<int>() > 0);
+  CHECK(stats["workers"]["restarts"] == 0);
+  CHECK(node_named(get_json(srv.s, "/v1/workers"), "n1").is_null());
+}
+
+TEST_CASE("a stopped node is noticed within heartbeat and timeout, and rejoins once resumed") {
+  scratch_dir dir;
+  node_server srv{dir.file("server.log"), {"--store", "memory", "--workers", "0"}};
+  auto n1 = start_node(dir, srv, "n1", {"--workers", "2", "--prefetch", "2"});
+  auto n2 = start_node(dir, srv, "n2", {"--workers", "2", "--prefetch", "2"});
+  auto ids = submit_sleeps(srv.s, 8, 1500);
+  REQUIRE(poll_until(srv.s, "/v1/workers", [](auto& w) { return busy(w, "n1"); }));
+
+  n1.proc.signal(SIGSTOP);
+  auto requeued = poll_until(
+    srv.s, "/v1/stats", [](auto& st) { return st["nodes"]["losses"] == 1; }, 15s);
+  REQUIRE(requeued);
+  std::cout << "node stopped -> its jobs re-queued in " << requeued->count() << " ms" << std::endl;
+  // Heartbeat 500 ms + timeout 2000 ms + 500 ms.
+  CHECK(requeued->count() <= 3000);
+
+  n1.proc.signal(SIGCONT);
+  // It finds its session gone, drops what it ran, and rejoins.
+  auto rejoined = n1.proc.read_line(30s);
+  REQUIRE(rejoined);
+  CHECK(*rejoined == "troupe: joined " + srv.nodes + " as n1");
+  CHECK(read_file(n1.log).find("lost the server") != std::string::npos);
+  check_all_succeeded_within_attempts(srv.s, ids, {n1.log, n2.log});
+  auto stats = get_json(srv.s, "/v1/stats");
+  CHECK(stats["nodes"]["joins"] == 3);
+  CHECK(stats["nodes"]["connected"] == 2);
+  CHECK(node_named(get_json(srv.s, "/v1/workers"), "n1")["state"] == "connected");
+}
+
+TEST_CASE("after a server restart its node rejoins and runs the interrupted job again") {
+  scratch_dir dir;
+  std::vector<std::string> flags{"--store", dir.sqlite_store(), "--workers", "0"};
+  auto first = std::make_unique<node_server>(dir.file("server.log"), flags);
+  auto nodes_port = first->port;
+  auto n1 = start_node(dir, *first, "n1", {"--workers", "1"});
+  auto id = submit(first->s, R"({"type":"sleep","payload":{"ms":1500},"max_attempts":3})");
+  REQUIRE(poll_until(first->s, "/v1/jobs/" + id, [](auto& j) { return j["status"] == "running"; }));
+
+  first->s.proc.signal(SIGKILL);
+  CHECK(first->s.proc.wait_exit(10s) == 128 + SIGKILL);
+  first.reset();
+  node_server second{dir.file("server2.log"), flags, nodes_port};
+  auto rejoined = n1.proc.read_line(30s);
+  REQUIRE(rejoined);
+  CHECK(*rejoined == "troupe: joined " + second.nodes + " as n1");
+
+  auto job = wait_for_job(second.s, id);
+  CHECK(job["status"] == "success");
+  CHECK(job["attempts"] == 2);
+  CHECK(job["result"] == nlohmann::json{{"slept_ms", 1500}});
+  CHECK(job["worker"] == "n1/worker-1");
+  CHECK(attempts_started({n1.log})[id] == 2);
+}
+
+} // namespace troupe::test
