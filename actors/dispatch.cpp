@@ -346,6 +346,10 @@ void end_slot_leases(self_ptr self, size_t slot, const std::string& error) {
     if (job == nullptr || job->lease != lease)
       continue;
     job->lease = 0;
+    // The node may have started it unannounced: its claim counts as an
+    // attempt, as after a crash of the server.
+    if (!entry->started)
+      ++job->record.attempts;
     attempt_failed(self, entry->seq, *job, error, false);
   }
 }
