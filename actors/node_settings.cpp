@@ -31,6 +31,12 @@ std::string node_settings_problem(const node_settings& settings, const std::stri
   return {};
 }
 
+caf::io::middleman_actor network_layer(caf::actor_system& sys, const node_settings& settings) {
+  if (settings.tls())
+    return sys.openssl_manager().actor_handle();
+  return sys.middleman().actor_handle();
+}
+
 void configure_nodes(caf::actor_system_config& cfg, const node_settings& settings) {
   cfg.load<caf::io::middleman>();
   cfg.set("middleman.app-identifiers", std::vector<std::string>{node_protocol_id});

@@ -7,6 +7,7 @@
 #include "troupe/log.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <optional>
@@ -105,7 +106,7 @@ void joined(agent_ptr self, const caf::actor& gateway, uint64_t incarnation,
 /// inside an actor), then joins.
 void try_join(agent_ptr self) {
   auto& st = self->state;
-  auto mm = self->home_system().middleman().actor_handle();
+  auto mm = network_layer(self->home_system(), st.config.settings);
   self
     ->request(mm, connect_timeout, connect_atom::value, st.config.server_host,
               st.config.server_port)
@@ -189,6 +190,8 @@ caf::expected<uint16_t> serve_nodes(caf::actor_system& sys, const caf::actor& su
                                     const node_settings& settings, const std::string& host,
                                     uint16_t port) {
   auto gateway = sys.spawn(detail::node_gateway, settings, supervisor);
+  if (settings.tls())
+    return caf::openssl::publish(gateway, port, host.c_str(), true);
   return sys.middleman().publish(gateway, port, host.c_str(), true);
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <caf/actor_system_config.hpp>
+#include <caf/io/middleman_actor.hpp>
 
 #include <chrono>
 #include <string>
@@ -42,6 +43,10 @@ struct node_settings {
 /// empty string if they can: a timeout under 3 heartbeats, TLS files given
 /// in part, or a non-loopback host without TLS or `insecure`.
 std::string node_settings_problem(const node_settings& settings, const std::string& host);
+
+/// The actor of CAF's network layer that `settings` use: the OpenSSL
+/// manager's with TLS, else the middleman's.
+caf::io::middleman_actor network_layer(caf::actor_system& sys, const node_settings& settings);
 
 /// Loads CAF's network layer into `cfg` (and its OpenSSL layer with TLS)
 /// with these settings. Call before constructing the actor system.

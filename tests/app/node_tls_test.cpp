@@ -1,0 +1,89 @@
+// Nodes over mutual TLS: a node with a certificate from the cluster's CA
+// joins and runs jobs; a node without TLS, or with a certificate from
+// another CA, is refused. Certificates are made for the test with the
+// openssl tool.
+#include "support/node_cluster.hpp"
+
+namespace troupe::test {
+
+namespace {
+
+/// A private CA in `dir` and certificates it signs, for 127.0.0.1.
+struct test_ca {
+  test_ca(const scratch_dir& dir, const std::string& name) : dir(dir), name(name) {
+    run("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=" + name + " -keyout " + key()
+        + " -out " + cert());
+  }
+
+  /// Makes `who`.pem and `who`.key, signed by this CA.
+  void issue(const std::string& who) const {
+    auto ext = dir.file(who + ".ext");
+    run("printf 'subjectAltName=IP:127.0.0.1\\n' > " + ext);
+    run("openssl req -newkey rsa:2048 -nodes -subj /CN=" + who + " -keyout "
+        + dir.file(who + ".key") + " -out " + dir.file(who + ".csr"));
+    run("openssl x509 -req -days 1 -in " + dir.file(who + ".csr") + " -CA " + cert() + " -CAkey "
+        + key() + " -CAcreateserial -extfile " + ext + " -out " + dir.file(who + ".pem"));
+  }
+
+  /// The node TLS flags of `who`, trusting this CA.
+  std::vector<std::string> flags(const std::string& who) const {
+    return {"--node-tls-cert",      dir.file(who + ".pem"), "--node-tls-key",
+            dir.file(who + ".key"), "--node-tls-ca",        cert()};
+  }
+
+  std::string cert() const { return dir.file(name + ".pem"); }
+  std::string key() const { return dir.file(name + ".key"); }
+
+  static void run(const std::string& command) {
+    INFO(command);
+    REQUIRE(run_command(command + " 2>/dev/null").exit_code == 0);
+  }
+
+  const scratch_dir& dir;
+  std::string name;
+};
+
+int join_exit_code(const scratch_dir& dir, const node_server& srv, const std::string& name,
+                   std::vector<std::string> flags) {
+  auto argv = node_argv(srv, name, flags);
+  child_process node{argv, {}, dir.file(name + ".log")};
+  auto code = node.wait_exit(30s);
+  REQUIRE(code);
+  return *code;
+}
+
+} // namespace
+
+TEST_CASE("over TLS, a node certified by the cluster's CA joins and others are refused") {
+  scratch_dir dir;
+  test_ca cluster{dir, "cluster-ca"};
+  cluster.issue("server");
+  cluster.issue("node");
+  test_ca other{dir, "other-ca"};
+  other.issue("stranger");
+
+  auto server_flags = cluster.flags("server");
+  server_flags.insert(server_flags.begin(), {"--store", "memory", "--workers", "0"});
+  node_server srv{dir.file("server.log"), server_flags};
+
+  auto node = start_node(dir, srv, "trusted", cluster.flags("node"));
+  auto job = wait_for_job(srv.s, submit(srv.s, R"({"type":"echo","payload":"over tls"})"));
+  CHECK(job["status"] == "success");
+  CHECK(job["result"] == "over tls");
+  CHECK(job["worker"] == "trusted/worker-1");
+
+  // Plain TCP, a certificate from another CA (trusting ours or its own):
+  // refused during the handshake, and the server keeps serving.
+  CHECK(join_exit_code(dir, srv, "plain", {}) == 1);
+  auto stranger = other.flags("stranger");
+  CHECK(join_exit_code(dir, srv, "stranger", stranger) == 1);
+  stranger.back() = cluster.cert();
+  CHECK(join_exit_code(dir, srv, "stranger-trusting-us", stranger) == 1);
+  auto workers = get_json(srv.s, "/v1/workers");
+  CHECK(workers["nodes"].size() == 1);
+  CHECK(get_json(srv.s, "/v1/stats")["nodes"]["joins"] == 1);
+  auto again = wait_for_job(srv.s, submit(srv.s, R"({"type":"echo","payload":2})"));
+  CHECK(again["status"] == "success");
+}
+
+} // namespace troupe::test
