@@ -14,8 +14,15 @@ void run_queue::push(std::vector<run_order> orders) {
       auto at = std::find_if(waiting_.rbegin(), waiting_.rend(), [&](const held_order& held) {
         return held.order.priority >= order.priority;
       });
-      waiting_.insert(at.base(), held_order{std::move(order)});
+      highest_lease_ = std::max(highest_lease_, order.lease);
+      held_order held{std::move(order)};
+      if (early_stops_.erase(held.order.lease) > 0)
+        held.token->cancel();
+      waiting_.insert(at.base(), std::move(held));
     }
+    // Stops for leases below the highest one here can only have been late.
+    for (auto i = early_stops_.begin(); i != early_stops_.end();)
+      i = *i < highest_lease_ ? early_stops_.erase(i) : std::next(i);
   }
   ready_.notify_one();
 }
@@ -41,6 +48,10 @@ void run_queue::stop(const std::vector<uint64_t>& leases) {
     for (auto& held : waiting_)
       if (held.order.lease == lease)
         held.token->cancel();
+    // Orders come through the journal, stops straight from the supervisor:
+    // a stop may overtake its order, which then starts stopped.
+    if (lease > highest_lease_)
+      early_stops_.insert(lease);
   }
 }
 

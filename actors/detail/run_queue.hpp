@@ -25,6 +25,7 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace troupe::detail {
 
@@ -53,7 +54,8 @@ public:
   /// Removes the unstarted orders among `leases`; returns those removed.
   std::vector<uint64_t> withdraw(const std::vector<uint64_t>& leases);
 
-  /// Raises the token of each of `leases` that is held or running.
+  /// Raises the token of each of `leases` that is held or running, or that
+  /// has not arrived yet (its order then arrives stopped).
   void stop(const std::vector<uint64_t>& leases);
 
   /// Raises every token, sends what is pending and wakes the runner, which
@@ -81,6 +83,10 @@ private:
   std::condition_variable ready_;
   std::deque<held_order> waiting_;
   std::unordered_map<uint64_t, std::shared_ptr<cancellation_token>> running_;
+  /// Stops of leases whose orders have not arrived: higher than any lease
+  /// pushed so far (leases reach a worker in increasing order).
+  std::unordered_set<uint64_t> early_stops_;
+  uint64_t highest_lease_ = 0;
   run_report pending_;
   clock_type::time_point pending_since_;
   bool closed_ = false;

@@ -83,6 +83,29 @@ TEST_CASE("a stop raises the token of a running order") {
   CHECK(running->token->cancelled());
 }
 
+TEST_CASE("a stop that overtakes its order makes the order arrive stopped") {
+  recorded_queue rq{1};
+  rq.q.push(orders({1}));
+  rq.q.stop({3});
+  rq.q.push(orders({2, 3}));
+  CHECK_FALSE(rq.q.next({})->token->cancelled());
+  CHECK_FALSE(rq.q.next(success(1))->token->cancelled());
+  CHECK(rq.q.next(success(2))->token->cancelled());
+}
+
+TEST_CASE("a stop of a lease already done is forgotten") {
+  recorded_queue rq{1};
+  rq.q.push(orders({1, 2}));
+  rq.q.stop({1});
+  auto first = rq.q.next({});
+  CHECK(first->token->cancelled());
+  // Lease 1 is done; a late stop of it must not stop a later order.
+  rq.q.stop({1});
+  rq.q.push(orders({3}));
+  CHECK_FALSE(rq.q.next(success(1))->token->cancelled());
+  CHECK_FALSE(rq.q.next(success(2))->token->cancelled());
+}
+
 TEST_CASE("closing the queue raises the token of the running job") {
   recorded_queue rq{1};
   rq.q.push(orders({1}));
