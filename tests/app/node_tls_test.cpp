@@ -86,4 +86,37 @@ TEST_CASE("over TLS, a node certified by the cluster's CA joins and others are r
   CHECK(again["status"] == "success");
 }
 
+TEST_CASE("with one CA for the server and one for nodes, each side trusting the other's, a node "
+          "joins") {
+  scratch_dir dir;
+  test_ca server_ca{dir, "server-ca"};
+  server_ca.issue("server");
+  test_ca node_ca{dir, "node-ca"};
+  node_ca.issue("node");
+  node_ca.issue("impostor-server");
+
+  // As in the README: the server trusts only the node CA, nodes only the
+  // server CA.
+  auto server_flags = server_ca.flags("server");
+  server_flags.back() = node_ca.cert();
+  server_flags.insert(server_flags.begin(), {"--store", "memory", "--workers", "0"});
+  node_server srv{dir.file("server.log"), server_flags};
+  auto node_flags = node_ca.flags("node");
+  node_flags.back() = server_ca.cert();
+  auto node = start_node(dir, srv, "trusted", node_flags);
+  auto job = wait_for_job(srv.s, submit(srv.s, R"({"type":"echo","payload":1})"));
+  CHECK(job["status"] == "success");
+  CHECK(job["worker"] == "trusted/worker-1");
+
+  // A server holding a stolen node key cannot pose as the server: the node
+  // refuses it.
+  auto impostor_flags = node_ca.flags("impostor-server");
+  impostor_flags.back() = node_ca.cert();
+  impostor_flags.insert(impostor_flags.begin(), {"--store", "memory", "--workers", "0"});
+  node_server impostor{dir.file("impostor.log"), impostor_flags};
+  auto to_impostor = node_argv(impostor, "fooled", node_flags);
+  child_process fooled{to_impostor, {}, dir.file("fooled.log")};
+  CHECK(fooled.wait_exit(30s) == 1);
+}
+
 } // namespace troupe::test
