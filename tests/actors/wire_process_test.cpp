@@ -2,6 +2,7 @@
 // worker on another node must receive exactly what a local one would (CAF
 // 0.17 sends an unregistered type silently empty).
 #include "detail/internal_protocol.hpp"
+#include "detail/node_protocol.hpp"
 #include "support/process.hpp"
 
 #include <troupe/errors.hpp>
@@ -101,6 +102,30 @@ TEST_CASE("every wire message crosses to another process and back intact") {
   REQUIRE((got_progress.match_elements<progress_atom, uint64_t, double, std::string>()));
   CHECK(got_progress.get_as<double>(2) == 0.5);
   CHECK(got_progress.get_as<std::string>(3) == "half");
+
+  node_join join;
+  join.name = "node-a";
+  join.workers = 3;
+  join.prefetch = 8;
+  join.heartbeat_ms = 500;
+  join.timeout_ms = 2000;
+  join.types = {"echo", "greet"};
+  auto got_join =
+    wire.echo<join_atom, node_join>(caf::make_message(join_atom::value, join));
+  REQUIRE((got_join.match_elements<join_atom, node_join>()));
+  auto& j = got_join.get_as<node_join>(1);
+  CHECK(j.version == node_protocol_version);
+  CHECK(j.name == "node-a");
+  CHECK(j.workers == 3);
+  CHECK(j.prefetch == 8);
+  CHECK(j.heartbeat_ms == 500);
+  CHECK(j.timeout_ms == 2000);
+  CHECK(j.types == std::vector<std::string>{"echo", "greet"});
+
+  auto got_leave =
+    wire.echo<leave_atom, int64_t>(caf::make_message(leave_atom::value, int64_t{30000}));
+  REQUIRE((got_leave.match_elements<leave_atom, int64_t>()));
+  CHECK(got_leave.get_as<int64_t>(1) == 30000);
 }
 
 TEST_CASE("the public submission types cross to another process and back intact") {
