@@ -1,5 +1,6 @@
 // `troupe`: the job engine as a server. `troupe serve --help` lists the flags.
 #include "cli.hpp"
+#include "client.hpp"
 
 #include "troupe/builtin_handlers.hpp"
 #include "troupe/engine.hpp"
@@ -169,9 +170,13 @@ int work(const app::worker_options& opt) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto command = args.empty() ? std::string{} : args[0];
+  if (app::is_client_command(command))
+    return app::run_client(command, {args.begin() + 1, args.end()}, app::process_environment(),
+                           std::cout, std::cerr, isatty(STDOUT_FILENO) != 0);
   if (command != "serve" && command != "worker") {
     std::cerr << "usage: troupe serve [options]   (troupe serve --help for the options)\n"
-                 "       troupe worker --join HOST:PORT [options]\n";
+                 "       troupe worker --join HOST:PORT [options]\n"
+              << app::client_help();
     return 2;
   }
   try {

@@ -1,0 +1,413 @@
+#include "client.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <iomanip>
+#include <ostream>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace troupe::app {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int exit_ok = 0;
+constexpr int exit_job_failed = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_server = 3;
+
+/// Why a command stops, with its exit code.
+struct command_error : std::runtime_error {
+  command_error(int code, const std::string& what) : std::runtime_error(what), code(code) {}
+  int code;
+};
+
+const std::set<std::string> commands{"submit", "get",   "watch",  "jobs",
+                                     "cancel", "stats", "workers"};
+
+/// Flags without a value.
+const std::set<std::string> switches{"json", "wait", "help"};
+
+/// Flags with a value, per command ("*": all).
+const std::map<std::string, std::set<std::string>> valued{
+  {"*", {"server", "token"}},
+  {"submit", {"payload", "priority", "max-attempts", "timeout-ms", "delay-ms", "idempotency-key"}},
+  {"jobs", {"status", "type", "limit"}},
+};
+
+/// A parsed command line: positional arguments and flags.
+struct invocation {
+  std::string command;
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> flags;
+
+  bool has(const std::string& name) const { return flags.count(name) != 0; }
+
+  std::string get(const std::string& name, const std::string& fallback = {}) const {
+    auto i = flags.find(name);
+    return i == flags.end() ? fallback : i->second;
+  }
+};
+
+bool takes_value(const std::string& command, const std::string& name) {
+  auto allowed = [&](const std::string& key) {
+    auto i = valued.find(key);
+    return i != valued.end() && i->second.count(name) != 0;
+  };
+  return allowed("*") || allowed(command);
+}
+
+invocation parse(const std::string& command, const std::vector<std::string>& args,
+                 const std::map<std::string, std::string>& env) {
+  invocation inv{command, {}, {}};
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (arg == "-h") {
+      inv.flags["help"] = "";
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      inv.positional.push_back(arg);
+      continue;
+    }
+    auto eq = arg.find('=');
+    auto name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+    if (switches.count(name) != 0 && eq == std::string::npos) {
+      inv.flags[name] = "";
+    } else if (takes_value(command, name)) {
+      if (eq != std::string::npos)
+        inv.flags[name] = arg.substr(eq + 1);
+      else if (i + 1 < args.size())
+        inv.flags[name] = args[++i];
+      else
+        throw command_error{exit_usage, "--" + name + " needs a value"};
+    } else {
+      throw command_error{exit_usage, "troupe " + command + " has no option --" + name};
+    }
+  }
+  for (auto [flag, var] : {std::pair{"server", "TROUPE_SERVER"}, {"token", "TROUPE_TOKEN"}})
+    if (!inv.has(flag))
+      if (auto e = env.find(var); e != env.end())
+        inv.flags[flag] = e->second;
+  return inv;
+}
+
+/// The one positional argument a command takes.
+const std::string& only_argument(const invocation& inv, const char* what) {
+  if (inv.positional.size() != 1)
+    throw command_error{exit_usage, "troupe " + inv.command + " takes one " + what};
+  return inv.positional[0];
+}
+
+int64_t whole_number(const invocation& inv, const std::string& name) {
+  auto value = inv.get(name);
+  try {
+    size_t used = 0;
+    auto n = std::stoll(value, &used);
+    if (used == value.size())
+      return n;
+  } catch (const std::exception&) {
+  }
+  throw command_error{exit_usage, "--" + name + " must be a whole number, not '" + value + "'"};
+}
+
+/// Talks to the server: every answer is JSON; an error answer or no answer
+/// ends the command with exit code 3.
+class api {
+public:
+  explicit api(const invocation& inv) : url_(inv.get("server", "http://127.0.0.1:8080")) {
+    if (url_.rfind("http://", 0) != 0)
+      throw command_error{exit_usage, "--server must be an http:// URL, not '" + url_ + "'"};
+    client_ = std::make_unique<httplib::Client>(url_);
+    client_->set_connection_timeout(5);
+    client_->set_read_timeout(90);
+    if (inv.has("token"))
+      headers_.emplace("Authorization", "Bearer " + inv.get("token"));
+  }
+
+  json get(const std::string& path) { return check(client_->Get(path.c_str(), headers_)); }
+
+  json post(const std::string& path, const json& body) {
+    return check(client_->Post(path.c_str(), headers_, body.dump(), "application/json"));
+  }
+
+  json del(const std::string& path) { return check(client_->Delete(path.c_str(), headers_)); }
+
+private:
+  json check(const httplib::Result& res) {
+    if (!res)
+      throw command_error{exit_server,
+                          "cannot reach " + url_ + ": " + httplib::to_string(res.error())};
+    auto body = json::parse(res->body, nullptr, false);
+    if (res->status >= 400) {
+      auto message = body.is_object() && body.contains("error")
+                       ? body["error"].value("code", "") + ": " + body["error"].value("message", "")
+                       : res->body;
+      throw command_error{exit_server, "HTTP " + std::to_string(res->status) + " " + message};
+    }
+    if (body.is_discarded())
+      throw command_error{exit_server, "the server's answer is not JSON"};
+    return body;
+  }
+
+  std::string url_;
+  std::unique_ptr<httplib::Client> client_;
+  httplib::Headers headers_;
+};
+
+bool terminal(const json& job) {
+  auto status = job.value("status", "");
+  return status == "success" || status == "failed" || status == "cancelled";
+}
+
+int exit_for(const json& job) {
+  return job.value("status", "") == "success" || !terminal(job) ? exit_ok : exit_job_failed;
+}
+
+std::string text_of(const json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+/// A job in a few lines.
+void summarize(std::ostream& out, const json& job) {
+  out << job["id"].get<std::string>() << "  " << job["type"].get<std::string>() << "  "
+      << job["status"].get<std::string>() << "  attempts " << job["attempts"] << "/"
+      << job["max_attempts"];
+  if (job["worker"].is_string())
+    out << "  on " << job["worker"].get<std::string>();
+  out << '\n';
+  if (!job["result"].is_null())
+    out << "result: " << job["result"].dump() << '\n';
+  if (!job["error"].is_null())
+    out << "error: " << text_of(job["error"]) << '\n';
+}
+
+/// Prints `job` as asked and returns its exit code.
+int show(std::ostream& out, const invocation& inv, const json& job) {
+  if (inv.has("json"))
+    out << job.dump() << '\n';
+  else
+    summarize(out, job);
+  return exit_for(job);
+}
+
+json wait_until_done(api& server, const std::string& id) {
+  for (;;) {
+    auto job = server.get("/v1/jobs/" + id + "?wait_ms=30000");
+    if (terminal(job))
+      return job;
+  }
+}
+
+json read_payload(const std::string& text) {
+  std::string source = text;
+  if (!text.empty() && text[0] == '@') {
+    std::ifstream in{text.substr(1)};
+    if (!in)
+      throw command_error{exit_usage, "cannot read " + text.substr(1)};
+    std::stringstream all;
+    all << in.rdbuf();
+    source = all.str();
+  }
+  auto payload = json::parse(source, nullptr, false);
+  if (payload.is_discarded())
+    throw command_error{exit_usage, "--payload is not valid JSON"};
+  return payload;
+}
+
+int submit(api& server, const invocation& inv, std::ostream& out) {
+  json body{{"type", only_argument(inv, "job type")}};
+  if (inv.has("payload"))
+    body["payload"] = read_payload(inv.get("payload"));
+  for (auto [flag, field] : {std::pair{"priority", "priority"},
+                             {"max-attempts", "max_attempts"},
+                             {"timeout-ms", "timeout_ms"},
+                             {"delay-ms", "delay_ms"}})
+    if (inv.has(flag))
+      body[field] = whole_number(inv, flag);
+  if (inv.has("idempotency-key"))
+    body["idempotency_key"] = inv.get("idempotency-key");
+  auto job = server.post("/v1/jobs", body);
+  if (inv.has("wait"))
+    return show(out, inv, wait_until_done(server, job["id"]));
+  if (inv.has("json"))
+    out << job.dump() << '\n';
+  else
+    out << job["id"].get<std::string>() << '\n';
+  return exit_ok;
+}
+
+/// One line of progress: `[#####.....]  50%  message` on a terminal,
+/// `running 50% message` otherwise.
+std::string progress_line(const json& job, bool tty) {
+  auto status = job["status"].get<std::string>();
+  auto fraction = job["progress"].is_number() ? job["progress"].get<double>() : 0.0;
+  auto message = job["progress_message"].is_string() ? job["progress_message"].get<std::string>()
+                                                     : std::string{};
+  std::ostringstream line;
+  auto percent = static_cast<int>(fraction * 100 + 0.5);
+  if (tty) {
+    constexpr int width = 30;
+    auto filled = static_cast<int>(fraction * width + 0.5);
+    line << status << " [" << std::string(static_cast<size_t>(filled), '#')
+         << std::string(static_cast<size_t>(width - filled), '.') << "] " << std::setw(3) << percent
+         << "%";
+  } else {
+    line << status << ' ' << percent << '%';
+  }
+  if (!message.empty())
+    line << ' ' << message;
+  return line.str();
+}
+
+int watch(api& server, const invocation& inv, std::ostream& out, bool tty) {
+  auto id = only_argument(inv, "job id");
+  std::string last;
+  // Short long-polls: the job's progress changes without it ending.
+  for (;;) {
+    auto job = server.get("/v1/jobs/" + id + "?wait_ms=500");
+    if (terminal(job)) {
+      if (tty && !last.empty())
+        out << "\r\033[K";
+      return show(out, inv, job);
+    }
+    if (inv.has("json")) {
+      out << job.dump() << '\n' << std::flush;
+      continue;
+    }
+    auto line = progress_line(job, tty);
+    if (line == last)
+      continue;
+    if (tty)
+      out << "\r\033[K" << line << std::flush;
+    else
+      out << line << '\n' << std::flush;
+    last = line;
+  }
+}
+
+int list_jobs(api& server, const invocation& inv, std::ostream& out) {
+  std::string query =
+    "?limit=" + std::to_string(inv.has("limit") ? whole_number(inv, "limit") : 20);
+  if (inv.has("status"))
+    query += "&status=" + inv.get("status");
+  if (inv.has("type"))
+    query += "&type=" + inv.get("type");
+  auto answer = server.get("/v1/jobs" + query);
+  if (inv.has("json")) {
+    out << answer.dump() << '\n';
+    return exit_ok;
+  }
+  for (auto& job : answer["jobs"])
+    out << job["id"].get<std::string>() << "  " << std::left << std::setw(10)
+        << job["status"].get<std::string>() << " " << job["type"].get<std::string>() << '\n';
+  return exit_ok;
+}
+
+int stats(api& server, const invocation& inv, std::ostream& out) {
+  auto s = server.get("/v1/stats");
+  if (inv.has("json")) {
+    out << s.dump() << '\n';
+    return exit_ok;
+  }
+  auto& jobs = s["jobs"];
+  out << "jobs: " << jobs["pending"] << " pending, " << jobs["running"] << " running, "
+      << jobs["success"] << " succeeded, " << jobs["failed"] << " failed, " << jobs["cancelled"]
+      << " cancelled\n"
+      << "queue: " << s["queue"]["depth"] << " ready, " << s["queue"]["delayed"]
+      << " delayed, capacity " << s["queue"]["capacity"] << '\n'
+      << "workers: " << s["workers"]["busy"] << " busy of " << s["workers"]["total"] << ", "
+      << s["workers"]["restarts"] << " restarts\n"
+      << "nodes: " << s["nodes"]["connected"] << " connected, " << s["nodes"]["losses"] << " lost\n"
+      << "store: " << s["store"]["name"].get<std::string>()
+      << (s["store"]["healthy"].get<bool>() ? ", healthy" : ", failing") << '\n'
+      << "healthy: " << (s["healthy"].get<bool>() ? "yes" : "no") << '\n';
+  return exit_ok;
+}
+
+int workers(api& server, const invocation& inv, std::ostream& out) {
+  auto w = server.get("/v1/workers");
+  if (inv.has("json")) {
+    out << w.dump() << '\n';
+    return exit_ok;
+  }
+  auto& local = w["local"];
+  out << "local: " << local["busy"] << " busy of " << local["workers"] << ", " << local["jobs_held"]
+      << " jobs held\n";
+  for (auto& node : w["nodes"])
+    out << node["name"].get<std::string>() << " (" << node["address"].get<std::string>()
+        << "): " << node["state"].get<std::string>() << ", " << node["busy"] << " busy of "
+        << node["workers"] << ", " << node["jobs_held"] << " jobs held\n";
+  return exit_ok;
+}
+
+int run(const invocation& inv, std::ostream& out, bool tty) {
+  api server{inv};
+  const auto& c = inv.command;
+  if (c == "submit")
+    return submit(server, inv, out);
+  if (c == "get")
+    return show(out, inv, server.get("/v1/jobs/" + only_argument(inv, "job id")));
+  if (c == "watch")
+    return watch(server, inv, out, tty);
+  if (c == "jobs")
+    return list_jobs(server, inv, out);
+  if (c == "cancel")
+    return show(out, inv, server.del("/v1/jobs/" + only_argument(inv, "job id")));
+  if (c == "stats")
+    return stats(server, inv, out);
+  return workers(server, inv, out);
+}
+
+} // namespace
+
+bool is_client_command(const std::string& command) {
+  return commands.count(command) != 0;
+}
+
+int run_client(const std::string& command, const std::vector<std::string>& args,
+               const std::map<std::string, std::string>& env, std::ostream& out, std::ostream& err,
+               bool tty) {
+  try {
+    auto inv = parse(command, args, env);
+    if (inv.has("help")) {
+      out << client_help();
+      return exit_ok;
+    }
+    return run(inv, out, tty);
+  } catch (const command_error& e) {
+    err << "troupe: " << e.what() << '\n';
+    if (e.code == exit_usage)
+      err << "run 'troupe " << command << " --help' for the options\n";
+    return e.code;
+  }
+}
+
+std::string client_help() {
+  return "usage: troupe COMMAND [options]   (a client of a running troupe serve)\n\n"
+         "  submit TYPE [--payload JSON|@FILE] [--priority N] [--max-attempts N]\n"
+         "         [--timeout-ms N] [--delay-ms N] [--idempotency-key K] [--wait]\n"
+         "                 submit a job; prints its id, or with --wait its outcome\n"
+         "  get ID          a job's state, result or error\n"
+         "  watch ID        follow a job until it ends: a progress bar on a terminal,\n"
+         "                  a line per change otherwise\n"
+         "  jobs [--status S] [--type T] [--limit N]   jobs, newest first (default 20)\n"
+         "  cancel ID       cancel a job\n"
+         "  stats           the engine's counters\n"
+         "  workers         local workers and worker nodes\n\n"
+         "Every command takes:\n"
+         "  --server URL    the server (default http://127.0.0.1:8080) [TROUPE_SERVER]\n"
+         "  --token SECRET  its bearer token [TROUPE_TOKEN]\n"
+         "  --json          print the API's JSON object instead of a summary\n\n"
+         "Exit codes: 0 done (for one job: it succeeded), 1 the job failed or was\n"
+         "cancelled, 2 usage error, 3 server unreachable or an HTTP error.\n";
+}
+
+} // namespace troupe::app
