@@ -174,10 +174,12 @@ int main(int argc, char** argv) {
     return app::run_client(command, {args.begin() + 1, args.end()}, app::process_environment(),
                            std::cout, std::cerr, isatty(STDOUT_FILENO) != 0);
   if (command != "serve" && command != "worker") {
-    std::cerr << "usage: troupe serve [options]   (troupe serve --help for the options)\n"
-                 "       troupe worker --join HOST:PORT [options]\n"
-              << app::client_help();
-    return 2;
+    auto asked = command == "--help" || command == "-h" || command == "help";
+    (asked ? std::cout : std::cerr)
+      << "usage: troupe serve [options]   (troupe serve --help for the options)\n"
+         "       troupe worker --join HOST:PORT [options]\n"
+      << app::client_help();
+    return asked ? 0 : 2;
   }
   try {
     std::vector<std::string> rest{args.begin() + 1, args.end()};

@@ -96,6 +96,14 @@ TEST_CASE_METHOD(client_fixture, "cancel, jobs, stats and workers print what the
   CHECK(nlohmann::json::parse(run("workers --json").output)["local"]["workers"] == 2);
 }
 
+TEST_CASE("troupe --help lists the server, node and client commands") {
+  auto help = troupe("--help");
+  CHECK(help.exit_code == 0);
+  for (auto command : {"troupe serve", "troupe worker", "submit TYPE", "watch ID", "workers"})
+    CHECK(help.output.find(command) != std::string::npos);
+  CHECK(troupe("").exit_code == 2);
+}
+
 TEST_CASE("client errors exit 2 for usage and 3 for an unreachable or refusing server") {
   scratch_dir dir;
   server srv{{"--http", "127.0.0.1:0", "--store", "memory", "--token", "s3cret"},
