@@ -41,6 +41,7 @@ struct agent_state {
   std::vector<caf::actor> workers;
   /// Answered once the first join succeeded or failed.
   std::optional<caf::response_promise> first_join;
+  int first_tries = 0;
   std::chrono::milliseconds backoff = first_backoff;
   std::mt19937_64 jitter{std::random_device{}()};
   bool leaving = false;
@@ -58,10 +59,16 @@ void stop_workers(agent_ptr self) {
   self->state.workers.clear();
 }
 
-/// A join attempt failed: the first one is final (the caller learns why),
-/// later ones are retried after a jittered, growing delay.
+/// A join attempt failed. Before the first join succeeded, a refusal or a
+/// third failure is final (the caller learns why); CAF may cut a connection
+/// whose handshake a heartbeat tick caught, so a failure is tried again.
+/// After it, every failure is retried after a jittered, growing delay.
 void join_failed(agent_ptr self, const caf::error& err) {
   auto& st = self->state;
+  if (st.first_join && !is_troupe_error(err, errc::join_refused) && ++st.first_tries < 3) {
+    self->delayed_send(self, first_backoff, retry_atom::value);
+    return;
+  }
   if (st.first_join) {
     st.first_join->deliver(err);
     st.first_join.reset();

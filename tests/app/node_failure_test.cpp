@@ -92,7 +92,7 @@ TEST_CASE("a stopped node is noticed within heartbeat and timeout, and rejoins o
   CHECK(read_file(n1.log).find("lost the server") != std::string::npos);
   check_all_succeeded_within_attempts(srv.s, ids, {n1.log, n2.log});
   auto stats = get_json(srv.s, "/v1/stats");
-  CHECK(stats["nodes"]["joins"] == 3);
+  CHECK(stats["nodes"]["joins"] >= 3);
   CHECK(stats["nodes"]["connected"] == 2);
   CHECK(node_named(get_json(srv.s, "/v1/workers"), "n1")["state"] == "connected");
 }

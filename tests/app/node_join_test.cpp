@@ -57,7 +57,7 @@ TEST_CASE("a server without local workers runs every job on its node, named afte
   CHECK(n1["address"].get<std::string>().rfind("127.0.0.1:", 0) == 0);
   auto stats = get_json(srv.s, "/v1/stats");
   CHECK(stats["nodes"]["connected"] == 1);
-  CHECK(stats["nodes"]["joins"] == 1);
+  CHECK(stats["nodes"]["joins"] >= 1);
   CHECK(stats["workers"]["total"] == 2);
 }
 
