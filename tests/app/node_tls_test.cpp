@@ -81,7 +81,8 @@ TEST_CASE("over TLS, a node certified by the cluster's CA joins and others are r
   CHECK(join_exit_code(dir, srv, "stranger-trusting-us", stranger) == 1);
   // Only the trusted node ever joined (it may have rejoined: CAF can cut a
   // connection right after its handshake).
-  for (auto& n : get_json(srv.s, "/v1/workers")["nodes"])
+  auto workers = get_json(srv.s, "/v1/workers");
+  for (auto& n : workers["nodes"])
     CHECK(n["name"] == "trusted");
   auto again = wait_for_job(srv.s, submit(srv.s, R"({"type":"echo","payload":2})"));
   CHECK(again["status"] == "success");
