@@ -385,7 +385,12 @@ std::string worker_help() {
          "Runs worker actors with the built-in job types for the troupe server whose\n"
          "--nodes is HOST:PORT. Each option can also be set by its environment\n"
          "variable; the option wins.\n\n"
-         + flags_help(worker_flags);
+         + flags_help(worker_flags)
+         + "Prints 'troupe: joined HOST:PORT as NAME' on every join. A refused or failed\n"
+           "first join exits with code 1; after that, a node that loses its server drops\n"
+           "what it runs and rejoins with a backoff of 0.5 s doubling to 30 s. SIGINT or\n"
+           "SIGTERM leaves: jobs not started go back to the server at once, running ones\n"
+           "get --drain-timeout, then the node exits with code 0.\n";
 }
 
 std::map<std::string, std::string> process_environment() {
