@@ -88,8 +88,11 @@ void write_unclaim(self_ptr self, uint64_t seq, const job_entry& job) {
 }
 
 /// Takes back every lease of a slot whose worker is gone: a started attempt
-/// failed with `error`, an unstarted job goes back to the queue.
-void take_back_leases(self_ptr self, size_t slot, const std::string& error) {
+/// failed with `error`. An unstarted job goes back to the queue unless it
+/// `may_have_started` unannounced (a lost node's): then its claim counts as
+/// an attempt that failed too, as after a crash of the server.
+void take_back_leases(self_ptr self, size_t slot, const std::string& error,
+                      bool may_have_started = false) {
   auto& st = self->state;
   auto held = st.leases.of(slot);
   for (auto lease : held) {
@@ -98,7 +101,9 @@ void take_back_leases(self_ptr self, size_t slot, const std::string& error) {
     if (job == nullptr || job->lease != lease)
       continue;
     job->lease = 0;
-    if (entry->started) {
+    if (entry->started || may_have_started) {
+      if (!entry->started)
+        ++job->record.attempts;
       attempt_failed(self, entry->seq, *job, error, false);
     } else {
       write_unclaim(self, entry->seq, *job);
@@ -337,21 +342,8 @@ void start_worker(self_ptr self, size_t slot) {
 }
 
 void end_slot_leases(self_ptr self, size_t slot, const std::string& error) {
-  auto& st = self->state;
-  st.workers[slot].actor = nullptr;
-  auto held = st.leases.of(slot);
-  for (auto lease : held) {
-    auto entry = release_lease(self, lease);
-    auto* job = st.jobs.find(entry->seq);
-    if (job == nullptr || job->lease != lease)
-      continue;
-    job->lease = 0;
-    // The node may have started it unannounced: its claim counts as an
-    // attempt, as after a crash of the server.
-    if (!entry->started)
-      ++job->record.attempts;
-    attempt_failed(self, entry->seq, *job, error, false);
-  }
+  self->state.workers[slot].actor = nullptr;
+  take_back_leases(self, slot, error, true);
 }
 
 void on_worker_down(self_ptr self, const caf::down_msg& down) {

@@ -42,8 +42,8 @@ template <class Self> bool from_this_process(Self* self) {
   return sender && sender->node() == self->node();
 }
 
-/// Drops the leases of `leases` that `held` does not contain; returns how
-/// many it dropped.
+/// Keeps the items whose lease (`lease_of`) `held` contains, taking those
+/// leases out of `held`; returns how many items it dropped.
 template <class T, class Lease>
 size_t keep_held(std::vector<T>& items, std::unordered_set<uint64_t>& held, Lease lease_of) {
   auto kept = std::remove_if(items.begin(), items.end(),

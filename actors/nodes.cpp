@@ -64,8 +64,10 @@ size_t free_slot(self_ptr self) {
   auto& st = self->state;
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {
     auto& w = st.workers[slot];
-    if (w.node != 0 && !w.actor && st.leases.of(slot).empty()
-        && (node_of(self, slot) == nullptr || gone(*node_of(self, slot))))
+    if (w.node == 0 || w.actor || !st.leases.of(slot).empty())
+      continue;
+    auto* node = node_of(self, slot);
+    if (node == nullptr || gone(*node))
       return slot;
   }
   st.workers.emplace_back();

@@ -66,15 +66,15 @@ std::string stats_json(self_ptr self) {
   nlohmann::json j;
   st.counters.to_json(j);
   size_t busy = 0;
-  for (size_t slot = 0; slot < st.workers.size(); ++slot)
+  size_t live = 0;
+  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
     busy += st.leases.busy(slot) ? 1 : 0;
+    live += st.workers[slot].actor ? 1 : 0;
+  }
   j["queue"] = {{"depth", st.ready.size()},
                 {"delayed", st.waiting},
                 {"capacity", st.config.queue_capacity},
                 {"withdrawing", st.leases.withdrawing()}};
-  size_t live = 0;
-  for (auto& w : st.workers)
-    live += w.actor ? 1 : 0;
   j["workers"]["total"] = live;
   j["workers"]["busy"] = busy;
   auto& types = j["types"];

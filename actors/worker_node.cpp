@@ -30,7 +30,6 @@ constexpr auto max_backoff = 30s;
 /// How much longer than its drain time a leaving node waits for the server.
 constexpr auto leave_margin = 5s;
 
-using connect_atom = caf::connect_atom;
 using retry_atom = caf::atom_constant<caf::atom("retry")>;
 
 struct agent_state {
@@ -115,7 +114,7 @@ void try_join(agent_ptr self) {
   auto& st = self->state;
   auto mm = network_layer(self->home_system(), st.config.settings);
   self
-    ->request(mm, connect_timeout, connect_atom::value, st.config.server_host,
+    ->request(mm, connect_timeout, caf::connect_atom::value, st.config.server_host,
               st.config.server_port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {

@@ -43,22 +43,42 @@ void check_all_succeeded_within_attempts(const server& s, const std::vector<std:
   }
 }
 
+/// A server without local workers, two nodes, and sleep jobs of which n1
+/// runs some when the test begins.
+struct busy_nodes {
+  busy_nodes()
+      : srv(dir.file("server.log"), {"--store", "memory", "--workers", "0"}),
+        n1(dir.file("n1.log"), node_argv(srv, "n1", flags())),
+        n2(dir.file("n2.log"), node_argv(srv, "n2", flags())), ids(submit_sleeps(srv.s, 8, 1500)) {
+    REQUIRE(poll_until(srv.s, "/v1/workers", [](auto& w) { return busy(w, "n1"); }));
+  }
+
+  static std::vector<std::string> flags() { return {"--workers", "2", "--prefetch", "2"}; }
+
+  /// Sends `sig` to n1 and waits up to `limit` for the server to count it
+  /// lost; prints and returns how long that took.
+  std::chrono::milliseconds lose_n1(int sig, const std::string& what,
+                                    std::chrono::milliseconds limit) {
+    n1.proc.signal(sig);
+    auto requeued = poll_until(
+      srv.s, "/v1/stats", [](auto& st) { return st["nodes"]["losses"] == 1; }, limit);
+    REQUIRE(requeued);
+    std::cout << "node " << what << " -> its jobs re-queued in " << requeued->count() << " ms"
+              << std::endl;
+    return *requeued;
+  }
+
+  scratch_dir dir;
+  node_server srv;
+  node_process n1;
+  node_process n2;
+  std::vector<std::string> ids;
+};
+
 } // namespace
 
-TEST_CASE("a killed node's jobs are re-queued within a second and all succeed") {
-  scratch_dir dir;
-  node_server srv{dir.file("server.log"), {"--store", "memory", "--workers", "0"}};
-  auto n1 = start_node(dir, srv, "n1", {"--workers", "2", "--prefetch", "2"});
-  auto n2 = start_node(dir, srv, "n2", {"--workers", "2", "--prefetch", "2"});
-  auto ids = submit_sleeps(srv.s, 8, 1500);
-  REQUIRE(poll_until(srv.s, "/v1/workers", [](auto& w) { return busy(w, "n1"); }));
-
-  n1.proc.signal(SIGKILL);
-  auto requeued = poll_until(
-    srv.s, "/v1/stats", [](auto& st) { return st["nodes"]["losses"] == 1; }, 10s);
-  REQUIRE(requeued);
-  std::cout << "node killed -> its jobs re-queued in " << requeued->count() << " ms" << std::endl;
-  CHECK(requeued->count() <= 1000);
+TEST_CASE_METHOD(busy_nodes, "a killed node's jobs are re-queued within a second and all succeed") {
+  CHECK(lose_n1(SIGKILL, "killed", 10s).count() <= 1000);
   CHECK(n1.proc.wait_exit(5s) == 128 + SIGKILL);
 
   check_all_succeeded_within_attempts(srv.s, ids, {n1.log, n2.log});
@@ -68,21 +88,10 @@ TEST_CASE("a killed node's jobs are re-queued within a second and all succeed") 
   CHECK(node_named(get_json(srv.s, "/v1/workers"), "n1").is_null());
 }
 
-TEST_CASE("a stopped node is noticed within heartbeat and timeout, and rejoins once resumed") {
-  scratch_dir dir;
-  node_server srv{dir.file("server.log"), {"--store", "memory", "--workers", "0"}};
-  auto n1 = start_node(dir, srv, "n1", {"--workers", "2", "--prefetch", "2"});
-  auto n2 = start_node(dir, srv, "n2", {"--workers", "2", "--prefetch", "2"});
-  auto ids = submit_sleeps(srv.s, 8, 1500);
-  REQUIRE(poll_until(srv.s, "/v1/workers", [](auto& w) { return busy(w, "n1"); }));
-
-  n1.proc.signal(SIGSTOP);
-  auto requeued = poll_until(
-    srv.s, "/v1/stats", [](auto& st) { return st["nodes"]["losses"] == 1; }, 15s);
-  REQUIRE(requeued);
-  std::cout << "node stopped -> its jobs re-queued in " << requeued->count() << " ms" << std::endl;
+TEST_CASE_METHOD(
+  busy_nodes, "a stopped node is noticed within heartbeat and timeout, and rejoins once resumed") {
   // Heartbeat 500 ms + timeout 2000 ms + 500 ms.
-  CHECK(requeued->count() <= 3000);
+  CHECK(lose_n1(SIGSTOP, "stopped", 15s).count() <= 3000);
 
   n1.proc.signal(SIGCONT);
   // It finds its session gone, drops what it ran, and rejoins.

@@ -8,18 +8,8 @@ set -euo pipefail
 troupe=$1 source=$2 work=$3
 rm -rf "$work" && mkdir -p "$work"
 
-"$troupe" serve --http 127.0.0.1:0 --store memory --workers 1 --queue-capacity 2 \
-  > "$work/server.out" 2> "$work/server.err" &
-server=$!
-trap 'kill $server 2> /dev/null || true; wait $server 2> /dev/null || true' EXIT
-url=
-for _ in $(seq 300); do
-  url=$(grep -o 'http://[0-9.:]*' "$work/server.out" | head -1 || true)
-  [ -n "$url" ] && break
-  kill -0 $server || { echo "troupe serve exited"; cat "$work/server.err"; exit 1; }
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "troupe serve did not print its address"; exit 1; }
+source "$(dirname "$0")/../support/start_server.sh"
+start_server "$troupe" "$work" --store memory --workers 1 --queue-capacity 2
 
 expect() { # expect NAME ACTUAL EXPECTED
   if [ "$2" != "$3" ]; then
