@@ -115,6 +115,7 @@ void take_back_leases(self_ptr self, size_t slot, const std::string& error,
 /// Puts a fresh worker in a slot whose worker failed or hangs.
 void reset_slot(self_ptr self, size_t slot, const std::string& error) {
   auto& st = self->state;
+  ++st.workers[slot].restarts;
   auto old = st.workers[slot].actor;
   self->demonitor(old);
   self->send_exit(old, caf::exit_reason::user_shutdown);

@@ -165,6 +165,10 @@ caf::expected<job_info> engine::cancel(const std::string& id) {
   return ask_json<job_info>(*system_, supervisor_, request_timeout, cancel_atom::value, id);
 }
 
+caf::expected<job_info> engine::retry(const std::string& id) {
+  return ask_json<job_info>(*system_, supervisor_, request_timeout, retry_atom::value, id);
+}
+
 caf::expected<engine_stats> engine::stats() {
   return ask_json<engine_stats>(*system_, supervisor_, request_timeout, stats_atom::value);
 }

@@ -30,6 +30,8 @@ const char* to_string(errc code) {
       return "store_unavailable";
     case errc::join_refused:
       return "join_refused";
+    case errc::not_retryable:
+      return "not_retryable";
   }
   return "unknown";
 }

@@ -48,13 +48,8 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
       return {format_job_id(k->second), false, {}, {}};
     }
   }
-  if (st.counters.count(job_status::pending) >= st.config.queue_capacity)
-    return {{},
-            false,
-            make_error(errc::queue_full, "the queue holds "
-                                           + std::to_string(st.config.queue_capacity)
-                                           + " pending jobs; try again later"),
-            {}};
+  if (auto err = refuse_when_full(self))
+    return {{}, false, std::move(err), {}};
   auto seq = st.next_seq++;
   job_entry job;
   job.tag = st.tags.next();
@@ -82,13 +77,21 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
   return {format_job_id({seq, entry.tag}), true, {}, {}};
 }
 
+} // namespace
+
 caf::error refuse_while_draining(self_ptr self) {
   if (self->state.accepting)
     return {};
   return make_error(errc::shutting_down, "the engine is shutting down");
 }
 
-} // namespace
+caf::error refuse_when_full(self_ptr self) {
+  auto& st = self->state;
+  if (st.counters.count(job_status::pending) < st.config.queue_capacity)
+    return {};
+  return make_error(errc::queue_full, "the queue holds " + std::to_string(st.config.queue_capacity)
+                                        + " pending jobs; try again later");
+}
 
 caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::string& payload,
                                          job_options& opts) {

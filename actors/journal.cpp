@@ -95,10 +95,17 @@ caf::behavior journal(self_ptr self, std::shared_ptr<troupe::store> store, caf::
       commit_held(self);
       return stored_cancel_refusal(*self->state.store, id);
     },
-    [=](finished_list_atom, const std::string& status, const std::string& type,
-        int64_t limit) -> caf::result<std::vector<std::string>, std::vector<std::string>> {
+    [=](retry_atom, const std::string& id, int64_t now_ms) -> caf::result<stored_job> {
       commit_held(self);
-      auto listing = stored_list(*self->state.store, status, type, limit);
+      auto row = stored_requeue(*self->state.store, id, now_ms);
+      if (!row)
+        return row.error();
+      return std::move(*row);
+    },
+    [=](finished_list_atom, const std::string& status, const std::string& type, int64_t limit,
+        uint64_t before_seq) -> caf::result<std::vector<std::string>, std::vector<std::string>> {
+      commit_held(self);
+      auto listing = stored_list(*self->state.store, status, type, limit, before_seq);
       if (!listing)
         return listing.error();
       return {std::move(listing->ids), std::move(listing->jobs)};

@@ -1,9 +1,14 @@
 // How jobs move on: retries with backoff, attempt timeouts, terminal states,
-// retention of results, the timer tick, and the drain.
+// retention of results, retries asked for after the end, the timer tick, and
+// the drain.
 #include "detail/supervisor_state.hpp"
 
 #include "detail/backoff.hpp"
+#include "detail/store_queries.hpp"
+#include "troupe/errors.hpp"
 #include "troupe/log.hpp"
+
+#include <algorithm>
 
 namespace troupe::detail {
 
@@ -117,6 +122,59 @@ void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string err
   job.record.error = std::move(error);
   set_waiting(self, job, true);
   add_timer(self, ready_at, timer_event{timer_kind::ready, seq, 0});
+}
+
+namespace {
+
+/// Takes back a job the store has just put back to pending. Its result may
+/// have expired meanwhile; the store's word is what counts.
+std::string requeued(self_ptr self, stored_job& row) {
+  auto& st = self->state;
+  auto key = parse_job_id(row.id);
+  auto done = std::find_if(st.retained.begin(), st.retained.end(),
+                           [&](const retained_job& job) { return job.seq == row.seq; });
+  if (done != st.retained.end()) {
+    st.counters.remove(done->status);
+    st.retained.erase(done);
+  }
+  st.retained_keys.erase(row.seq);
+  st.recent.erase(row.seq);
+  auto& job = adopt(self, row, *key);
+  queue_at(self, row.seq, job, st.clock->now());
+  // As it was put back: dispatching may hand it to a worker at once.
+  auto answer = snapshot(row.seq, job);
+  dispatch(self);
+  return answer;
+}
+
+} // namespace
+
+caf::result<std::string> on_retry(self_ptr self, const std::string& id) {
+  auto& st = self->state;
+  auto key = parse_job_id(id);
+  if (!key)
+    return make_error(errc::not_found, "no job with id " + id);
+  if (auto* job = st.jobs.find(*key))
+    return retry_refusal(job->status());
+  if (auto err = refuse_while_draining(self))
+    return err;
+  if (auto err = refuse_when_full(self))
+    return err;
+  // The store decides: it holds the job's payload and options, and changes
+  // the row before the job runs again, so a crash never loses the retry.
+  flush(self);
+  auto now_ms = to_epoch_ms(st.clock->now());
+  if (!st.journal) {
+    auto row = stored_requeue(*st.store, id, now_ms);
+    if (!row)
+      return row.error();
+    return requeued(self, *row);
+  }
+  auto promise = self->make_response_promise();
+  self->request(st.journal, caf::infinite, retry_atom::value, id, now_ms)
+    .then([=](stored_job& row) mutable { promise.deliver(requeued(self, row)); },
+          [=](caf::error& err) mutable { promise.deliver(std::move(err)); });
+  return promise;
 }
 
 namespace {

@@ -37,6 +37,17 @@ void apply_to_row(const store_write& w, stored_job& row) {
     case write_kind::request_cancel:
       row.cancel_requested = job.cancel_requested;
       break;
+    case write_kind::requeue:
+      row.status = job.status;
+      row.attempts = job.attempts;
+      row.result = job.result;
+      row.error = job.error;
+      row.started_at_ms = job.started_at_ms;
+      row.finished_at_ms = job.finished_at_ms;
+      row.worker = job.worker;
+      row.cancel_requested = job.cancel_requested;
+      row.ready_at_ms = job.ready_at_ms;
+      break;
     case write_kind::purge:
       break;
   }
@@ -91,11 +102,13 @@ public:
     return std::optional<stored_job>{i->second};
   }
 
-  caf::expected<std::vector<stored_job>>
-  list_finished(const std::string& status, const std::string& type, size_t limit) override {
+  caf::expected<std::vector<stored_job>> list_finished(const std::string& status,
+                                                       const std::string& type, size_t limit,
+                                                       uint64_t before_seq) override {
     std::lock_guard<std::mutex> guard{mtx_};
     std::vector<stored_job> jobs;
-    for (auto i = rows_.rbegin(); i != rows_.rend() && jobs.size() < limit; ++i) {
+    for (auto i = std::make_reverse_iterator(rows_.lower_bound(before_seq));
+         i != rows_.rend() && jobs.size() < limit; ++i) {
       auto& row = i->second;
       if (is_terminal(row.status) && (status.empty() || status == to_string(row.status))
           && (type.empty() || type == row.type))
@@ -118,8 +131,12 @@ private:
   void purge(int64_t cutoff_ms) {
     auto end = by_finish_.upper_bound(cutoff_ms);
     for (auto i = by_finish_.begin(); i != end; ++i) {
+      // A job run again and finished later is indexed again, under its new time.
       auto row = rows_.find(i->second);
-      if (row != rows_.end() && is_terminal(row->second.status))
+      if (row == rows_.end())
+        continue;
+      auto& finished = row->second.finished_at_ms;
+      if (finished && *finished <= cutoff_ms)
         rows_.erase(row);
     }
     by_finish_.erase(by_finish_.begin(), end);

@@ -195,13 +195,27 @@ std::string workers_json(self_ptr self) {
   auto describe_slots = [&](const std::vector<size_t>& slots, nlohmann::json& j) {
     size_t busy = 0;
     size_t held = 0;
+    auto list = nlohmann::json::array();
     for (auto slot : slots) {
-      busy += st.leases.busy(slot) ? 1 : 0;
+      nlohmann::json running = nullptr;
+      for (auto lease : st.leases.of(slot)) {
+        auto* entry = st.leases.find(lease);
+        auto* job = entry != nullptr && entry->started ? st.jobs.find(entry->seq) : nullptr;
+        if (job != nullptr)
+          running = format_job_id({entry->seq, job->tag});
+      }
+      busy += running.is_null() ? 0 : 1;
       held += st.leases.of(slot).size();
+      list.push_back({{"name", st.workers[slot].name},
+                      {"state", running.is_null() ? "idle" : "busy"},
+                      {"job", std::move(running)},
+                      {"jobs_held", st.leases.of(slot).size()},
+                      {"restarts", st.workers[slot].restarts}});
     }
     j["workers"] = slots.size();
     j["busy"] = busy;
     j["jobs_held"] = held;
+    j["list"] = std::move(list);
   };
   nlohmann::json local;
   std::vector<size_t> local_slots;

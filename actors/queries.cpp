@@ -12,6 +12,7 @@
 #include "troupe/errors.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace troupe::detail {
 
@@ -208,7 +209,7 @@ caf::result<std::string> on_cancel(self_ptr self, const std::string& id) {
 }
 
 caf::result<std::string> on_list(self_ptr self, const std::string& status, const std::string& type,
-                                 int64_t limit) {
+                                 int64_t limit, const std::string& before) {
   auto& st = self->state;
   std::optional<job_status> wanted;
   if (!status.empty()) {
@@ -219,11 +220,19 @@ caf::result<std::string> on_list(self_ptr self, const std::string& status, const
   }
   if (limit < 1)
     return make_error(errc::invalid_argument, "limit must be at least 1");
+  auto before_seq = std::numeric_limits<uint64_t>::max();
+  if (!before.empty()) {
+    auto key = parse_job_id(before);
+    if (!key)
+      return make_error(errc::invalid_argument, "before must be a job id");
+    before_seq = key->seq;
+  }
   // Unfinished jobs from memory, newest first...
   std::vector<std::pair<uint64_t, const job_entry*>> unfinished;
   if (!wanted || !is_terminal(*wanted))
     for (auto& [seq, job] : st.jobs)
-      if ((!wanted || job.status() == *wanted) && (type.empty() || job.record.type == type))
+      if (seq < before_seq && (!wanted || job.status() == *wanted)
+          && (type.empty() || job.record.type == type))
         unfinished.emplace_back(seq, &job);
   auto count = std::min(unfinished.size(), static_cast<size_t>(limit));
   std::partial_sort(unfinished.begin(), unfinished.begin() + static_cast<ptrdiff_t>(count),
@@ -246,13 +255,14 @@ caf::result<std::string> on_list(self_ptr self, const std::string& status, const
     return merge({});
   flush(self);
   if (!st.journal) {
-    auto finished = stored_list(*st.store, status, type, limit);
+    auto finished = stored_list(*st.store, status, type, limit, before_seq);
     if (!finished)
       return finished.error();
     return merge(std::move(*finished));
   }
   auto promise = self->make_response_promise();
-  self->request(st.journal, caf::infinite, finished_list_atom::value, status, type, limit)
+  self
+    ->request(st.journal, caf::infinite, finished_list_atom::value, status, type, limit, before_seq)
     .then(
       [=](std::vector<std::string>& ids, std::vector<std::string>& jobs) mutable {
         promise.deliver(merge({std::move(ids), std::move(jobs)}));

@@ -30,6 +30,21 @@ void interrupted(self_ptr self, uint64_t seq, job_entry& job, int64_t now_ms) {
 
 } // namespace
 
+job_entry& adopt(self_ptr self, const stored_job& row, const job_key& key) {
+  auto& st = self->state;
+  job_entry job;
+  job.tag = key.tag;
+  job.record = to_record(row);
+  job.record.id.clear();
+  job.options = row.options;
+  job.stored = true;
+  st.counters.add(job.status());
+  auto& entry = st.jobs.insert(row.seq, std::move(job));
+  if (!entry.options.idempotency_key.empty())
+    st.idempotency_keys.emplace(entry.options.idempotency_key, key);
+  return entry;
+}
+
 void recover(self_ptr self, std::vector<stored_job>& rows) {
   auto& st = self->state;
   auto now = st.clock->now();
@@ -53,16 +68,7 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
       continue;
     }
     ++st.recovered;
-    job_entry job;
-    job.tag = key->tag;
-    job.record = to_record(row);
-    job.record.id.clear();
-    job.options = row.options;
-    job.stored = true;
-    st.counters.add(job.status());
-    auto& entry = st.jobs.insert(row.seq, std::move(job));
-    if (!entry.options.idempotency_key.empty())
-      st.idempotency_keys.emplace(entry.options.idempotency_key, *key);
+    auto& entry = adopt(self, row, *key);
     if (entry.status() == job_status::running) {
       set_status(self, entry, job_status::pending);
       interrupted(self, row.seq, entry, now_ms);

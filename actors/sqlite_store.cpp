@@ -65,13 +65,16 @@ public:
         finish_(db, "UPDATE jobs SET status=?2, result=?3, error=?4, finished_at_ms=?5 "
                     "WHERE seq=?1"),
         request_cancel_(db, "UPDATE jobs SET cancel_requested=?2 WHERE seq=?1"),
+        requeue_(db, "UPDATE jobs SET status=?2, attempts=?3, result=?4, error=?5, "
+                     "started_at_ms=?6, finished_at_ms=?7, worker=?8, cancel_requested=?9, "
+                     "ready_at_ms=?10 WHERE seq=?1"),
         purge_(db, "DELETE FROM jobs WHERE finished_at_ms IS NOT NULL AND finished_at_ms <= ?1"),
         find_(db, std::string{"SELECT "} + columns + " FROM jobs WHERE id=?1"),
         load_(db, std::string{"SELECT "} + columns + " FROM jobs ORDER BY seq"),
         list_finished_(db, std::string{"SELECT "} + columns
                              + " FROM jobs WHERE finished_at_ms IS NOT NULL "
                                "AND (?1 = '' OR status = ?1) AND (?2 = '' OR type = ?2) "
-                               "ORDER BY seq DESC LIMIT ?3"),
+                               "AND seq < ?4 ORDER BY seq DESC LIMIT ?3"),
         count_(db, "SELECT count(*) FROM jobs") {}
 
   // -- store --
@@ -124,10 +127,16 @@ public:
     return job;
   }
 
-  caf::expected<std::vector<stored_job>>
-  list_finished(const std::string& status, const std::string& type, size_t limit) override {
+  caf::expected<std::vector<stored_job>> list_finished(const std::string& status,
+                                                       const std::string& type, size_t limit,
+                                                       uint64_t before_seq) override {
     std::lock_guard<std::mutex> guard{mtx_};
-    list_finished_.bind(1, status).bind(2, type).bind(3, static_cast<int64_t>(limit));
+    // Sequences are stored as SQLite integers, which are signed.
+    auto before = static_cast<int64_t>(std::min<uint64_t>(before_seq, INT64_MAX));
+    list_finished_.bind(1, status)
+      .bind(2, type)
+      .bind(3, static_cast<int64_t>(limit))
+      .bind(4, before);
     std::vector<stored_job> jobs;
     int rc;
     while ((rc = list_finished_.step()) == SQLITE_ROW)
@@ -214,6 +223,18 @@ private:
         return request_cancel_.bind(1, static_cast<int64_t>(job.seq))
           .bind(2, job.cancel_requested ? 1 : 0)
           .run();
+      case write_kind::requeue:
+        return requeue_.bind(1, static_cast<int64_t>(job.seq))
+          .bind(2, status)
+          .bind(3, job.attempts)
+          .bind(4, job.result.empty() ? std::optional<std::string>{} : job.result)
+          .bind(5, job.error)
+          .bind(6, job.started_at_ms)
+          .bind(7, job.finished_at_ms)
+          .bind(8, job.worker)
+          .bind(9, job.cancel_requested ? 1 : 0)
+          .bind(10, job.ready_at_ms)
+          .run();
       case write_kind::purge:
         return purge_.bind(1, job.finished_at_ms).run();
     }
@@ -253,7 +274,7 @@ private:
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> failures_{0};
   statement begin_, commit_, rollback_;
-  statement insert_, claim_, retry_, finish_, request_cancel_, purge_;
+  statement insert_, claim_, retry_, finish_, request_cancel_, requeue_, purge_;
   statement find_, load_, list_finished_, count_;
 };
 

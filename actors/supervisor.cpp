@@ -96,9 +96,12 @@ caf::behavior supervisor(self_ptr self, engine_config config,
     [=](wait_atom, const std::string& id, int64_t wait_ms) { return on_wait(self, id, wait_ms); },
     [=](watch_atom, const std::string& id) { return on_watch(self, id); },
     [=](cancel_atom, const std::string& id) { return on_cancel(self, id); },
+    [=](retry_atom, const std::string& id) { return on_retry(self, id); },
     [=](list_atom, const std::string& status, const std::string& type, int64_t limit) {
-      return on_list(self, status, type, limit);
+      return on_list(self, status, type, limit, {});
     },
+    [=](list_atom, const std::string& status, const std::string& type, int64_t limit,
+        const std::string& before) { return on_list(self, status, type, limit, before); },
     [=](stats_atom) {
       update_health(self);
       return stats_json(self);

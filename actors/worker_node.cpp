@@ -30,7 +30,7 @@ constexpr auto max_backoff = 30s;
 /// How much longer than its drain time a leaving node waits for the server.
 constexpr auto leave_margin = 5s;
 
-using retry_atom = caf::atom_constant<caf::atom("retry")>;
+using rejoin_atom = caf::atom_constant<caf::atom("rejoin")>;
 
 struct agent_state {
   worker_node_config config;
@@ -65,7 +65,7 @@ void stop_workers(agent_ptr self) {
 void join_failed(agent_ptr self, const caf::error& err) {
   auto& st = self->state;
   if (st.first_join && !is_troupe_error(err, errc::join_refused) && ++st.first_tries < 3) {
-    self->delayed_send(self, first_backoff, retry_atom::value);
+    self->delayed_send(self, first_backoff, rejoin_atom::value);
     return;
   }
   if (st.first_join) {
@@ -82,7 +82,7 @@ void join_failed(agent_ptr self, const caf::error& err) {
   st.backoff = std::min<std::chrono::milliseconds>(st.backoff * 2, max_backoff);
   log_line("cannot rejoin " + st.config.server_host + ":" + std::to_string(st.config.server_port)
            + " (" + describe(err) + "); retrying in " + std::to_string(delay.count()) + " ms");
-  self->delayed_send(self, delay, retry_atom::value);
+  self->delayed_send(self, delay, rejoin_atom::value);
 }
 
 void joined(agent_ptr self, const caf::actor& gateway, uint64_t incarnation,
@@ -170,7 +170,7 @@ caf::behavior node_agent(agent_ptr self, worker_node_config config,
       try_join(self);
       return promise;
     },
-    [=](retry_atom) {
+    [=](rejoin_atom) {
       if (!self->state.leaving && !self->state.gateway)
         try_join(self);
     },

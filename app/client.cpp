@@ -29,15 +29,15 @@ struct command_error : std::runtime_error {
   int code;
 };
 
-const std::set<std::string> commands{"submit", "get",   "watch",  "jobs",
-                                     "cancel", "stats", "workers"};
+const std::set<std::string> commands{"submit", "get",   "watch", "jobs",
+                                     "cancel", "retry", "stats", "workers"};
 
 /// Flags without a value.
 const std::set<std::string> switches{"json", "wait", "help"};
 
 /// Flags with a value, per command ("*": all).
 const std::map<std::string, std::set<std::string>> valued{
-  {"*", {"server", "token"}},
+  {"*", {"server", "token", "cacert"}},
   {"submit", {"payload", "priority", "max-attempts", "timeout-ms", "delay-ms", "idempotency-key"}},
   {"jobs", {"status", "type", "limit"}},
 };
@@ -92,7 +92,9 @@ invocation parse(const std::string& command, const std::vector<std::string>& arg
       throw command_error{exit_usage, "troupe " + command + " has no option --" + name};
     }
   }
-  for (auto [flag, var] : {std::pair{"server", "TROUPE_SERVER"}, {"token", "TROUPE_TOKEN"}})
+  for (auto [flag, var] : {std::pair{"server", "TROUPE_SERVER"},
+                           {"token", "TROUPE_TOKEN"},
+                           {"cacert", "TROUPE_CACERT"}})
     if (!inv.has(flag))
       if (auto e = env.find(var); e != env.end())
         inv.flags[flag] = e->second;
@@ -123,9 +125,12 @@ int64_t whole_number(const invocation& inv, const std::string& name) {
 class api {
 public:
   explicit api(const invocation& inv) : url_(inv.get("server", "http://127.0.0.1:8080")) {
-    if (url_.rfind("http://", 0) != 0)
-      throw command_error{exit_usage, "--server must be an http:// URL, not '" + url_ + "'"};
+    if (url_.rfind("http://", 0) != 0 && url_.rfind("https://", 0) != 0)
+      throw command_error{exit_usage,
+                          "--server must be an http:// or https:// URL, not '" + url_ + "'"};
     client_ = std::make_unique<httplib::Client>(url_);
+    if (inv.has("cacert"))
+      client_->set_ca_cert_path(inv.get("cacert").c_str());
     client_->set_connection_timeout(5);
     client_->set_read_timeout(90);
     if (inv.has("token"))
@@ -137,6 +142,8 @@ public:
   json post(const std::string& path, const json& body) {
     return check(client_->Post(path.c_str(), headers_, body.dump(), "application/json"));
   }
+
+  json post(const std::string& path) { return check(client_->Post(path.c_str(), headers_)); }
 
   json del(const std::string& path) { return check(client_->Delete(path.c_str(), headers_)); }
 
@@ -361,6 +368,8 @@ int run(const invocation& inv, std::ostream& out, bool tty) {
     return list_jobs(server, inv, out);
   if (c == "cancel")
     return show(out, inv, server.del("/v1/jobs/" + only_argument(inv, "job id")));
+  if (c == "retry")
+    return show(out, inv, server.post("/v1/jobs/" + only_argument(inv, "job id") + "/retry"));
   if (c == "stats")
     return stats(server, inv, out);
   return workers(server, inv, out);
@@ -400,11 +409,14 @@ std::string client_help() {
          "                  a line per change otherwise\n"
          "  jobs [--status S] [--type T] [--limit N]   jobs, newest first (default 20)\n"
          "  cancel ID       cancel a job\n"
+         "  retry ID        run a failed or cancelled job again (attempts start over)\n"
          "  stats           the engine's counters\n"
          "  workers         local workers and worker nodes\n\n"
          "Every command takes:\n"
          "  --server URL    the server (default http://127.0.0.1:8080) [TROUPE_SERVER]\n"
          "  --token SECRET  its bearer token [TROUPE_TOKEN]\n"
+         "  --cacert FILE   PEM certificates to trust for an https:// server\n"
+         "                  (default: the system's) [TROUPE_CACERT]\n"
          "  --json          print the API's JSON object instead of a summary\n\n"
          "Exit codes: 0 done (for one job: it succeeded), 1 the job failed or was\n"
          "cancelled, 2 usage error, 3 server unreachable or an HTTP error.\n";

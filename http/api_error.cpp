@@ -30,6 +30,8 @@ api_error from_engine_error(const caf::error& err) {
         return {404, "not_found", text};
       case errc::already_terminal:
         return {409, "conflict", text};
+      case errc::not_retryable:
+        return {409, "not_retryable", text};
       case errc::store_unavailable:
         return {503, "store_unavailable", text};
       case errc::worker_fault:

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+
 namespace troupe::http::detail {
 
 namespace {
@@ -114,6 +115,12 @@ void cancel_job(api_context& ctx, const httplib::Request& req, httplib::Response
                   caf::make_message(cancel_atom::value, req.matches[1].str())));
 }
 
+void retry_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
+  answer_from(res, 202,
+              ask(ctx, ctx.config.engine_timeout,
+                  caf::make_message(retry_atom::value, req.matches[1].str())));
+}
+
 void list_jobs(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
   int64_t limit = 100;
   if (auto err = int_param(req, "limit", 1, max_list_limit, limit))
@@ -124,7 +131,8 @@ void list_jobs(api_context& ctx, const httplib::Request& req, httplib::Response&
                                  "status must be one of pending, running, success, "
                                  "failed, cancelled"});
   auto jobs = ask(ctx, ctx.config.engine_timeout,
-                  caf::make_message(list_atom::value, status, req.get_param_value("type"), limit));
+                  caf::make_message(list_atom::value, status, req.get_param_value("type"), limit,
+                                    req.get_param_value("before")));
   if (!jobs)
     return answer(res, from_engine_error(jobs.error()));
   answer(res, 200, R"({"jobs":)" + *jobs + "}");
@@ -203,6 +211,7 @@ void install_routes(httplib::Server& server, ctx_ptr ctx) {
   server.Get("/v1/jobs", wrap(ctx, "GET /v1/jobs", true, list_jobs));
   server.Get(job_path, wrap(ctx, "GET /v1/jobs/{id}", true, get_job));
   server.Delete(job_path, wrap(ctx, "DELETE /v1/jobs/{id}", true, cancel_job));
+  server.Post(R"(/v1/jobs/([^/]+)/retry)", wrap(ctx, "POST /v1/jobs/{id}/retry", true, retry_job));
   server.Get("/v1/stats", wrap(ctx, "GET /v1/stats", true, get_stats));
   server.Get("/v1/workers", wrap(ctx, "GET /v1/workers", true, get_workers));
   server.Get("/metrics", wrap(ctx, "GET /metrics", true, metrics));

@@ -160,8 +160,13 @@ using commit_failed_atom = caf::atom_constant<caf::atom("commitfail")>;
 /// Sent by an actor to itself to act once the messages already in its mailbox
 /// are handled: `(flush_atom)`. Batches all the writes they caused.
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
-/// supervisor → journal: `(finished_list_atom, status, type, limit)` lists
-/// terminal jobs in the store, newest first: answered with their ids and, in
+/// supervisor → journal: `(retry_atom, id, now_ms)` puts a failed or cancelled
+/// job back to pending in the store (see `stored_requeue`), answered with its
+/// `stored_job` row as it is now.
+///
+/// supervisor → journal: `(finished_list_atom, status, type, limit,
+/// before_seq)` lists terminal jobs in the store, newest first, submitted
+/// before `before_seq`: answered with their ids and, in
 /// the same order, their snapshots (two `std::vector<std::string>`).
 using finished_list_atom = caf::atom_constant<caf::atom("donelist")>;
 
@@ -177,3 +182,4 @@ using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 // Local only: the journal runs in the supervisor's process.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::store_write>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<troupe::detail::run_batch>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::stored_job)

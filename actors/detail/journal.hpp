@@ -49,8 +49,8 @@ struct journal_state {
 /// Messages: `(journal_atom, batch, writes, runs)` from the supervisor, answered by
 /// `committed_atom` or `commit_failed_atom` (internal_protocol.hpp); and,
 /// delegated by the supervisor for jobs it no longer holds, `(status_atom,
-/// id)`, `(watch_atom, id)`, `(cancel_atom, id)` and `(finished_list_atom,
-/// status, type, limit)`.
+/// id)`, `(watch_atom, id)`, `(cancel_atom, id)`, `(retry_atom, id, now_ms)` and
+/// `(finished_list_atom, status, type, limit, before_seq)`.
 caf::behavior journal(caf::stateful_actor<journal_state>* self,
                       std::shared_ptr<troupe::store> store, caf::actor supervisor,
                       size_t max_writes);

@@ -21,6 +21,14 @@ caf::expected<std::string> stored_snapshot(store& jobs, const std::string& id);
 /// if the store has it, else `not_found`.
 caf::error stored_cancel_refusal(store& jobs, const std::string& id);
 
+/// Why a job in `status` cannot be retried (`not_retryable`).
+caf::error retry_refusal(job_status status);
+
+/// Puts a failed or cancelled job back to pending, ready at `now_ms`, with its
+/// attempts reset and its outcome cleared, and returns its row as stored now.
+/// Refuses with `not_found`, or `not_retryable` for a job in another state.
+caf::expected<stored_job> stored_requeue(store& jobs, const std::string& id, int64_t now_ms);
+
 /// Terminal jobs for a listing (see `store::list_finished`): their ids and,
 /// in the same order, their snapshots.
 struct finished_listing {
@@ -30,6 +38,7 @@ struct finished_listing {
 
 /// Lists terminal jobs, newest first.
 caf::expected<finished_listing> stored_list(store& jobs, const std::string& status,
-                                            const std::string& type, int64_t limit);
+                                            const std::string& type, int64_t limit,
+                                            uint64_t before_seq);
 
 } // namespace troupe::detail

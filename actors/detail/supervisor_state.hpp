@@ -87,6 +87,8 @@ struct worker_slot {
   type_set types;
   /// Its node is leaving: it gets no more jobs.
   bool leaving = false;
+  /// Times this supervisor restarted or replaced its worker.
+  uint32_t restarts = 0;
 
   /// Whether it takes new jobs of `type`.
   bool takes(const std::string& type) const { return actor && !leaving && types->count(type) != 0; }
@@ -206,6 +208,10 @@ caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::
                                          job_options& opts);
 caf::result<std::vector<submit_outcome>> on_submit_many(self_ptr self,
                                                         std::vector<job_request>& jobs);
+/// A `shutting_down` error once the engine drains.
+caf::error refuse_while_draining(self_ptr self);
+/// A `queue_full` error while the pending jobs fill the queue.
+caf::error refuse_when_full(self_ptr self);
 /// Forgets a job whose insert could not be committed: it was never accepted.
 void drop_job(self_ptr self, uint64_t seq);
 
@@ -251,6 +257,8 @@ void retain(self_ptr self, uint64_t seq, job_status status, const std::string& k
             time_point expires);
 void on_tick(self_ptr self);
 void check_drain(self_ptr self);
+/// Runs a failed or cancelled job again (see `retry_atom`).
+caf::result<std::string> on_retry(self_ptr self, const std::string& id);
 caf::result<std::string> on_drain(self_ptr self, int64_t deadline_ms);
 
 // -- nodes.cpp --
@@ -283,10 +291,13 @@ caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t w
 caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id);
 caf::result<std::string> on_cancel(self_ptr self, const std::string& id);
 caf::result<std::string> on_list(self_ptr self, const std::string& status, const std::string& type,
-                                 int64_t limit);
+                                 int64_t limit, const std::string& before);
 
 // -- recovery.cpp --
 
 void recover(self_ptr self, std::vector<stored_job>& rows);
+/// Takes an unfinished job the store holds into the table, counted, with its
+/// idempotency key; the caller queues it.
+job_entry& adopt(self_ptr self, const stored_job& row, const job_key& key);
 
 } // namespace troupe::detail

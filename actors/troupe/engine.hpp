@@ -143,6 +143,10 @@ public:
   /// its handler returns). Returns the job after the request.
   caf::expected<job_info> cancel(const std::string& id);
 
+  /// Runs a failed or cancelled job again from the start, under the same id
+  /// (`not_retryable` for a job in another state). Returns it, pending.
+  caf::expected<job_info> retry(const std::string& id);
+
   /// Returns the engine's counters.
   caf::expected<engine_stats> stats();
 

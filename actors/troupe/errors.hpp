@@ -33,6 +33,9 @@ enum class errc : uint8_t {
   store_unavailable,
   /// A worker node's join was refused; the message says why.
   join_refused,
+  /// Only a failed or cancelled job can be retried; the message says what
+  /// the job is.
+  not_retryable,
 };
 
 /// The atom that names troupe's error category.

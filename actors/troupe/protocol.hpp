@@ -14,9 +14,10 @@
 // | wait_atom, id, wait_ms (int64)                       | job_json, once terminal or   |
 // |                                                      | after wait_ms, as it is then |
 // | cancel_atom, id                                      | job_json                     |
+// | retry_atom, id                                       | job_json (pending again)     |
 // | watch_atom, id                                       | ok_atom; later the requester |
 // |                                                      | gets finished_atom, job_json |
-// | list_atom, status, type, limit (int64)               | jobs_json: a JSON array of   |
+// | list_atom, status, type, limit (int64) [, before]    | jobs_json: a JSON array of   |
 // |                                                      | job snapshots, newest first  |
 // | stats_atom                                           | stats_json                   |
 // | workers_atom                                         | workers_json                 |
@@ -25,7 +26,8 @@
 // `created` is false when an idempotency key matched an existing job; the id
 // is then that job's. Errors: submit → unknown_type, invalid_argument,
 // queue_full, shutting_down, store_unavailable; status/wait/watch → not_found;
-// cancel → not_found, already_terminal. `submit_many` answers once for the
+// cancel → not_found, already_terminal; retry → not_found, not_retryable,
+// queue_full, shutting_down, store_unavailable. `submit_many` answers once for the
 // whole batch, one outcome per job in order: each job is accepted or refused
 // on its own (an outcome's `error` says why), as if submitted one by one; a
 // whole batch is refused only while shutting down.
@@ -42,13 +44,23 @@
 // "duration_seconds": {"le": [bounds...], "counts": [per bucket, last is +Inf],
 // "sum", "count"}} — the duration is the final attempt's, started to finished.
 //
-// workers_json: {"local": {"workers", "busy", "jobs_held", "types"}, "nodes":
-// [{"name", "address", "state" (connected, leaving, lost or left),
-// "connected_since", "workers", "busy", "jobs_held", "types"}]}: the nodes
-// connected now and the last few gone ones.
+// workers_json: {"local": {"workers", "busy", "jobs_held", "types", "list"},
+// "nodes": [{"name", "address", "state" (connected, leaving, lost or left),
+// "connected_since", "workers", "busy", "jobs_held", "types", "list"}]}: the
+// nodes connected now and the last few gone ones. "list" has each worker:
+// {"name", "state" (idle or busy), "job" (the id it runs, or null),
+// "jobs_held", "restarts"}.
 //
 // list_atom filters by status and type (an empty string matches all) and
-// answers at most `limit` jobs, each as `status_atom` would.
+// answers at most `limit` jobs, each as `status_atom` would. With `before`
+// (a job id; empty: none) it answers only jobs submitted before that one: the
+// last id of a page is the cursor for the next (invalid_argument if `before`
+// is no job id).
+//
+// retry_atom runs a failed or cancelled job again from the start, under the
+// same id: it is pending at once with its attempts reset to 0, and its
+// result, error, times and worker cleared; its payload and options stay. The
+// change is stored before the answer.
 //
 // Each accepted `submit_outcome` carries the job's snapshot, so a submitter
 // needs no status query after it.
@@ -88,10 +100,14 @@ using wait_atom = caf::atom_constant<caf::atom("wait")>;
 /// Cancels a job: `(cancel_atom, id)`.
 using cancel_atom = caf::atom_constant<caf::atom("cancel")>;
 
+/// Runs a failed or cancelled job again: `(retry_atom, id)`.
+using retry_atom = caf::atom_constant<caf::atom("retry")>;
+
 /// Subscribes the requester to a job's terminal state: `(watch_atom, id)`.
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
-/// Lists jobs, newest first: `(list_atom, status, type, limit)`.
+/// Lists jobs, newest first: `(list_atom, status, type, limit)` or
+/// `(list_atom, status, type, limit, before)`.
 using list_atom = caf::atom_constant<caf::atom("list")>;
 
 /// Reads the engine's counters: `(stats_atom)`.

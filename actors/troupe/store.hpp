@@ -71,6 +71,10 @@ enum class write_kind : uint8_t {
   finish,
   /// A cancel arrived while running: `cancel_requested`.
   request_cancel,
+  /// Run again from the start: `status` (pending), `attempts`, `result`,
+  /// `error`, `started_at_ms`, `finished_at_ms`, `worker`, `cancel_requested`
+  /// and `ready_at_ms`.
+  requeue,
   /// Deletes every terminal job finished at or before `job.finished_at_ms`.
   purge,
 };
@@ -130,9 +134,11 @@ public:
   virtual caf::expected<std::optional<stored_job>> find(const std::string& id) = 0;
 
   /// Returns terminal jobs, newest first: at most `limit`, of `status` and
-  /// `type` (an empty filter matches all).
-  virtual caf::expected<std::vector<stored_job>>
-  list_finished(const std::string& status, const std::string& type, size_t limit) = 0;
+  /// `type` (an empty filter matches all), with a `seq` below `before_seq`.
+  virtual caf::expected<std::vector<stored_job>> list_finished(const std::string& status,
+                                                               const std::string& type,
+                                                               size_t limit,
+                                                               uint64_t before_seq) = 0;
 
   /// Returns the number of jobs held.
   virtual caf::expected<uint64_t> count() = 0;

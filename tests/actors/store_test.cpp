@@ -158,6 +158,76 @@ TEST_CASE("a purge deletes finished jobs up to its cutoff and keeps the others")
   });
 }
 
+TEST_CASE("a requeued job is pending again, kept by purges until it finishes anew") {
+  for_each_store([](store& s) {
+    auto finished = [](uint64_t seq, int64_t at) {
+      return change(write_kind::finish, "again", seq, [at](stored_job& j) {
+        j.status = job_status::failed;
+        j.result.clear();
+        j.error = "boom";
+        j.finished_at_ms = at;
+      });
+    };
+    auto claimed = change(write_kind::claim, "again", 1, [](stored_job& j) {
+      j.status = job_status::running;
+      j.attempts = 1;
+      j.started_at_ms = 50;
+      j.worker = "worker-1";
+    });
+    REQUIRE_FALSE(s.apply({insert(new_job("again", 1)), claimed, finished(1, 100)}));
+    REQUIRE_FALSE(s.apply({change(write_kind::requeue, "again", 1, [](stored_job& j) {
+      j.status = job_status::pending;
+      j.ready_at_ms = 150;
+    })}));
+    auto job = require_job(s, "again");
+    CHECK(job.status == job_status::pending);
+    CHECK(job.attempts == 0);
+    CHECK_FALSE(job.error);
+    CHECK_FALSE(job.started_at_ms);
+    CHECK_FALSE(job.finished_at_ms);
+    CHECK_FALSE(job.worker);
+    CHECK(job.ready_at_ms == 150);
+    CHECK(job.payload == R"({"n":1})");
+    store_write purge{write_kind::purge, {}};
+    purge.job.finished_at_ms = 200;
+    REQUIRE_FALSE(s.apply({purge}));
+    CHECK(*s.find("again"));
+    // Finished again later: a purge up to the first finish keeps it.
+    REQUIRE_FALSE(s.apply({finished(1, 300), purge}));
+    CHECK(*s.find("again"));
+    purge.job.finished_at_ms = 300;
+    REQUIRE_FALSE(s.apply({purge}));
+    CHECK_FALSE(*s.find("again"));
+  });
+}
+
+TEST_CASE("finished jobs are listed newest first, from below a cursor") {
+  for_each_store([](store& s) {
+    std::vector<store_write> writes;
+    for (uint64_t seq = 1; seq <= 5; ++seq) {
+      auto id = "j" + std::to_string(seq);
+      writes.push_back(insert(new_job(id, seq)));
+      writes.push_back(change(write_kind::finish, id, seq, [](stored_job& j) {
+        j.status = job_status::success;
+        j.finished_at_ms = 100;
+      }));
+    }
+    REQUIRE_FALSE(s.apply(writes));
+    auto ids = [&](size_t limit, uint64_t before) {
+      auto jobs = s.list_finished("", "", limit, before);
+      REQUIRE(jobs);
+      std::vector<std::string> out;
+      for (auto& job : *jobs)
+        out.push_back(job.id);
+      return out;
+    };
+    CHECK(ids(2, UINT64_MAX) == std::vector<std::string>{"j5", "j4"});
+    CHECK(ids(2, 4) == std::vector<std::string>{"j3", "j2"});
+    CHECK(ids(2, 2) == std::vector<std::string>{"j1"});
+    CHECK(ids(2, 1).empty());
+  });
+}
+
 TEST_CASE("a store counts its commits and the writes in them") {
   for_each_store([](store& s) {
     REQUIRE_FALSE(s.apply({insert(new_job("a", 1)), insert(new_job("b", 2))}));

@@ -96,6 +96,40 @@ TEST_CASE_METHOD(client_fixture, "cancel, jobs, stats and workers print what the
   CHECK(nlohmann::json::parse(run("workers --json").output)["local"]["workers"] == 2);
 }
 
+TEST_CASE_METHOD(client_fixture, "retry runs a failed job again and refuses a succeeded one") {
+  auto failed = run(R"(submit fail --payload '{"message":"no luck"}' --max-attempts 1 --wait)");
+  REQUIRE(failed.exit_code == 1);
+  auto id = first_line(failed.output).substr(0, 36);
+  auto retried = run("retry " + id);
+  CHECK(retried.exit_code == 0);
+  CHECK(retried.output.find(id + "  fail  pending  attempts 0/1") == 0);
+  auto succeeded = first_line(run("submit echo --wait").output).substr(0, 36);
+  auto refused = run("retry " + succeeded);
+  CHECK(refused.exit_code == 3);
+  CHECK(refused.output.find("HTTP 409 not_retryable: the job succeeded") != std::string::npos);
+}
+
+TEST_CASE("the client talks to an https server it trusts through --cacert") {
+  scratch_dir dir;
+  auto cert = dir.file("cert.pem"), key = dir.file("key.pem");
+  REQUIRE(run_command("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                      "-addext subjectAltName=IP:127.0.0.1 -keyout "
+                      + key + " -out " + cert + " 2>&1")
+            .exit_code
+          == 0);
+  server srv{{"--http", "127.0.0.1:0", "--store", "memory", "--tls-cert", cert, "--tls-key", key},
+             dir.file("server.log")};
+  REQUIRE(srv.url.rfind("https://", 0) == 0);
+  auto trusted = troupe("submit echo --wait --cacert " + cert + " --server " + srv.url);
+  CHECK(trusted.exit_code == 0);
+  CHECK(trusted.output.find("  echo  success") != std::string::npos);
+  auto from_env = troupe("stats", "TROUPE_CACERT=" + cert + " TROUPE_SERVER=" + srv.url);
+  CHECK(from_env.exit_code == 0);
+  auto untrusted = troupe("stats --server " + srv.url);
+  CHECK(untrusted.exit_code == 3);
+  CHECK(untrusted.output.find("cannot reach " + srv.url) != std::string::npos);
+}
+
 TEST_CASE("troupe --help lists the server, node and client commands") {
   auto help = troupe("--help");
   CHECK(help.exit_code == 0);

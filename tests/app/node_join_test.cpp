@@ -54,6 +54,7 @@ TEST_CASE("a server without local workers runs every job on its node, named afte
   REQUIRE(n1.is_object());
   CHECK(n1["state"] == "connected");
   CHECK(n1["workers"] == 2);
+  CHECK(n1["list"].size() == 2);
   CHECK(n1["address"].get<std::string>().rfind("127.0.0.1:", 0) == 0);
   auto stats = get_json(srv.s, "/v1/stats");
   CHECK(stats["nodes"]["connected"] == 1);

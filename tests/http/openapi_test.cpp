@@ -11,7 +11,7 @@ using namespace troupe::test;
 TEST_CASE_METHOD(http_fixture, "every operation in docs/openapi.yaml is served") {
   start();
   auto ops = openapi_contract::instance().operations();
-  CHECK(ops.size() == 9);
+  CHECK(ops.size() == 10);
   for (auto& [method, path] : ops) {
     auto concrete = path;
     auto param = concrete.find("{id}");

@@ -81,6 +81,74 @@ TEST_CASE_METHOD(http_fixture, "DELETE cancels a job, and answers 409 for a fini
   require_error(client().Delete("/v1/jobs/unknown"), 404, "not_found");
 }
 
+TEST_CASE_METHOD(http_fixture,
+                 "POST /v1/jobs/{id}/retry runs a failed job again, and answers 409 otherwise") {
+  start();
+  auto failed = submit({{"type", "fail"}, {"payload", {{"message", "boom"}}}, {"max_attempts", 1}});
+  REQUIRE(finish(failed)["status"] == "failed");
+  auto res = client().Post(("/v1/jobs/" + failed + "/retry").c_str());
+  REQUIRE(res);
+  CHECK(res->status == 202);
+  auto retried = json::parse(res->body);
+  CHECK(retried["id"] == failed);
+  CHECK(retried["attempts"] == 0);
+  CHECK(retried["error"].is_null());
+  auto again = finish(failed);
+  CHECK(again["status"] == "failed");
+  CHECK(again["attempts"] == 1);
+  auto succeeded = submit({{"type", "echo"}});
+  REQUIRE(finish(succeeded)["status"] == "success");
+  require_error(client().Post(("/v1/jobs/" + succeeded + "/retry").c_str()), 409, "not_retryable");
+  require_error(client().Post("/v1/jobs/unknown/retry"), 404, "not_found");
+}
+
+TEST_CASE_METHOD(http_fixture, "GET /v1/jobs pages through all jobs with the before cursor") {
+  start();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    ids.push_back(submit({{"type", "echo"}, {"payload", i}}));
+    finish(ids.back());
+  }
+  for (int i = 3; i < 5; ++i)
+    ids.push_back(submit({{"type", "echo"}, {"delay_ms", 60000}}));
+  std::vector<std::string> seen;
+  std::string query = "/v1/jobs?limit=2";
+  for (int page = 0; page < 3; ++page) {
+    auto jobs = get_json(query)["jobs"];
+    CHECK(jobs.size() == (page < 2 ? 2u : 1u));
+    for (auto& job : jobs)
+      seen.push_back(job["id"]);
+    query = "/v1/jobs?limit=2&before=" + seen.back();
+  }
+  CHECK(seen == std::vector<std::string>{ids.rbegin(), ids.rend()});
+  CHECK(get_json(query)["jobs"].empty());
+  require_error(client().Get("/v1/jobs?before=nonsense"), 400, "invalid_field");
+}
+
+TEST_CASE_METHOD(http_fixture, "GET /v1/workers shows each worker's state, job and restarts") {
+  start();
+  auto crashed = submit({{"type", "crash"}, {"payload", {{"crash_attempts", 1}}}});
+  REQUIRE(finish(crashed)["status"] == "success");
+  auto blocked = submit({{"type", "block"}});
+  REQUIRE(started.wait_for(1));
+  auto list = get_json("/v1/workers")["local"]["list"];
+  REQUIRE(list.size() == 2);
+  int busy = 0;
+  int restarts = 0;
+  for (auto& worker : list) {
+    CHECK(worker["name"].get<std::string>().rfind("worker-", 0) == 0);
+    restarts += worker["restarts"].get<int>();
+    if (worker["state"] == "busy") {
+      ++busy;
+      CHECK(worker["job"] == blocked);
+    } else {
+      CHECK(worker["job"].is_null());
+    }
+  }
+  CHECK(busy == 1);
+  CHECK(restarts == 1);
+}
+
 TEST_CASE_METHOD(http_fixture, "GET /v1/jobs lists newest first, filtered and limited") {
   start();
   auto a = submit({{"type", "echo"}});

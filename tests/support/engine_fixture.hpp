@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -40,7 +41,8 @@ public:
   ///   returns {"released": bool};
   /// - `stubborn`: counts `started`, waits for `release` ignoring cancellation;
   /// - `halfway`: reports progress 0.5 "halfway", counts `started`, then
-  ///   behaves like `block`.
+  ///   behaves like `block`;
+  /// - `flaky`: fails with "not yet" while `failing` is set, else returns "ok".
   void start(engine_config cfg) {
     eng = std::make_unique<engine>(cfg);
     register_builtin_handlers(eng->handlers());
@@ -62,6 +64,11 @@ public:
       ctx.progress(0.5, "halfway");
       started.arrive();
       return {{"released", release.pass(ctx)}};
+    });
+    eng->handlers().add("flaky", [this](job_context&) -> nlohmann::json {
+      if (failing)
+        throw std::runtime_error{"not yet"};
+      return "ok";
     });
     REQUIRE_FALSE(eng->start());
   }
@@ -152,6 +159,7 @@ public:
   std::shared_ptr<manual_clock> clock = std::make_shared<manual_clock>();
   counter started;
   gate release;
+  std::atomic<bool> failing{false};
   std::mutex recorded_mtx;
   std::vector<std::string> recorded;
   std::unique_ptr<engine> eng;
