@@ -1,6 +1,7 @@
 #include "detail/routes.hpp"
 
 #include "detail/compression.hpp"
+#include "detail/dashboard.hpp"
 #include "detail/job_request.hpp"
 #include "troupe/protocol.hpp"
 
@@ -8,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <string_view>
 
 namespace troupe::http::detail {
 
@@ -179,6 +182,32 @@ void metrics(api_context& ctx, const httplib::Request&, httplib::Response& res) 
                   "text/plain; version=0.0.4");
 }
 
+/// A file of the dashboard. It holds no data (the page asks the API for it,
+/// with the user's token), so it is served without one.
+void dashboard_file(api_context&, const httplib::Request& req, httplib::Response& res) {
+  auto& files = dashboard_files();
+  auto file = std::find_if(files.begin(), files.end(),
+                           [&](const embedded_file& f) { return f.url == req.path; });
+  if (file == files.end())
+    return answer(res, api_error{404, "not_found", "no such route"});
+  auto ends_with = [&](std::string_view suffix) {
+    return file->url.size() >= suffix.size()
+           && file->url.substr(file->url.size() - suffix.size()) == suffix;
+  };
+  auto type = ends_with(".js")    ? "text/javascript; charset=utf-8"
+              : ends_with(".css") ? "text/css; charset=utf-8"
+                                  : "text/html; charset=utf-8";
+  res.status = 200;
+  res.set_content(std::string{file->body}, type);
+  // Always asked again, so that an upgraded server is never shown with an
+  // old page; the files are small.
+  res.set_header("Cache-Control", "no-cache");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+  res.set_header("Referrer-Policy", "no-referrer");
+}
+
 // -- registration --
 
 using route_fn = void (*)(api_context&, const httplib::Request&, httplib::Response&);
@@ -215,6 +244,10 @@ void install_routes(httplib::Server& server, ctx_ptr ctx) {
   server.Get("/v1/stats", wrap(ctx, "GET /v1/stats", true, get_stats));
   server.Get("/v1/workers", wrap(ctx, "GET /v1/workers", true, get_workers));
   server.Get("/metrics", wrap(ctx, "GET /metrics", true, metrics));
+  for (auto& file : dashboard_files()) {
+    auto url = std::string{file.url};
+    server.Get(url, wrap(ctx, "GET " + url, false, dashboard_file));
+  }
   server.Get("/readyz", wrap(ctx, "GET /readyz", false, readyz));
   server.Get("/healthz", wrap(ctx, "GET /healthz", false,
                               [](api_context&, const httplib::Request&, httplib::Response& res) {

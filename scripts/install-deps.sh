@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   libcaf-dev nlohmann-json3-dev libcpp-httplib-dev catch2 libsqlite3-dev libssl-dev zlib1g-dev libyaml-cpp-dev
-  curl jq openssl nginx golang-go python3 prometheus
+  curl jq openssl nginx golang-go python3 prometheus chromium fonts-dejavu-core
 )
 
 # Node.js runs the pinned document and browser tools of package.json; a
