@@ -297,7 +297,9 @@
           h('td', { class: 'hide-narrow' }, `${job.attempts}/${job.max_attempts}`),
           h('td', { class: 'hide-narrow' }, when(job.created_at))))));
     const older = jobs.length === pageSize ? jobs[jobs.length - 1].id : '';
-    document.getElementById('job-list').replaceChildren(
+    const list = document.getElementById('job-list');
+    list.dataset.query = q.toString();
+    list.replaceChildren(
       h('div', { class: 'table-wrap' }, table),
       h('div', { class: 'pager' },
         h('button', {

@@ -134,12 +134,13 @@ test('jobs submitted through the API appear in the list and finish there', async
   await page.waitForSelector(row, { timeout: waitMs });
   assert.ok(['pending', 'running'].includes(await statusOf(page, `${row} .status`)));
   await waitForStatus(page, row, 'success');
+  await page.screenshot({ path: join(screenshots, 'jobs.png'), fullPage: true });
   // Filtering by status is a new list: the job is in the successes only.
   await page.selectOption('select[name="status"]', 'failed');
-  await page.waitForFunction(() => location.hash === '#/jobs?status=failed');
-  await page.waitForSelector('#job-list .table-wrap', { timeout: waitMs });
+  await page.waitForSelector('#job-list[data-query="limit=25&status=failed"] .table-wrap', { timeout: waitMs });
   assert.equal(await page.locator(row).count(), 0);
-  await page.screenshot({ path: join(screenshots, 'jobs.png'), fullPage: true });
+  await page.selectOption('select[name="status"]', 'success');
+  await page.waitForSelector(`#job-list[data-query="limit=25&status=success"] ${row}`, { timeout: waitMs });
   await closePage(page);
 });
 
