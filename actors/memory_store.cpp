@@ -37,17 +37,15 @@ void apply_to_row(const store_write& w, stored_job& row) {
     case write_kind::request_cancel:
       row.cancel_requested = job.cancel_requested;
       break;
-    case write_kind::requeue:
-      row.status = job.status;
-      row.attempts = job.attempts;
-      row.result = job.result;
-      row.error = job.error;
-      row.started_at_ms = job.started_at_ms;
-      row.finished_at_ms = job.finished_at_ms;
-      row.worker = job.worker;
-      row.cancel_requested = job.cancel_requested;
-      row.ready_at_ms = job.ready_at_ms;
+    case write_kind::requeue: {
+      auto kept = std::move(row);
+      row = job;
+      row.id = std::move(kept.id);
+      row.type = std::move(kept.type);
+      row.payload = std::move(kept.payload);
+      row.options = std::move(kept.options);
       break;
+    }
     case write_kind::purge:
       break;
   }

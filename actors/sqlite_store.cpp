@@ -66,8 +66,8 @@ public:
                     "WHERE seq=?1"),
         request_cancel_(db, "UPDATE jobs SET cancel_requested=?2 WHERE seq=?1"),
         requeue_(db, "UPDATE jobs SET status=?2, attempts=?3, result=?4, error=?5, "
-                     "started_at_ms=?6, finished_at_ms=?7, worker=?8, cancel_requested=?9, "
-                     "ready_at_ms=?10 WHERE seq=?1"),
+                     "created_at_ms=?6, started_at_ms=?7, finished_at_ms=?8, worker=?9, "
+                     "cancel_requested=?10, ready_at_ms=?11 WHERE seq=?1"),
         purge_(db, "DELETE FROM jobs WHERE finished_at_ms IS NOT NULL AND finished_at_ms <= ?1"),
         find_(db, std::string{"SELECT "} + columns + " FROM jobs WHERE id=?1"),
         load_(db, std::string{"SELECT "} + columns + " FROM jobs ORDER BY seq"),
@@ -179,25 +179,15 @@ private:
         std::optional<std::string> key;
         if (!job.options.idempotency_key.empty())
           key = job.options.idempotency_key;
-        return insert_.bind(1, static_cast<int64_t>(job.seq))
+        insert_.bind(1, static_cast<int64_t>(job.seq))
           .bind(2, job.id)
           .bind(3, job.type)
           .bind(4, job.payload)
           .bind(5, job.options.priority)
           .bind(6, job.options.max_attempts)
           .bind(7, job.options.timeout_ms)
-          .bind(8, key)
-          .bind(9, status)
-          .bind(10, job.attempts)
-          .bind(11, job.result.empty() ? std::optional<std::string>{} : job.result)
-          .bind(12, job.error)
-          .bind(13, job.created_at_ms)
-          .bind(14, job.started_at_ms)
-          .bind(15, job.finished_at_ms)
-          .bind(16, job.worker)
-          .bind(17, job.cancel_requested ? 1 : 0)
-          .bind(18, job.ready_at_ms)
-          .run();
+          .bind(8, key);
+        return bind_state(insert_, 9, status, job).run();
       }
       case write_kind::claim:
         return claim_.bind(1, static_cast<int64_t>(job.seq))
@@ -224,21 +214,32 @@ private:
           .bind(2, job.cancel_requested ? 1 : 0)
           .run();
       case write_kind::requeue:
-        return requeue_.bind(1, static_cast<int64_t>(job.seq))
-          .bind(2, status)
-          .bind(3, job.attempts)
-          .bind(4, job.result.empty() ? std::optional<std::string>{} : job.result)
-          .bind(5, job.error)
-          .bind(6, job.started_at_ms)
-          .bind(7, job.finished_at_ms)
-          .bind(8, job.worker)
-          .bind(9, job.cancel_requested ? 1 : 0)
-          .bind(10, job.ready_at_ms)
-          .run();
+        requeue_.bind(1, static_cast<int64_t>(job.seq));
+        return bind_state(requeue_, 2, status, job).run();
       case write_kind::purge:
         return purge_.bind(1, job.finished_at_ms).run();
     }
     return SQLITE_MISUSE;
+  }
+
+  /// Binds a job's state, the columns from `status` to `ready_at_ms` in the
+  /// order of the schema, to the parameters from `first` on.
+  static statement& bind_state(statement& s, int first, const std::string& status,
+                               const stored_job& job) {
+    // Text is bound without a copy: it must outlive the statement's run, so
+    // no temporary string may be bound here.
+    s.bind(first, status).bind(first + 1, job.attempts);
+    if (job.result.empty())
+      s.bind(first + 2, std::optional<std::string>{});
+    else
+      s.bind(first + 2, job.result);
+    return s.bind(first + 3, job.error)
+      .bind(first + 4, job.created_at_ms)
+      .bind(first + 5, job.started_at_ms)
+      .bind(first + 6, job.finished_at_ms)
+      .bind(first + 7, job.worker)
+      .bind(first + 8, job.cancel_requested ? 1 : 0)
+      .bind(first + 9, job.ready_at_ms);
   }
 
   static stored_job read_row(const statement& s) {

@@ -71,9 +71,8 @@ enum class write_kind : uint8_t {
   finish,
   /// A cancel arrived while running: `cancel_requested`.
   request_cancel,
-  /// Run again from the start: `status` (pending), `attempts`, `result`,
-  /// `error`, `started_at_ms`, `finished_at_ms`, `worker`, `cancel_requested`
-  /// and `ready_at_ms`.
+  /// Run again from the start: every field of `job` but its id, type,
+  /// payload and options (status pending, attempts 0, no outcome).
   requeue,
   /// Deletes every terminal job finished at or before `job.finished_at_ms`.
   purge,
