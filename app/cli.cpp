@@ -358,7 +358,8 @@ serve_options parse_serve(const std::vector<std::string>& args,
 
 std::string serve_help() {
   return "usage: troupe serve [options]\n\n"
-         "Runs the job engine with the built-in job types behind the HTTP API.\n"
+         "Runs the job engine with the built-in job types behind the HTTP API, and\n"
+         "the web dashboard at / (open the URL it prints in a browser).\n"
          "Each option can also be set by its environment variable; the option wins.\n\n"
          + flags_help(serve_flags)
          + "SIGINT or SIGTERM shuts down gracefully: new submissions get 503, running\n"

@@ -41,5 +41,6 @@ echo "restarting troupe serve on the same store (./troupe-data/troupe.db)"
 start_server
 show curl -s "$url/v1/jobs/$id?wait_ms=10000"
 show curl -s "$url/v1/stats"
-echo "troupe is serving on $url (try the curl examples in README.md). Ctrl-C stops it."
+echo "troupe is serving on $url: open it in a browser for the dashboard, or try the curl and"
+echo "troupe CLI examples in README.md. Ctrl-C stops it."
 wait $server

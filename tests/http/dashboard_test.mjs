@@ -65,7 +65,7 @@ let server;
 
 before(async () => {
   mkdirSync(screenshots, { recursive: true });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
   server = await startServer('main');
 });
 
