@@ -374,7 +374,16 @@
 
   async function loadJob(route) {
     const asked = generation;
-    const job = await api('GET', `/v1/jobs/${encodeURIComponent(route.id)}`);
+    let job;
+    try {
+      job = await api('GET', `/v1/jobs/${encodeURIComponent(route.id)}`);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 404 || asked !== generation) throw e;
+      followed = { status: 'unknown' };
+      draw([h('h1', {}, 'No such job'),
+        h('p', { class: 'muted', id: 'not-found' }, `${e.message}: it never existed, or its result expired.`)]);
+      return;
+    }
     if (asked !== generation) return;
     followed = job;
     draw(jobView(job));

@@ -141,7 +141,11 @@ test('jobs submitted through the API appear in the list and finish there', async
   assert.equal(await page.locator(row).count(), 0);
   await page.selectOption('select[name="status"]', 'success');
   await page.waitForSelector(`#job-list[data-query="limit=25&status=success"] ${row}`, { timeout: waitMs });
-  await closePage(page);
+  // A job id that names nothing gets a page that says so.
+  await page.goto(`${server.url}/#/jobs/no-such-job`);
+  await page.waitForSelector('#not-found', { timeout: waitMs });
+  assert.match(await page.locator('#not-found').textContent(), /no job with id no-such-job/);
+  await closePage(page, [/status of 404/]);
 });
 
 test('the job list pages back through older jobs', async () => {
