@@ -163,6 +163,22 @@ test('the job list pages back through older jobs', async () => {
   await closePage(page);
 });
 
+test('a page whose data did not change asks only for the counters', async () => {
+  const page = await openPage();
+  await page.goto(server.url + '/#/jobs');
+  await page.waitForSelector('#job-list .table-wrap', { timeout: waitMs });
+  const asked = [];
+  page.on('request', (r) => { if (r.url().includes('/v1/')) asked.push(new URL(r.url()).pathname); });
+  for (let tick = 0; tick < 3; tick++)
+    await page.waitForResponse((r) => r.url().endsWith('/v1/stats'), { timeout: waitMs });
+  assert.ok(asked.every((path) => path === '/v1/stats'), asked.join(' '));
+  // A change in the counters brings the list.
+  const id = await server.submit({ type: 'echo', payload: { changed: true } });
+  await page.waitForSelector(`tr[data-job="${id}"]`, { timeout: waitMs });
+  assert.ok(asked.includes('/v1/jobs'));
+  await closePage(page);
+});
+
 test('a running job shows live progress and is cancelled with its button', async () => {
   const id = await server.submit({ type: 'progress', payload: { steps: 200, step_ms: 250 } });
   const page = await openPage();
