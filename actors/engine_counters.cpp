@@ -4,10 +4,15 @@
 
 namespace troupe::detail {
 
-void engine_counters::duration(double seconds) {
-  auto bucket = std::lower_bound(duration_bounds.begin(), duration_bounds.end(), seconds);
+void engine_counters::finished(const std::string& type, job_status status, clock::time_point now,
+                               std::optional<double> run_seconds) {
+  ++types_[type].finished[index(status)];
+  recent_.finished(now, run_seconds);
+  if (!run_seconds)
+    return;
+  auto bucket = std::lower_bound(duration_bounds.begin(), duration_bounds.end(), *run_seconds);
   ++duration_counts_[static_cast<size_t>(bucket - duration_bounds.begin())];
-  duration_sum_ += seconds;
+  duration_sum_ += *run_seconds;
   ++duration_count_;
 }
 
@@ -22,7 +27,7 @@ bool engine_counters::update_health(clock::time_point now, std::chrono::millisec
   return true;
 }
 
-void engine_counters::to_json(nlohmann::json& j) const {
+void engine_counters::to_json(nlohmann::json& j, clock::time_point now) const {
   j["jobs"] = {{"pending", count(job_status::pending)},
                {"running", count(job_status::running)},
                {"success", count(job_status::success)},
@@ -42,6 +47,7 @@ void engine_counters::to_json(nlohmann::json& j) const {
                            {"counts", duration_counts_},
                            {"sum", duration_sum_},
                            {"count", duration_count_}};
+  j["recent"] = recent_.to_json(now);
 }
 
 } // namespace troupe::detail

@@ -75,9 +75,10 @@ void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std:
   dequeue(self, seq, job);
   set_waiting(self, job, false);
   set_status(self, job, status);
-  st.counters.finished(job.record.type, status);
+  std::optional<double> run_seconds;
   if (job.started_at)
-    st.counters.duration(std::chrono::duration<double>(now - *job.started_at).count());
+    run_seconds = std::chrono::duration<double>(now - *job.started_at).count();
+  st.counters.finished(job.record.type, status, now, run_seconds);
   auto& rec = job.record;
   rec.result = std::move(result);
   if (!error.empty())

@@ -65,7 +65,7 @@ const caf::actor& observer(self_ptr self, uint64_t seq, job_entry& job) {
 std::string stats_json(self_ptr self) {
   auto& st = self->state;
   nlohmann::json j;
-  st.counters.to_json(j);
+  st.counters.to_json(j, st.clock->now());
   size_t busy = 0;
   size_t live = 0;
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {

@@ -1,9 +1,10 @@
 // What the engine counts for stats and metrics, kept apart from the logic
-// that changes jobs: counts by status, per type, the duration histogram, and
-// the restart intensity that decides whether the engine reports itself
-// healthy.
+// that changes jobs: counts by status, per type, the duration histogram, the
+// last minutes' activity, and the restart intensity that decides whether the
+// engine reports itself healthy.
 #pragma once
 
+#include "detail/recent_activity.hpp"
 #include "troupe/clock.hpp"
 #include "troupe/job.hpp"
 
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace troupe::detail {
@@ -49,12 +51,10 @@ public:
     --types_[type].submitted;
   }
 
-  void finished(const std::string& type, job_status status) {
-    ++types_[type].finished[index(status)];
-  }
-
-  /// Records the duration of a final attempt.
-  void duration(double seconds);
+  /// A job of `type` finished at `now` in `status`; `run_seconds` is its
+  /// final attempt's run time (none if it never started).
+  void finished(const std::string& type, job_status status, clock::time_point now,
+                std::optional<double> run_seconds);
 
   // -- workers --
 
@@ -77,8 +77,9 @@ public:
   // -- rendering --
 
   /// Fills `jobs`, `workers.restarts/replaced`, `submitted_total`, `types`,
-  /// `healthy` and `duration_seconds` of the stats object.
-  void to_json(nlohmann::json& stats) const;
+  /// `healthy`, `duration_seconds` and `recent` (as of `now`) of the stats
+  /// object.
+  void to_json(nlohmann::json& stats, clock::time_point now) const;
 
 private:
   static size_t index(job_status s) { return static_cast<size_t>(s); }
@@ -94,6 +95,7 @@ private:
   std::array<uint64_t, duration_bounds.size() + 1> duration_counts_{};
   double duration_sum_ = 0;
   uint64_t duration_count_ = 0;
+  recent_activity recent_;
   uint64_t restarts_ = 0;
   uint64_t replaced_ = 0;
   std::deque<clock::time_point> recent_restarts_;

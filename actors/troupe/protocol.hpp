@@ -42,7 +42,12 @@
 // "nodes": {"connected", "joins", "losses", "leaves", "requeued_by_loss",
 // "stale_reports"},
 // "duration_seconds": {"le": [bounds...], "counts": [per bucket, last is +Inf],
-// "sum", "count"}} — the duration is the final attempt's, started to finished.
+// "sum", "count"}, "recent": {"bucket_seconds" (5), "until_ms", "finished",
+// "timed", "run_seconds"}} — the duration is the final attempt's, started to
+// finished. "recent" holds the last five minutes as arrays over complete
+// buckets, oldest first, the newest ending at until_ms: the jobs finished in
+// each, how many of those ran (a job cancelled before it started did not),
+// and the sum of their run times.
 //
 // workers_json: {"local": {"workers", "busy", "jobs_held", "types", "list"},
 // "nodes": [{"name", "address", "state" (connected, leaving, lost or left),

@@ -70,3 +70,53 @@ TEST_CASE_METHOD(engine_fixture, "a listing with an unknown status is refused") 
     .receive([](std::string&) { FAIL("accepted"); }, [&](caf::error& e) { err = e; });
   CHECK(is_troupe_error(err, errc::invalid_argument));
 }
+
+TEST_CASE_METHOD(engine_fixture,
+                 "stats keep the last five minutes of finished jobs in five-second buckets") {
+  start(config());
+  auto start_ms = to_epoch_ms(clock->now());
+  REQUIRE(start_ms % 5000 == 0);
+  finish(submit("echo", 1));
+  finish(submit("echo", 2));
+  auto recent = ask_json(*eng, caf::make_message(stats_atom::value))["recent"];
+  CHECK(recent["bucket_seconds"] == 5);
+  CHECK(recent["finished"].size() == 60);
+  // The bucket in progress is not shown until it is complete.
+  CHECK(recent["until_ms"] == start_ms);
+  CHECK(recent["finished"].back() == 0);
+
+  clock->advance(5s);
+  recent = ask_json(*eng, caf::make_message(stats_atom::value))["recent"];
+  CHECK(recent["until_ms"] == start_ms + 5000);
+  CHECK(recent["finished"].back() == 2);
+  CHECK(recent["timed"].back() == 2);
+
+  // In the next bucket: a job that runs, and one cancelled before it started.
+  auto runner = occupy_worker();
+  auto never_started = submit("echo");
+  REQUIRE(eng->cancel(never_started));
+  release.open();
+  finish(runner);
+  clock->advance(5s);
+  auto stats = ask_json(*eng, caf::make_message(stats_atom::value));
+  recent = stats["recent"];
+  CHECK(recent["finished"][58] == 2);
+  CHECK(recent["finished"][59] == 2);
+  CHECK(recent["timed"][59] == 1);
+  // The run times are the ones the duration histogram holds (the worker's own
+  // measure, not the manual clock's).
+  double run_seconds = 0;
+  for (auto& sum : recent["run_seconds"])
+    run_seconds += sum.get<double>();
+  CHECK(recent["run_seconds"][59].get<double>() > 0);
+  CHECK(run_seconds == Approx(stats["duration_seconds"]["sum"].get<double>()));
+  CHECK(stats["duration_seconds"]["count"] == 3);
+
+  // Five minutes on, all of it has left the window.
+  clock->advance(5min);
+  recent = ask_json(*eng, caf::make_message(stats_atom::value))["recent"];
+  CHECK(recent["until_ms"] == start_ms + 10000 + 300000);
+  CHECK(recent["finished"].size() == 60);
+  for (auto& count : recent["finished"])
+    CHECK(count == 0);
+}
