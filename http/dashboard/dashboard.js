@@ -5,7 +5,8 @@
 // more only when those counters say something changed: the job list when a
 // job was submitted or changed state, the workers when a worker or node did.
 // A job's own page follows that one job while it is unfinished. The charts
-// are drawn from the same counters, sampled since the page was opened.
+// are drawn from the same object: the server keeps the last five minutes in
+// five-second buckets, so a page opened now shows them at once.
 //
 // With `--token`, the first answer 401 opens a prompt; the token is kept in
 // sessionStorage (this tab, until it closes) and only ever sent as an
@@ -16,7 +17,6 @@
   const tokenKey = 'troupe.token';
   const pageSize = 25;
   const tickMs = 1000;
-  const historyMs = 5 * 60 * 1000;
   const statuses = ['pending', 'running', 'success', 'failed', 'cancelled'];
 
   const view = document.getElementById('view');
@@ -132,56 +132,25 @@
   // -- live counters --
 
   let stats = null;
-  const samples = [];
 
-  function finishedTotal(s) {
-    let total = 0;
-    for (const counts of Object.values(s.types)) total += counts.success + counts.failed + counts.cancelled;
-    return total;
+  /// The charts' points, one per bucket of the server's last five minutes:
+  /// finished jobs per second, and the mean run time (ms) of the jobs that
+  /// ran in it (null: none did).
+  function activity(recent) {
+    const seconds = recent.bucket_seconds;
+    const count = recent.finished.length;
+    return recent.finished.map((finished, i) => ({
+      t: recent.until_ms - (count - 1 - i) * seconds * 1000,
+      throughput: finished / seconds,
+      latency: recent.timed[i] > 0 ? (recent.run_seconds[i] / recent.timed[i]) * 1000 : null,
+    }));
   }
 
-  function sample(s) {
-    const now = Date.now();
-    samples.push({
-      t: now,
-      finished: finishedTotal(s),
-      sum: s.duration_seconds.sum,
-      count: s.duration_seconds.count,
-    });
-    while (samples.length > 2 && samples[0].t < now - historyMs) samples.shift();
-  }
-
-  /// Per interval between samples: finished jobs per second, and the mean
-  /// run time (ms) of the jobs that finished in it (null: none did).
-  function rates() {
-    const out = [];
-    for (let i = 1; i < samples.length; i++) {
-      const a = samples[i - 1];
-      const b = samples[i];
-      const seconds = (b.t - a.t) / 1000;
-      const count = b.count - a.count;
-      out.push({
-        t: b.t,
-        throughput: seconds > 0 ? Math.max(b.finished - a.finished, 0) / seconds : 0,
-        latency: count > 0 ? ((b.sum - a.sum) / count) * 1000 : null,
-      });
-    }
-    return out;
-  }
-
-  /// The time a chart spans: since the first sample, from one to five minutes.
-  function span() {
-    const since = samples.length > 0 ? Date.now() - samples[0].t : 0;
-    return Math.min(historyMs, Math.max(60 * 1000, since));
-  }
-
-  function chart(title, points, unit) {
+  function chart(title, recent, points, unit) {
     const width = 300;
     const height = 100;
-    const now = Date.now();
-    const spanMs = span();
-    const minutes = spanMs / 60000;
-    const period = minutes < 1.05 ? 'last minute' : `last ${Math.round(minutes)} min`;
+    const spanMs = recent.finished.length * recent.bucket_seconds * 1000;
+    const period = `last ${Math.round(spanMs / 60000)} minutes`;
     const values = points.filter((p) => p.v !== null).map((p) => p.v);
     const max = Math.max(...values, 0);
     const top = max > 0 ? max * 1.1 : 1;
@@ -190,21 +159,22 @@
       'aria-label': `${title}, ${period}`,
     });
     plot.append(svg('line', { class: 'axis', x1: 0, y1: height - 1, x2: width, y2: height - 1 }));
-    // A gap where there is no value (no job finished), not a fall to zero.
-    // A lone value is drawn as a short dash.
+    // A gap where there is no value (no job ran), not a fall to zero.
+    // A lone value is drawn as a dash across its bucket.
+    const step = width / points.length;
     let run = [];
     const flush = () => {
-      if (run.length === 1) run = [[run[0][0] - 1, run[0][1]], [run[0][0] + 1, run[0][1]]];
+      if (run.length === 1) run = [[run[0][0] - step, run[0][1]], run[0]];
       if (run.length > 0) plot.append(svg('polyline', { points: run.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ') }));
       run = [];
     };
     for (const p of points) {
       if (p.v === null) { flush(); continue; }
-      run.push([((p.t - (now - spanMs)) / spanMs) * width, height - 2 - (p.v / top) * (height - 4)]);
+      run.push([((p.t - (recent.until_ms - spanMs)) / spanMs) * width, height - 2 - (p.v / top) * (height - 4)]);
     }
     flush();
     const last = values.length > 0 ? values[values.length - 1] : null;
-    return h('div', { class: 'card chart', 'data-chart': title, 'data-samples': samples.length },
+    return h('div', { class: 'card chart', 'data-chart': title, 'data-until': recent.until_ms },
       h('div', { class: 'label' }, `${title} · ${period}`),
       h('div', { class: 'value' }, last === null ? '—' : `${last.toFixed(last < 10 ? 1 : 0)} ${unit}`),
       h('div', { class: 'sub' }, `peak ${max.toFixed(max < 10 ? 1 : 0)} ${unit}`),
@@ -216,7 +186,7 @@
   function overview(s) {
     const jobs = s.jobs;
     const workersBusy = `${s.workers.busy} of ${s.workers.total} busy`;
-    const series = rates();
+    const series = activity(s.recent);
     return [
       h('h1', {}, 'Overview'),
       h('div', { class: 'cards' },
@@ -229,8 +199,8 @@
         card('engine', s.healthy ? (s.accepting ? 'healthy' : 'draining') : 'unhealthy',
           `${s.submitted_total} submitted`)),
       h('div', { class: 'charts' },
-        chart('Finished per second', series.map((r) => ({ t: r.t, v: r.throughput })), '/s'),
-        chart('Mean run time', series.map((r) => ({ t: r.t, v: r.latency })), 'ms')),
+        chart('Finished per second', s.recent, series.map((r) => ({ t: r.t, v: r.throughput })), '/s'),
+        chart('Mean run time', s.recent, series.map((r) => ({ t: r.t, v: r.latency })), 'ms')),
     ];
   }
 
@@ -468,7 +438,6 @@
     busy = true;
     try {
       stats = await api('GET', '/v1/stats');
-      sample(stats);
       connection.textContent = `● live · ${stats.store.name}`;
       connection.classList.remove('down');
       const signature = signatureFor(route, stats);
