@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <fstream>
 #include <iomanip>
 #include <ostream>
@@ -336,6 +337,21 @@ int stats(api& server, const invocation& inv, std::ostream& out) {
       << "store: " << s["store"]["name"].get<std::string>()
       << (s["store"]["healthy"].get<bool>() ? ", healthy" : ", failing") << '\n'
       << "healthy: " << (s["healthy"].get<bool>() ? "yes" : "no") << '\n';
+  auto& recent = s["recent"];
+  uint64_t finished = 0;
+  uint64_t timed = 0;
+  double run_seconds = 0;
+  for (size_t i = 0; i < recent["finished"].size(); ++i) {
+    finished += recent["finished"][i].get<uint64_t>();
+    timed += recent["timed"][i].get<uint64_t>();
+    run_seconds += recent["run_seconds"][i].get<double>();
+  }
+  auto minutes = recent["finished"].size() * recent["bucket_seconds"].get<size_t>() / 60;
+  out << "last " << minutes << " minutes: " << finished << " finished";
+  if (timed > 0)
+    out << ", mean run time " << std::llround(run_seconds / static_cast<double>(timed) * 1000)
+        << " ms";
+  out << '\n';
   return exit_ok;
 }
 

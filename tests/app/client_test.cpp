@@ -96,6 +96,22 @@ TEST_CASE_METHOD(client_fixture, "cancel, jobs, stats and workers print what the
   CHECK(nlohmann::json::parse(run("workers --json").output)["local"]["workers"] == 2);
 }
 
+TEST_CASE_METHOD(client_fixture,
+                 "stats sum up the last five minutes once a job's five seconds are over") {
+  CHECK(run("stats").output.find("last 5 minutes: 0 finished\n") != std::string::npos);
+  REQUIRE(run(R"(submit sleep --payload '{"ms":150}' --wait)").exit_code == 0);
+  // The server shows a five-second bucket once it is complete.
+  REQUIRE(poll_until(srv, "/v1/stats", [](const nlohmann::json& stats) {
+    auto& finished = stats["recent"]["finished"];
+    return std::find(finished.begin(), finished.end(), 1) != finished.end();
+  }));
+  auto printed = run("stats").output;
+  const std::string line = "last 5 minutes: 1 finished, mean run time ";
+  auto at = printed.find(line);
+  REQUIRE(at != std::string::npos);
+  CHECK(std::stoi(printed.substr(at + line.size())) >= 150);
+}
+
 TEST_CASE_METHOD(client_fixture, "retry runs a failed job again and refuses a succeeded one") {
   auto failed = run(R"(submit fail --payload '{"message":"no luck"}' --max-attempts 1 --wait)");
   REQUIRE(failed.exit_code == 1);

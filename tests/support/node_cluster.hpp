@@ -64,12 +64,6 @@ inline node_process start_node(const scratch_dir& dir, const node_server& srv,
   return node_process{dir.file(name + ".log"), node_argv(srv, name, flags)};
 }
 
-inline nlohmann::json get_json(const server& s, const std::string& path) {
-  auto res = curl(s.url + path);
-  REQUIRE(res.status == 200);
-  return nlohmann::json::parse(res.body);
-}
-
 /// A job's snapshot once it is terminal (long-polls up to `wait`).
 inline nlohmann::json wait_for_job(const server& s, const std::string& id,
                                    std::chrono::milliseconds wait = 60s) {
@@ -80,25 +74,6 @@ inline nlohmann::json wait_for_job(const server& s, const std::string& id,
     if (status == "success" || status == "failed" || status == "cancelled"
         || std::chrono::steady_clock::now() > deadline)
       return job;
-  }
-}
-
-/// Polls `path` until `pred` holds for its JSON (or `limit` passes); returns
-/// how long that took, or nothing. For changes no long-poll announces (a
-/// node's loss); each poll is one loopback request.
-template <class Pred>
-std::optional<std::chrono::milliseconds> poll_until(const server& s, const std::string& path,
-                                                    Pred pred,
-                                                    std::chrono::milliseconds limit = 30s) {
-  auto start = std::chrono::steady_clock::now();
-  for (;;) {
-    auto answer = get_json(s, path);
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - start);
-    if (pred(answer))
-      return elapsed;
-    if (elapsed > limit)
-      return std::nullopt;
   }
 }
 

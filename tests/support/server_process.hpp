@@ -125,4 +125,30 @@ inline std::string submit(const server& s, const std::string& body) {
   return nlohmann::json::parse(res.body).at("id");
 }
 
+/// GET `path` with curl; requires 200 and returns the JSON.
+inline nlohmann::json get_json(const server& s, const std::string& path) {
+  auto res = curl(s.url + path);
+  REQUIRE(res.status == 200);
+  return nlohmann::json::parse(res.body);
+}
+
+/// Polls `path` until `pred` holds for its JSON (or `limit` passes); returns
+/// how long that took, or nothing. For changes no long-poll announces (a
+/// node's loss); each poll is one loopback request.
+template <class Pred>
+std::optional<std::chrono::milliseconds> poll_until(const server& s, const std::string& path,
+                                                    Pred pred,
+                                                    std::chrono::milliseconds limit = 30s) {
+  auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    auto answer = get_json(s, path);
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+    if (pred(answer))
+      return elapsed;
+    if (elapsed > limit)
+      return std::nullopt;
+  }
+}
+
 } // namespace troupe::test
