@@ -426,7 +426,7 @@ std::string client_help() {
          "  jobs [--status S] [--type T] [--limit N]   jobs, newest first (default 20)\n"
          "  cancel ID       cancel a job\n"
          "  retry ID        run a failed or cancelled job again (attempts start over)\n"
-         "  stats           the engine's counters\n"
+         "  stats           the engine's counters and its last five minutes\n"
          "  workers         local workers and worker nodes\n\n"
          "Every command takes:\n"
          "  --server URL    the server (default http://127.0.0.1:8080) [TROUPE_SERVER]\n"
