@@ -133,25 +133,23 @@
 
   let stats = null;
 
-  /// The charts' points, one per bucket of the server's last five minutes:
-  /// finished jobs per second, and the mean run time (ms) of the jobs that
-  /// ran in it (null: none did).
+  /// The charts' values, one per bucket of the server's last five minutes,
+  /// oldest first: finished jobs per second, and the mean run time (ms) of
+  /// the jobs that ran in it (null: none did).
   function activity(recent) {
-    const seconds = recent.bucket_seconds;
-    const count = recent.finished.length;
-    return recent.finished.map((finished, i) => ({
-      t: recent.until_ms - (count - 1 - i) * seconds * 1000,
-      throughput: finished / seconds,
-      latency: recent.timed[i] > 0 ? (recent.run_seconds[i] / recent.timed[i]) * 1000 : null,
-    }));
+    return {
+      throughput: recent.finished.map((finished) => finished / recent.bucket_seconds),
+      latency: recent.timed.map((timed, i) => (timed > 0 ? (recent.run_seconds[i] / timed) * 1000 : null)),
+    };
   }
 
+  /// A chart of `points` (one per bucket of `recent`, the newest at the right edge).
   function chart(title, recent, points, unit) {
     const width = 300;
     const height = 100;
-    const spanMs = recent.finished.length * recent.bucket_seconds * 1000;
-    const period = `last ${Math.round(spanMs / 60000)} minutes`;
-    const values = points.filter((p) => p.v !== null).map((p) => p.v);
+    const minutes = (points.length * recent.bucket_seconds) / 60;
+    const period = `last ${Math.round(minutes)} minutes`;
+    const values = points.filter((v) => v !== null);
     const max = Math.max(...values, 0);
     const top = max > 0 ? max * 1.1 : 1;
     const plot = svg('svg', {
@@ -168,10 +166,10 @@
       if (run.length > 0) plot.append(svg('polyline', { points: run.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ') }));
       run = [];
     };
-    for (const p of points) {
-      if (p.v === null) { flush(); continue; }
-      run.push([((p.t - (recent.until_ms - spanMs)) / spanMs) * width, height - 2 - (p.v / top) * (height - 4)]);
-    }
+    points.forEach((v, i) => {
+      if (v === null) flush();
+      else run.push([(i + 1) * step, height - 2 - (v / top) * (height - 4)]);
+    });
     flush();
     const last = values.length > 0 ? values[values.length - 1] : null;
     return h('div', { class: 'card chart', 'data-chart': title, 'data-until': recent.until_ms },
@@ -199,8 +197,8 @@
         card('engine', s.healthy ? (s.accepting ? 'healthy' : 'draining') : 'unhealthy',
           `${s.submitted_total} submitted`)),
       h('div', { class: 'charts' },
-        chart('Finished per second', s.recent, series.map((r) => ({ t: r.t, v: r.throughput })), '/s'),
-        chart('Mean run time', s.recent, series.map((r) => ({ t: r.t, v: r.latency })), 'ms')),
+        chart('Finished per second', s.recent, series.throughput, '/s'),
+        chart('Mean run time', s.recent, series.latency, 'ms')),
     ];
   }
 
