@@ -172,12 +172,6 @@ const std::vector<flag<serve_options>> serve_flags_without_nodes{
    [](serve_options& o, const std::string& v) {
      o.http.max_connections = to_number("max-connections", v, 1, 1000000);
    }},
-  {"http-threads", "N",
-   "threads that run HTTP handlers; a request holds one only once it has fully arrived "
-   "(default 64)",
-   [](serve_options& o, const std::string& v) {
-     o.http.threads = to_number("http-threads", v, 1, 4096);
-   }},
   {"request-timeout", "MS",
    "time for a whole request (headers and body) to arrive, else 408 (default 10000)",
    [](serve_options& o, const std::string& v) {

@@ -9,7 +9,10 @@
 namespace troupe::http::detail {
 
 std::string api_error::body() const {
-  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump();
+  // A message may quote what the client sent (an id, a field); bytes that
+  // are not UTF-8 become U+FFFD rather than fail the answer.
+  return nlohmann::json{{"error", {{"code", code}, {"message", message}}}}.dump(
+    -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 api_error from_engine_error(const caf::error& err) {

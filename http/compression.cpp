@@ -18,12 +18,15 @@ std::string lowercase_trimmed(std::string s) {
   return s;
 }
 
-/// gzip at the fastest level: a listing shrinks 5–10× either way, and the
-/// handler thread should not spend more time compressing than it saves.
-bool gzip(const std::string& in, std::string& out) {
+} // namespace
+
+// The fastest level: a listing shrinks 5–10× either way, and the gateway
+// should not spend more time compressing than it saves.
+std::optional<std::string> gzip(const std::string& in) {
   z_stream zs{};
   if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    return false;
+    return std::nullopt;
+  std::string out;
   out.resize(deflateBound(&zs, in.size()));
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   zs.avail_in = static_cast<uInt>(in.size());
@@ -32,10 +35,10 @@ bool gzip(const std::string& in, std::string& out) {
   auto rc = deflate(&zs, Z_FINISH);
   out.resize(zs.total_out);
   deflateEnd(&zs);
-  return rc == Z_STREAM_END;
+  if (rc != Z_STREAM_END)
+    return std::nullopt;
+  return out;
 }
-
-} // namespace
 
 bool accepts_gzip(const std::string& accept_encoding) {
   size_t start = 0;
@@ -56,17 +59,17 @@ bool accepts_gzip(const std::string& accept_encoding) {
   return false;
 }
 
-void compress_if_worth_it(const httplib::Request& req, httplib::Response& res, size_t min_bytes) {
-  if (res.get_header_value("Content-Type") != json_content_type)
+void compress_if_worth_it(const std::string& accept_encoding, response& res, size_t min_bytes) {
+  if (res[bhttp::field::content_type] != json_content_type)
     return;
-  res.set_header("Vary", "Accept-Encoding");
-  if (res.body.size() < min_bytes || !accepts_gzip(req.get_header_value("Accept-Encoding")))
+  res.set(bhttp::field::vary, "Accept-Encoding");
+  if (res.body().size() < min_bytes || !accepts_gzip(accept_encoding))
     return;
-  std::string packed;
-  if (!gzip(res.body, packed))
+  auto packed = gzip(res.body());
+  if (!packed)
     return;
-  res.body = std::move(packed);
-  res.set_header("Content-Encoding", "gzip");
+  res.body() = std::move(*packed);
+  res.set(bhttp::field::content_encoding, "gzip");
 }
 
 } // namespace troupe::http::detail

@@ -134,6 +134,9 @@ std::string render_metrics(const nlohmann::json& stats, const request_counter& r
          connections.timed_out.load());
   single(out, "troupe_http_idle_closed_total", "counter",
          "Keep-alive connections closed for idling.", connections.idle_closed.load());
+  single(out, "troupe_http_abandoned_total", "counter",
+         "Connections closed because their client left while a long-poll waited.",
+         connections.abandoned.load());
   return out.str();
 }
 

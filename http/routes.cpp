@@ -1,296 +1,391 @@
 #include "detail/routes.hpp"
 
+#include "detail/api_error.hpp"
 #include "detail/compression.hpp"
 #include "detail/dashboard.hpp"
 #include "detail/job_request.hpp"
+#include "troupe/errors.hpp"
 #include "troupe/protocol.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
 
 #include <openssl/crypto.h>
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
-#include <string_view>
 
 namespace troupe::http::detail {
 
 namespace {
 
 using json = nlohmann::json;
-using ctx_ptr = std::shared_ptr<api_context>;
+using ms = std::chrono::milliseconds;
 
 constexpr int64_t max_wait_ms = 60000;
 constexpr int64_t max_list_limit = 1000;
 
-void answer(httplib::Response& res, int status, const std::string& body) {
-  res.status = status;
-  res.set_content(body, json_content_type);
+response json_answer(int status, std::string body) {
+  response res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::content_type, json_content_type);
+  res.body() = std::move(body);
+  return res;
 }
 
-void answer(httplib::Response& res, const api_error& err) {
-  answer(res, err.status, err.body());
-  if (err.status == 429)
-    res.set_header("Retry-After", "1");
+response error_answer(const api_error& err) {
+  auto res = json_answer(err.status, err.body());
+  if (err.status == 429 || err.status == 503)
+    res.set(bhttp::field::retry_after, "1");
+  if (err.status == 401)
+    res.set(bhttp::field::www_authenticate, "Bearer");
+  return res;
 }
 
-bool authorized(const api_context& ctx, const httplib::Request& req) {
-  if (ctx.config.token.empty())
-    return true;
-  auto expected = "Bearer " + ctx.config.token;
-  auto given = req.get_header_value("Authorization");
-  return given.size() == expected.size()
-         && CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
-}
-
-/// Parses a query parameter as an integer in [low, high].
-std::optional<api_error> int_param(const httplib::Request& req, const char* name, int64_t low,
-                                   int64_t high, int64_t& out) {
-  if (!req.has_param(name))
-    return std::nullopt;
-  auto text = req.get_param_value(name);
-  auto bad = api_error{400, "invalid_field",
-                       std::string{name} + " must be an integer from " + std::to_string(low)
-                         + " to " + std::to_string(high)};
-  try {
-    size_t used = 0;
-    auto value = std::stoll(text, &used);
-    if (used != text.size() || value < low || value > high)
-      return bad;
-    out = value;
-    return std::nullopt;
-  } catch (const std::exception&) {
-    return bad;
-  }
-}
-
-/// Asks the engine a question whose answer is one JSON text.
-caf::expected<std::string> ask(api_context& ctx, std::chrono::milliseconds timeout,
-                               caf::message question) {
-  return ctx.engine->query(std::move(question), timeout);
-}
-
-/// Answers with the engine's JSON, or with its refusal.
-void answer_from(httplib::Response& res, int status, const caf::expected<std::string>& reply) {
+/// The engine's JSON, or its refusal.
+response from_engine(int status, const caf::expected<std::string>& reply) {
   if (!reply)
-    return answer(res, from_engine_error(reply.error()));
-  answer(res, status, *reply);
+    return error_answer(from_engine_error(reply.error()));
+  return json_answer(status, *reply);
 }
 
-// -- handlers --
+/// A request's target, taken apart: its decoded path segments and query.
+struct target {
+  std::vector<std::string> segments;
+  boost::urls::url_view url;
 
-void submit_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto parsed = parse_job_request(req.body, ctx.config.max_json_depth);
-  if (auto* err = std::get_if<api_error>(&parsed))
-    return answer(res, *err);
-  auto& req_job = std::get<job_request>(parsed);
-  auto outcome = ctx.engine->submit(std::move(req_job), ctx.config.engine_timeout);
-  if (outcome && outcome->error)
-    outcome = std::move(outcome->error);
-  if (!outcome)
-    return answer(res, from_engine_error(outcome.error()));
-  res.set_header("Location", "/v1/jobs/" + outcome->id);
-  auto status = outcome->created ? 202 : 200;
-  if (!outcome->job.empty())
-    return answer(res, status, outcome->job);
-  // A repeated key naming a job that only the store still holds.
-  answer_from(res, status,
-              ask(ctx, ctx.config.engine_timeout,
-                  caf::make_message(status_atom::value, std::move(outcome->id))));
+  /// The value of query parameter `name`, if given.
+  std::optional<std::string> param(const char* name) const {
+    auto params = url.params();
+    auto i = params.find(name);
+    if (i == params.end())
+      return std::nullopt;
+    return std::string{(*i).value};
+  }
+};
+
+std::optional<target> parse_target(const request& req) {
+  auto url = boost::urls::parse_origin_form(req.target());
+  if (!url)
+    return std::nullopt;
+  target t{{}, *url};
+  for (auto segment : url->segments())
+    t.segments.push_back(segment);
+  return t;
 }
 
-void get_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
-  auto id = req.matches[1].str();
-  int64_t wait_ms = 0;
-  if (auto err = int_param(req, "wait_ms", 0, max_wait_ms, wait_ms))
-    return answer(res, *err);
-  if (wait_ms == 0)
-    return answer_from(
-      res, 200,
-      ask(ctx, ctx.config.engine_timeout, caf::make_message(status_atom::value, std::move(id))));
-  answer_from(res, 200,
-              ask(ctx, ctx.config.engine_timeout + std::chrono::milliseconds{wait_ms},
-                  caf::make_message(wait_atom::value, std::move(id), wait_ms)));
+/// Reads query parameter `name` as an integer in [low, high] into `out`.
+std::optional<api_error> int_param(const target& t, const char* name, int64_t low, int64_t high,
+                                   int64_t& out) {
+  auto text = t.param(name);
+  if (!text)
+    return std::nullopt;
+  api_error bad{400, "invalid_field",
+                std::string{name} + " must be an integer from " + std::to_string(low) + " to "
+                  + std::to_string(high)};
+  if (text->empty() || text->size() > 19
+      || !std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return bad;
+  auto value = std::stoll(*text);
+  if (value < low || value > high)
+    return bad;
+  out = value;
+  return std::nullopt;
 }
 
-void cancel_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
-  answer_from(res, 202,
-              ask(ctx, ctx.config.engine_timeout,
-                  caf::make_message(cancel_atom::value, req.matches[1].str())));
+/// Whether a path segment can be a job id at all: an id is printable ASCII,
+/// so anything else names no job, and the message need not repeat it.
+bool may_be_job_id(const std::string& id) {
+  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return c > ' ' && c < 127;
+  });
 }
 
-void retry_job(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
-  answer_from(res, 202,
-              ask(ctx, ctx.config.engine_timeout,
-                  caf::make_message(retry_atom::value, req.matches[1].str())));
-}
+const api_error no_such_job{404, "not_found", "no job with that id"};
+const api_error no_such_route{404, "not_found", "no such route"};
 
-void list_jobs(api_context& ctx, const httplib::Request& req, httplib::Response& res) {
-  int64_t limit = 100;
-  if (auto err = int_param(req, "limit", 1, max_list_limit, limit))
-    return answer(res, *err);
-  auto status = req.get_param_value("status");
-  if (!status.empty() && !parse_job_status(status))
-    return answer(res, api_error{400, "invalid_field",
-                                 "status must be one of pending, running, success, "
-                                 "failed, cancelled"});
-  auto jobs = ask(ctx, ctx.config.engine_timeout,
-                  caf::make_message(list_atom::value, status, req.get_param_value("type"), limit,
-                                    req.get_param_value("before")));
-  if (!jobs)
-    return answer(res, from_engine_error(jobs.error()));
-  answer(res, 200, R"({"jobs":)" + *jobs + "}");
-}
-
-caf::expected<json> engine_stats(api_context& ctx) {
-  auto stats = ask(ctx, ctx.config.engine_timeout, caf::make_message(stats_atom::value));
-  if (!stats)
-    return stats.error();
-  return json::parse(*stats);
-}
-
-void get_stats(api_context& ctx, const httplib::Request&, httplib::Response& res) {
-  answer_from(res, 200, ask(ctx, ctx.config.engine_timeout, caf::make_message(stats_atom::value)));
-}
-
-void get_workers(api_context& ctx, const httplib::Request&, httplib::Response& res) {
-  answer_from(res, 200,
-              ask(ctx, ctx.config.engine_timeout, caf::make_message(workers_atom::value)));
-}
-
-void readyz(api_context& ctx, const httplib::Request&, httplib::Response& res) {
-  auto stats = engine_stats(ctx);
-  if (!stats)
-    return answer(res, from_engine_error(stats.error()));
-  if (!stats->at("accepting").get<bool>())
-    return answer(res, api_error{503, "not_ready", "the engine is shutting down"});
-  if (!stats->at("healthy").get<bool>())
-    return answer(res,
-                  api_error{503, "not_ready", "worker restarts exceeded their limit (escalated)"});
-  if (!stats->at("store").at("healthy").get<bool>())
-    return answer(res, api_error{503, "not_ready",
-                                 "the job store refuses writes: "
-                                   + stats->at("store").at("error").get<std::string>()});
-  answer(res, 200, R"({"status":"ready"})");
-}
-
-void metrics(api_context& ctx, const httplib::Request&, httplib::Response& res) {
-  auto stats = engine_stats(ctx);
-  if (!stats)
-    return answer(res, from_engine_error(stats.error()));
-  res.status = 200;
-  res.set_content(render_metrics(*stats, ctx.requests, *ctx.connections),
-                  "text/plain; version=0.0.4");
-}
-
-/// A file of the dashboard. It holds no data (the page asks the API for it,
-/// with the user's token), so it is served without one.
-void dashboard_file(api_context&, const httplib::Request& req, httplib::Response& res) {
-  auto& files = dashboard_files();
-  auto file = std::find_if(files.begin(), files.end(),
-                           [&](const embedded_file& f) { return f.url == req.path; });
-  if (file == files.end())
-    return answer(res, api_error{404, "not_found", "no such route"});
-  auto ends_with = [&](std::string_view suffix) {
-    return file->url.size() >= suffix.size()
-           && file->url.substr(file->url.size() - suffix.size()) == suffix;
-  };
-  auto type = ends_with(".js")    ? "text/javascript; charset=utf-8"
-              : ends_with(".css") ? "text/css; charset=utf-8"
-                                  : "text/html; charset=utf-8";
-  res.status = 200;
-  res.set_content(std::string{file->body}, type);
-  // Always asked again, so that an upgraded server is never shown with an
-  // old page; the files are small.
-  res.set_header("Cache-Control", "no-cache");
-  res.set_header("X-Content-Type-Options", "nosniff");
-  res.set_header("Content-Security-Policy",
-                 "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
-  res.set_header("Referrer-Policy", "no-referrer");
-}
-
-// -- registration --
-
-using route_fn = void (*)(api_context&, const httplib::Request&, httplib::Response&);
-
-/// Wraps a handler with the auth check, exception safety, compression and
-/// request counts.
-httplib::Server::Handler wrap(ctx_ptr ctx, std::string route, bool protect, route_fn fn) {
-  return [ctx, route = std::move(route), protect, fn](const httplib::Request& req,
-                                                      httplib::Response& res) {
-    if (protect && !authorized(*ctx, req)) {
-      answer(res, api_error{401, "unauthorized", "a valid bearer token is required"});
-      res.set_header("WWW-Authenticate", "Bearer");
-    } else {
-      try {
-        fn(*ctx, req, res);
-      } catch (const std::exception& e) {
-        answer(res, api_error{500, "internal", e.what()});
-      }
-    }
-    compress_if_worth_it(req, res, ctx->config.compress_min_bytes);
-    ctx->requests.count(route, res.status);
-  };
+bool is_job_path(const target& t) {
+  return t.segments.size() >= 3 && t.segments[0] == "v1" && t.segments[1] == "jobs";
 }
 
 } // namespace
 
-void install_routes(httplib::Server& server, ctx_ptr ctx) {
-  constexpr auto job_path = R"(/v1/jobs/([^/]+))";
-  server.Post("/v1/jobs", wrap(ctx, "POST /v1/jobs", true, submit_job));
-  server.Get("/v1/jobs", wrap(ctx, "GET /v1/jobs", true, list_jobs));
-  server.Get(job_path, wrap(ctx, "GET /v1/jobs/{id}", true, get_job));
-  server.Delete(job_path, wrap(ctx, "DELETE /v1/jobs/{id}", true, cancel_job));
-  server.Post(R"(/v1/jobs/([^/]+)/retry)", wrap(ctx, "POST /v1/jobs/{id}/retry", true, retry_job));
-  server.Get("/v1/stats", wrap(ctx, "GET /v1/stats", true, get_stats));
-  server.Get("/v1/workers", wrap(ctx, "GET /v1/workers", true, get_workers));
-  server.Get("/metrics", wrap(ctx, "GET /metrics", true, metrics));
-  for (auto& file : dashboard_files()) {
-    auto url = std::string{file.url};
-    server.Get(url, wrap(ctx, "GET " + url, false, dashboard_file));
+// -- handlers --
+
+/// The handlers of the routes that need the engine; each answers `done`
+/// exactly once.
+class api::handlers {
+public:
+  handlers(api& self, engine_port& engine, const target& where, const request& req,
+           answer_fn done)
+      : self_(self), cfg_(self.config_), engine_(engine), where_(where), req_(req),
+        done_(std::move(done)) {}
+
+  void submit_job() {
+    auto parsed = parse_job_request(req_.body(), cfg_.max_json_depth);
+    if (auto* err = std::get_if<api_error>(&parsed))
+      return done_(error_answer(*err));
+    engine_.submit(std::move(std::get<job_request>(parsed)),
+                   [&engine = engine_, timeout = cfg_.engine_timeout,
+                    done = done_](caf::expected<submit_outcome> outcome) {
+                     if (outcome && outcome->error)
+                       outcome = std::move(outcome->error);
+                     if (!outcome)
+                       return done(error_answer(from_engine_error(outcome.error())));
+                     auto status = outcome->created ? 202 : 200;
+                     auto location = "/v1/jobs/" + outcome->id;
+                     auto located = [=](response res) {
+                       if (res.result_int() == static_cast<unsigned>(status))
+                         res.set(bhttp::field::location, location);
+                       done(std::move(res));
+                     };
+                     if (!outcome->job.empty())
+                       return located(json_answer(status, std::move(outcome->job)));
+                     // A repeated key naming a job that only the store holds.
+                     engine.ask(caf::make_message(status_atom::value, outcome->id), timeout,
+                                [=](caf::expected<std::string> job) {
+                                  located(from_engine(status, job));
+                                });
+                   });
   }
-  server.Get("/readyz", wrap(ctx, "GET /readyz", false, readyz));
-  server.Get("/healthz", wrap(ctx, "GET /healthz", false,
-                              [](api_context&, const httplib::Request&, httplib::Response& res) {
-                                answer(res, 200, R"({"status":"ok"})");
-                              }));
-  // Answers the server gives without a route (unknown path, body too large,
-  // malformed request) get the same JSON error shape.
-  server.set_error_handler([ctx](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty())
-      return;
-    switch (res.status) {
-      case 404:
-        answer(res, api_error{404, "not_found", "no such route"});
-        break;
-      case 413:
-        answer(res,
-               api_error{413, "payload_too_large",
-                         "the body exceeds " + std::to_string(ctx->config.max_body) + " bytes"});
-        break;
-      default:
-        answer(res, api_error{res.status, "bad_request", "the request was not understood"});
-    }
-    ctx->requests.count("unrouted", res.status);
-  });
+
+  void get_job(const std::string& id) {
+    int64_t wait_ms = 0;
+    if (auto err = int_param(where_, "wait_ms", 0, max_wait_ms, wait_ms))
+      return done_(error_answer(*err));
+    if (wait_ms == 0)
+      return ask(200, cfg_.engine_timeout, status_atom::value, id);
+    ask(200, cfg_.engine_timeout + ms{wait_ms}, wait_atom::value, id, wait_ms);
+  }
+
+  void cancel_job(const std::string& id) { ask(202, cfg_.engine_timeout, cancel_atom::value, id); }
+
+  void retry_job(const std::string& id) { ask(202, cfg_.engine_timeout, retry_atom::value, id); }
+
+  void list_jobs() {
+    int64_t limit = 100;
+    if (auto err = int_param(where_, "limit", 1, max_list_limit, limit))
+      return done_(error_answer(*err));
+    auto status = where_.param("status").value_or("");
+    if (!status.empty() && !parse_job_status(status))
+      return done_(error_answer({400, "invalid_field",
+                                 "status must be one of pending, running, success, failed, "
+                                 "cancelled"}));
+    engine_.ask(caf::make_message(list_atom::value, status, where_.param("type").value_or(""),
+                                  limit, where_.param("before").value_or("")),
+                cfg_.engine_timeout, [done = done_](caf::expected<std::string> jobs) {
+                  if (!jobs)
+                    return done(error_answer(from_engine_error(jobs.error())));
+                  done(json_answer(200, R"({"jobs":)" + *jobs + "}"));
+                });
+  }
+
+  void get_stats() { ask(200, cfg_.engine_timeout, stats_atom::value); }
+
+  void get_workers() { ask(200, cfg_.engine_timeout, workers_atom::value); }
+
+  void readyz() {
+    with_stats([done = done_](const json& stats) {
+      if (!stats.at("accepting").get<bool>())
+        return done(error_answer({503, "not_ready", "the engine is shutting down"}));
+      if (!stats.at("healthy").get<bool>())
+        return done(
+          error_answer({503, "not_ready", "worker restarts exceeded their limit (escalated)"}));
+      if (!stats.at("store").at("healthy").get<bool>())
+        return done(error_answer({503, "not_ready",
+                                  "the job store refuses writes: "
+                                    + stats.at("store").at("error").get<std::string>()}));
+      done(json_answer(200, R"({"status":"ready"})"));
+    });
+  }
+
+  void metrics() {
+    with_stats([done = done_, &requests = self_.requests_,
+                connections = self_.connections_](const json& stats) {
+      response res{bhttp::status::ok, 11};
+      res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+      static const connection_counters none;
+      res.body() = render_metrics(stats, requests, connections ? *connections : none);
+      done(std::move(res));
+    });
+  }
+
+private:
+  template <class... Ts> void ask(int status, ms timeout, Ts&&... question) {
+    engine_.ask(caf::make_message(std::forward<Ts>(question)...), timeout,
+                [status, done = done_](caf::expected<std::string> reply) {
+                  done(from_engine(status, reply));
+                });
+  }
+
+  template <class F> void with_stats(F then) {
+    engine_.ask(caf::make_message(stats_atom::value), cfg_.engine_timeout,
+                [then, done = done_](caf::expected<std::string> reply) {
+                  if (!reply)
+                    return done(error_answer(from_engine_error(reply.error())));
+                  then(json::parse(*reply));
+                });
+  }
+
+  api& self_;
+  const gateway_config& cfg_;
+  engine_port& engine_;
+  const target& where_;
+  const request& req_;
+  answer_fn done_;
+};
+
+// -- api --
+
+api::api(gateway_config config) : config_(std::move(config)) {
+  // The dashboard's files, compressed once for the clients that take gzip.
+  for (auto& file : dashboard_files()) {
+    auto ends_with = [&](std::string_view suffix) {
+      return file.url.size() >= suffix.size()
+             && file.url.substr(file.url.size() - suffix.size()) == suffix;
+    };
+    assets_.push_back({std::string{file.url},
+                       ends_with(".js")    ? "text/javascript; charset=utf-8"
+                       : ends_with(".css") ? "text/css; charset=utf-8"
+                                           : "text/html; charset=utf-8",
+                       file.body, gzip(std::string{file.body}).value_or("")});
+  }
 }
 
-std::string refusal_body_for(int status, const gateway_config& config) {
+triage api::sort(const request& req) {
+  auto where = parse_target(req);
+  if (!where)
+    return {};
+  auto path = where->url.path();
+  auto answered = [&](const std::string& route, response res) {
+    requests_.count(route, res.result_int());
+    return triage{std::move(res), false};
+  };
+  if (req.method() == bhttp::verb::get && path == "/healthz")
+    return answered("GET /healthz", json_answer(200, R"({"status":"ok"})"));
+  if (req.method() == bhttp::verb::get)
+    for (auto& file : assets_)
+      if (file.url == path) {
+        // It holds no data (the page asks the API for that, with the
+        // user's token), so it is served without one.
+        response res{bhttp::status::ok, 11};
+        res.set(bhttp::field::content_type, file.content_type);
+        // Always asked again, so that an upgraded server is never shown
+        // with an old page; the files are small.
+        res.set(bhttp::field::cache_control, "no-cache");
+        res.set("X-Content-Type-Options", "nosniff");
+        res.set("Content-Security-Policy",
+                "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+        res.set("Referrer-Policy", "no-referrer");
+        res.set(bhttp::field::vary, "Accept-Encoding");
+        if (!file.gzipped.empty() && accepts_gzip(std::string{req[bhttp::field::accept_encoding]})) {
+          res.set(bhttp::field::content_encoding, "gzip");
+          res.body() = file.gzipped;
+        } else {
+          res.body() = std::string{file.body};
+        }
+        return answered("GET " + file.url, std::move(res));
+      }
+  auto waits = req.method() == bhttp::verb::get && where->segments.size() == 3
+               && is_job_path(*where) && where->param("wait_ms").value_or("0") != "0";
+  return triage{std::nullopt, waits};
+}
+
+namespace {
+
+/// One route: where it matches, and the handler that serves it.
+struct route_entry {
+  bhttp::verb method;
+  const char* name;
+  bool (*matches)(const target&);
+  void (*run)(api::handlers&, const target&);
+};
+
+bool is_jobs(const target& t) {
+  return t.url.path() == "/v1/jobs";
+}
+
+bool is_job(const target& t) {
+  return is_job_path(t) && t.segments.size() == 3;
+}
+
+bool is_retry(const target& t) {
+  return is_job_path(t) && t.segments.size() == 4 && t.segments[3] == "retry";
+}
+
+} // namespace
+
+void api::serve(request req, engine_port& engine, answer_fn done) {
+  auto accept_encoding = std::string{req[bhttp::field::accept_encoding]};
+  // Every answer is compressed if that pays, and counted under its route.
+  auto answer_for = [this, accept_encoding, done = std::move(done)](std::string route) {
+    return answer_fn{[this, accept_encoding, done, route](response res) {
+      compress_if_worth_it(accept_encoding, res, config_.compress_min_bytes);
+      requests_.count(route, res.result_int());
+      done(std::move(res));
+    }};
+  };
+  auto where = parse_target(req);
+  if (!where)
+    return answer_for("unrouted")(
+      error_answer({400, "bad_request", "the request target is not a valid URL"}));
+  static const route_entry routes[] = {
+    {bhttp::verb::post, "POST /v1/jobs", is_jobs, [](handlers& h, const target&) { h.submit_job(); }},
+    {bhttp::verb::get, "GET /v1/jobs", is_jobs, [](handlers& h, const target&) { h.list_jobs(); }},
+    {bhttp::verb::get, "GET /v1/jobs/{id}", is_job,
+     [](handlers& h, const target& t) { h.get_job(t.segments[2]); }},
+    {bhttp::verb::delete_, "DELETE /v1/jobs/{id}", is_job,
+     [](handlers& h, const target& t) { h.cancel_job(t.segments[2]); }},
+    {bhttp::verb::post, "POST /v1/jobs/{id}/retry", is_retry,
+     [](handlers& h, const target& t) { h.retry_job(t.segments[2]); }},
+    {bhttp::verb::get, "GET /v1/stats", [](const target& t) { return t.url.path() == "/v1/stats"; },
+     [](handlers& h, const target&) { h.get_stats(); }},
+    {bhttp::verb::get, "GET /v1/workers",
+     [](const target& t) { return t.url.path() == "/v1/workers"; },
+     [](handlers& h, const target&) { h.get_workers(); }},
+    {bhttp::verb::get, "GET /metrics", [](const target& t) { return t.url.path() == "/metrics"; },
+     [](handlers& h, const target&) { h.metrics(); }},
+    {bhttp::verb::get, "GET /readyz", [](const target& t) { return t.url.path() == "/readyz"; },
+     [](handlers& h, const target&) { h.readyz(); }},
+  };
+  auto method = req.method();
+  auto entry = std::find_if(std::begin(routes), std::end(routes), [&](const route_entry& e) {
+    return e.method == method && e.matches(*where);
+  });
+  if (entry == std::end(routes))
+    return answer_for("unrouted")(error_answer(no_such_route));
+  auto finish = answer_for(entry->name);
+  // Every route but the readiness check needs the token, if one is set.
+  if (std::string_view{entry->name} != "GET /readyz" && !config_.token.empty()) {
+    auto expected = "Bearer " + config_.token;
+    auto given = req[bhttp::field::authorization];
+    if (given.size() != expected.size()
+        || CRYPTO_memcmp(given.data(), expected.data(), given.size()) != 0)
+      return finish(error_answer({401, "unauthorized", "a valid bearer token is required"}));
+  }
+  if (is_job_path(*where) && !may_be_job_id(where->segments[2]))
+    return finish(error_answer(no_such_job));
+  handlers h{*this, engine, *where, req, std::move(finish)};
+  entry->run(h, *where);
+}
+
+std::string api::refusal_body(int status) const {
   switch (status) {
     case 408:
       return api_error{408, "request_timeout",
                        "the request did not arrive within "
-                         + std::to_string(config.request_timeout.count()) + " ms"}
+                         + std::to_string(config_.request_timeout.count()) + " ms"}
         .body();
     case 413:
       return api_error{413, "payload_too_large",
-                       "the body exceeds " + std::to_string(config.max_body) + " bytes"}
+                       "the body exceeds " + std::to_string(config_.max_body) + " bytes"}
         .body();
     case 431:
       return api_error{431, "headers_too_large", "the request headers are too large"}.body();
     case 503:
       return api_error{503, "too_many_connections",
-                       "the server holds its maximum of " + std::to_string(config.max_connections)
-                         + " connections"}
+                       "the server holds its maximum of "
+                         + std::to_string(config_.max_connections) + " connections"}
         .body();
     default:
       return api_error{status, "bad_request", "the request was not understood"}.body();

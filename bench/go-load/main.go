@@ -2,8 +2,9 @@
 // with Go's net/http, whose defaults differ from curl's and wrk's (it sends
 // Accept-Encoding: gzip and reuses connections). Standard library only.
 //
-//	troupe-go-load e2e  -url URL [-clients 16] [-jobs 20000]
-//	    each client POSTs an echo job, then long-polls it until it is done
+//	troupe-go-load e2e  -url URL [-clients 16] [-jobs 20000] [-pid PID] [-api troupe|seed]
+//	    each client POSTs an echo job, then long-polls it until it is done;
+//	    with -pid, the server's context switches per job
 //	troupe-go-load post -url URL [-clients 16] [-seconds 10] [-gzip=true]
 //	    POSTs as fast as the clients can; latency percentiles
 //	troupe-go-load list -url URL [-limit 100] [-seconds 5] [-gzip=true]
@@ -44,12 +45,16 @@ func main() {
 	seconds := fs.Int("seconds", 10, "duration (post, slow)")
 	useGzip := fs.Bool("gzip", true, "send Accept-Encoding: gzip (Go's default)")
 	conns := fs.Int("conns", 1000, "held connections (slow)")
-	pid := fs.Int("pid", 0, "server PID whose RSS to report (slow)")
+	pid := fs.Int("pid", 0, "server PID whose RSS (slow) or context switches (e2e) to report")
 	limit := fs.Int("limit", 100, "jobs per listing (list)")
+	api := fs.String("api", "troupe", "troupe (/v1/jobs) or seed (bench/go-seed's /task)")
 	fs.Parse(os.Args[2:])
+	if *api == "seed" {
+		submitPath, waitPath = "/task", "/task/"
+	}
 	switch mode {
 	case "e2e":
-		endToEnd(*base, *clients, *jobs, *useGzip)
+		endToEnd(*base, *clients, *jobs, *useGzip, *pid)
 	case "post":
 		postOnly(*base, *clients, time.Duration(*seconds)*time.Second, *useGzip)
 	case "list":
@@ -76,9 +81,12 @@ type job struct {
 	Status string `json:"status"`
 }
 
+// Where jobs are submitted and awaited: troupe's API, or go-seed's.
+var submitPath, waitPath = "/v1/jobs", "/v1/jobs/"
+
 func submit(c *http.Client, base string, n int) (job, error) {
 	body := fmt.Sprintf(`{"type":"echo","payload":{"n":%d}}`, n)
-	res, err := c.Post(base+"/v1/jobs", "application/json", strings.NewReader(body))
+	res, err := c.Post(base+submitPath, "application/json", strings.NewReader(body))
 	if err != nil {
 		return job{}, err
 	}
@@ -93,7 +101,7 @@ func submit(c *http.Client, base string, n int) (job, error) {
 
 func await(c *http.Client, base, id string) error {
 	for {
-		res, err := c.Get(base + "/v1/jobs/" + id + "?wait_ms=30000")
+		res, err := c.Get(base + waitPath + id + "?wait_ms=30000")
 		if err != nil {
 			return err
 		}
@@ -133,8 +141,9 @@ func (l *latencies) quantile(q float64) time.Duration {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
 
-func endToEnd(base string, clients, jobs int, useGzip bool) {
+func endToEnd(base string, clients, jobs int, useGzip bool, pid int) {
 	c := newClient(clients, useGzip)
+	switchesBefore := contextSwitches(pid)
 	var next, failed int64
 	var lat latencies
 	var wg sync.WaitGroup
@@ -163,9 +172,37 @@ func endToEnd(base string, clients, jobs int, useGzip bool) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	fmt.Printf("e2e: %d jobs by %d Go clients in %.2f s: %.0f jobs/s, p50 %s, p99 %s, max %s, failed %d\n",
+	switches := "n/a"
+	if pid != 0 {
+		switches = fmt.Sprintf("%.2f", float64(contextSwitches(pid)-switchesBefore)/float64(jobs))
+	}
+	fmt.Printf("e2e: %d jobs by %d Go clients in %.2f s: %.0f jobs/s, p50 %s, p99 %s, max %s, failed %d, server context switches per job %s\n",
 		jobs, clients, elapsed.Seconds(), float64(len(lat.d))/elapsed.Seconds(),
-		ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(lat.quantile(1)), failed)
+		ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(lat.quantile(1)), failed, switches)
+}
+
+// contextSwitches sums the voluntary and involuntary context switches of
+// every thread of process pid (0: none).
+func contextSwitches(pid int) int64 {
+	if pid == 0 {
+		return 0
+	}
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var sum int64
+	for _, t := range tasks {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "voluntary_ctxt_switches:") || strings.HasPrefix(line, "nonvoluntary_ctxt_switches:") {
+				var n int64
+				fmt.Sscanf(strings.TrimSpace(line[strings.Index(line, ":")+1:]), "%d", &n)
+				sum += n
+			}
+		}
+	}
+	return sum
 }
 
 func postOnly(base string, clients int, d time.Duration, useGzip bool) {

@@ -2,7 +2,7 @@
 // engine's counters plus the gateway's own request counts.
 #pragma once
 
-#include "detail/listener.hpp"
+#include "detail/session.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -25,7 +25,7 @@ private:
   std::map<std::pair<std::string, int>, uint64_t> counts_;
 };
 
-/// Renders the engine's stats JSON, the request counts and the listener's
+/// Renders the engine's stats JSON, the request counts and the server's
 /// connection counts as Prometheus text.
 std::string render_metrics(const nlohmann::json& stats, const request_counter& requests,
                            const connection_counters& connections);

@@ -1,12 +1,14 @@
 // The HTTP gateway actor: troupe's API for clients in any language.
 //
-// The gateway accepts connections on its own event thread, hands each whole
-// request to cpp-httplib on a handler thread, and turns it into protocol
-// messages to the supervisor (see troupe/protocol.hpp); it never touches
-// engine state. Handler threads queue their questions for the gateway actor,
-// which sends them in batches (submissions as one `submit_many`). Slow, idle
-// and surplus clients are held off by the limits below without taking a
-// handler thread. The API is specified in docs/openapi.yaml.
+// The gateway owns one I/O thread (Boost.Asio), where Boost.Beast reads
+// whole requests and writes answers. The I/O thread hands requests to the
+// gateway actor in batches; the actor turns them into protocol messages to
+// the supervisor (see troupe/protocol.hpp), all of a batch's submissions as
+// one `submit_many`, and hands each answer back once the engine replied. No
+// thread waits for the engine: a long-poll is a connection plus a waiting
+// call, so thousands of them cost sockets, not threads. Slow, idle and
+// surplus clients are held off by the limits below. The API is specified in
+// docs/openapi.yaml.
 #pragma once
 
 #include <caf/actor.hpp>
@@ -35,9 +37,6 @@ struct gateway_config {
   /// HTTPS when both are set (PEM files).
   std::string tls_cert;
   std::string tls_key;
-  /// HTTP handler threads. A request holds one only once it has fully
-  /// arrived, until it is answered (a long-poll while it waits).
-  size_t threads = 64;
   /// Open connections at most; beyond, a connection gets 503 and is closed.
   size_t max_connections = 10000;
   /// Time for a whole request (headers and body) to arrive; else 408.
@@ -60,13 +59,14 @@ struct gateway_config {
 using port_atom = caf::atom_constant<caf::atom("port")>;
 
 /// Spawns the gateway, which binds at once and serves until it receives an
-/// exit message; then it stops the server and waits for its threads.
+/// exit message; then it answers what still waits for the engine with 503,
+/// writes the answers, closes its connections and ends its I/O thread.
 caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor, gateway_config config);
 
 /// Asks a gateway which port it listens on, or why it does not.
 caf::expected<uint16_t> listening_port(caf::actor_system& sys, const caf::actor& gateway);
 
-/// Ends a gateway and waits until its server threads are gone.
+/// Ends a gateway and waits until its I/O thread is gone.
 void stop_gateway(caf::actor_system& sys, const caf::actor& gateway);
 
 } // namespace troupe::http

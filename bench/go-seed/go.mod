@@ -1,0 +1,3 @@
+module troupe/go-seed
+
+go 1.19
