@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(
   g++ cmake make pkg-config
-  libcaf-dev nlohmann-json3-dev libcpp-httplib-dev catch2 libsqlite3-dev libssl-dev zlib1g-dev libyaml-cpp-dev
+  libcaf-dev nlohmann-json3-dev libcpp-httplib-dev libboost1.81-dev libboost-url1.81-dev catch2
+  libsqlite3-dev libssl-dev zlib1g-dev libyaml-cpp-dev
   curl jq openssl nginx golang-go python3 prometheus chromium fonts-dejavu-core
 )
 
