@@ -50,10 +50,14 @@ std::unique_ptr<caf::actor_system_config> default_system_config() {
 } // namespace
 
 void configure_system(caf::actor_system_config& cfg) {
-  // Workers have threads of their own; the scheduler only runs the (short)
-  // handlers of the supervisor and job actors. CAF's default of at least 4
-  // busy-polling threads would compete with them on small machines.
-  cfg.set("scheduler.max-threads", std::max<size_t>(2, std::thread::hardware_concurrency()));
+  // Workers have threads of their own, and so has the HTTP front's I/O; the
+  // scheduler only runs the (short) handlers of the supervisor, the gateway
+  // and the job actors: half the hardware threads. On 2 cores one scheduler
+  // thread halved the context switches per job over HTTP against two (a
+  // message between actors on the same thread wakes no other thread), and
+  // CAF's default of at least 4 busy-polling threads would compete with the
+  // runners.
+  cfg.set("scheduler.max-threads", std::max<size_t>(1, std::thread::hardware_concurrency() / 2));
   // CAF 0.17's work-stealing threads poll each other's queues; an actor that
   // messages many idle actors at once (cancelling a large queue) then pays
   // 5-13 us per send instead of ~1 us with the shared queue (docs/benchmarks.md).

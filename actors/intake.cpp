@@ -155,6 +155,7 @@ void drop_job(self_ptr self, uint64_t seq) {
     st.idempotency_keys.erase(k);
   if (job->observer)
     self->send_exit(job->observer, caf::exit_reason::user_shutdown);
+  forget_wait_deadlines(self, seq);
   st.jobs.erase(seq);
 }
 

@@ -95,8 +95,34 @@ void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std:
   rec.id = format_job_id({seq, job.tag});
   if (job.observer)
     self->send(job.observer, finish_atom::value, to_json(rec));
+  forget_wait_deadlines(self, seq);
   st.recent.add(seq, std::move(rec));
   st.jobs.erase(seq);
+}
+
+void forget_wait_deadlines(self_ptr self, uint64_t seq) {
+  auto& st = self->state;
+  auto i = st.wait_deadlines.find(seq);
+  if (i == st.wait_deadlines.end())
+    return;
+  for (auto& [number, handle] : i->second)
+    st.timers.cancel(handle);
+  st.wait_deadlines.erase(i);
+}
+
+void on_wait_deadline(self_ptr self, uint64_t seq, uint64_t number) {
+  auto& st = self->state;
+  auto i = st.wait_deadlines.find(seq);
+  if (i == st.wait_deadlines.end())
+    return;
+  auto& waits = i->second;
+  waits.erase(std::remove_if(waits.begin(), waits.end(),
+                             [&](const auto& w) { return w.first == number; }),
+              waits.end());
+  if (waits.empty())
+    st.wait_deadlines.erase(i);
+  if (auto* job = st.jobs.find(seq); job != nullptr && job->observer)
+    self->send(job->observer, timeout_atom::value, number, snapshot(seq, *job));
 }
 
 void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string error,
@@ -235,6 +261,9 @@ void on_timer(self_ptr self, const timer_event& event) {
       break;
     case timer_kind::node_deadline:
       on_node_deadline(self, event.seq);
+      break;
+    case timer_kind::wait:
+      on_wait_deadline(self, event.seq, event.lease);
       break;
   }
 }

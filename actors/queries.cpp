@@ -53,10 +53,9 @@ caf::result<std::string> finished(self_ptr self, const job_key& key, const std::
 }
 
 /// The job actor of a job, spawned on first need.
-const caf::actor& observer(self_ptr self, uint64_t seq, job_entry& job) {
+const caf::actor& observer(self_ptr self, job_entry& job) {
   if (!job.observer)
-    job.observer = self->spawn(job_actor, format_job_id({seq, job.tag}),
-                               caf::actor_cast<caf::actor>(self), self->state.clock);
+    job.observer = self->spawn(job_actor);
   return job.observer;
 }
 
@@ -141,9 +140,16 @@ caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t w
     return finished(self, *key, id);
   if (wait_ms <= 0)
     return snapshot(key->seq, *job);
+  auto& st = self->state;
+  auto number = ++st.next_waiter;
+  bool moved = false;
+  auto deadline = st.clock->now() + std::chrono::milliseconds{std::min<int64_t>(wait_ms, 3600000)};
+  auto handle = st.timers.add(deadline, timer_event{timer_kind::wait, key->seq, number}, &moved);
+  st.wait_deadlines[key->seq].emplace_back(number, handle);
+  if (moved)
+    arm(self);
   auto promise = self->make_response_promise();
-  promise.delegate(observer(self, key->seq, *job), wait_atom::value,
-                   std::min<int64_t>(wait_ms, 3600000));
+  promise.delegate(observer(self, *job), wait_atom::value, number);
   return promise;
 }
 
@@ -154,7 +160,7 @@ caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id) {
     return no_such_job(id);
   if (auto* job = st.jobs.find(*key)) {
     auto promise = self->make_response_promise();
-    promise.delegate(observer(self, key->seq, *job), watch_atom::value);
+    promise.delegate(observer(self, *job), watch_atom::value);
     return promise;
   }
   auto watcher = caf::actor_cast<caf::actor>(self->current_sender());

@@ -71,7 +71,8 @@ bool run_queue::tick() {
   std::lock_guard<std::mutex> guard{mtx_};
   if (!pending_.finished.empty() && clock_type::now() - pending_since_ >= report_delay_)
     flush_locked();
-  return !closed_ && (!waiting_.empty() || !running_.empty() || !pending_.finished.empty());
+  tick_armed_ = !closed_ && !pending_.finished.empty();
+  return tick_armed_;
 }
 
 std::optional<held_order> run_queue::next(std::optional<run_result> finished) {
@@ -96,9 +97,17 @@ std::optional<held_order> run_queue::next(std::optional<run_result> finished) {
   waiting_.pop_front();
   running_.emplace(held.order.lease, held.token);
   pending_.started = held.order.lease;
-  if (pending_.finished.empty() || pending_.finished.size() >= flush_every_
+  // A batch that cannot fill up with the jobs held goes at once: waiting
+  // for it would cost a tick, which costs more wake-ups than the report.
+  auto can_fill = pending_.finished.size() + waiting_.size() >= flush_every_;
+  if (pending_.finished.empty() || pending_.finished.size() >= flush_every_ || !can_fill
       || clock_type::now() - pending_since_ >= report_delay_)
     flush_locked();
+  else if (!tick_armed_) {
+    // Results wait while this job runs, which may take long.
+    tick_armed_ = true;
+    arm_tick_();
+  }
   return held;
 }
 

@@ -73,12 +73,16 @@ caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
                      std::string attempt_log_name) {
   using tick_atom = caf::atom_constant<caf::atom("tick")>;
   auto queue = std::make_shared<run_queue>(
-    (prefetch + 1) / 2, report_delay, [supervisor](run_report&& report) {
+    (prefetch + 1) / 2, report_delay,
+    [supervisor](run_report&& report) {
       caf::anon_send(supervisor, report_atom::value, std::move(report));
+    },
+    [me = caf::actor_cast<caf::weak_actor_ptr>(self)] {
+      if (auto worker = caf::actor_cast<caf::actor>(me))
+        caf::delayed_anon_send(worker, report_delay, tick_atom::value);
     });
   self->spawn(runner, queue, supervisor, handlers, std::move(attempt_log_name));
   self->attach_functor([queue] { queue->close(); });
-  auto ticking = std::make_shared<bool>(false);
   return {
     [=](run_atom, std::vector<run_order>& orders) {
       // An order of a type this worker lacks goes back unrun: another worker
@@ -94,14 +98,9 @@ caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
         self->send(supervisor, withdrawn_atom::value, std::move(given_back));
       }
       queue->push(std::move(orders));
-      if (!*ticking) {
-        *ticking = true;
-        self->delayed_send(self, report_delay, tick_atom::value);
-      }
     },
     [=](tick_atom) {
-      *ticking = queue->tick();
-      if (*ticking)
+      if (queue->tick())
         self->delayed_send(self, report_delay, tick_atom::value);
     },
     [=](withdraw_atom, const lease_list& leases) {

@@ -50,7 +50,8 @@ struct options {
   size_t latency_jobs = 20000;
   size_t backlog_jobs = 1000000;
   size_t served_jobs = 60000;
-  size_t scheduler_threads = 2;
+  /// 0: as `troupe serve` (configure_system: half the hardware threads).
+  size_t scheduler_threads = 0;
   std::string scheduler = "sharing";
   std::string store_dir;
   std::string phases = "throughput,latency,backlog,served";
@@ -76,9 +77,10 @@ struct completion {
 /// phase's actors cannot disturb the next.
 std::unique_ptr<caf::actor_system_config> system_config(const options& opt) {
   auto cfg = std::make_unique<caf::actor_system_config>();
-  cfg->set("scheduler.max-threads", opt.scheduler_threads);
+  troupe::configure_system(*cfg);
+  if (opt.scheduler_threads != 0)
+    cfg->set("scheduler.max-threads", opt.scheduler_threads);
   cfg->set("scheduler.policy", caf::atom_from_string(opt.scheduler));
-  troupe::add_message_types(*cfg);
   return cfg;
 }
 

@@ -174,7 +174,8 @@ using finished_list_atom = caf::atom_constant<caf::atom("donelist")>;
 
 /// The supervisor's timer wake-up: `(tick_atom)`.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
-/// A long-poll ran out: `(timeout_atom, waiter_number)`.
+/// supervisor → job actor: a long-poll ran out: `(timeout_atom,
+/// waiter_number, job_json)`, the job as it is now.
 using timeout_atom = caf::atom_constant<caf::atom("timeout")>;
 
 } // namespace troupe::detail

@@ -8,10 +8,13 @@
 //
 // Reports are batched here too. A finished attempt waits in the pending
 // report, which goes out (with the lease started next) when the runner is
-// about to idle, when half the worker's leases are reported, or when it is
-// older than `report_delay`; the worker actor's tick sends a report that
-// waits behind a long job. Every report leaves under the lock, so reports
-// reach the supervisor in the order things happened.
+// about to idle, when half the worker's leases are reported (or the jobs it
+// holds cannot make up that half), or when it is older than `report_delay`. Only a runner that starts a job while results
+// wait arms a tick (`arm_tick`): the worker actor's tick then sends a report
+// that waits behind a long job, and ticks again only while results wait. A
+// runner that finishes and idles, as under a trickle of jobs, arms nothing,
+// so no timer thread wakes per job. Every report leaves under the lock, so
+// reports reach the supervisor in the order things happened.
 #pragma once
 
 #include "detail/internal_protocol.hpp"
@@ -38,13 +41,15 @@ class run_queue {
 public:
   using clock_type = std::chrono::steady_clock;
   using send_fn = std::function<void(run_report&&)>;
+  using arm_fn = std::function<void()>;
 
   // -- constructors --
 
-  /// `send` delivers a report; it runs under the queue's lock.
-  run_queue(size_t flush_every, clock_type::duration report_delay, send_fn send)
+  /// `send` delivers a report; `arm_tick` asks for a `tick` after the report
+  /// delay. Both run under the queue's lock and must not block.
+  run_queue(size_t flush_every, clock_type::duration report_delay, send_fn send, arm_fn arm_tick)
       : flush_every_(std::max<size_t>(1, flush_every)), report_delay_(report_delay),
-        send_(std::move(send)) {}
+        send_(std::move(send)), arm_tick_(std::move(arm_tick)) {}
 
   // -- the worker actor's side --
 
@@ -63,7 +68,7 @@ public:
   void close();
 
   /// Sends the pending report if it is older than the report delay; returns
-  /// whether the queue still has anything to do or report.
+  /// whether results still wait (then the caller ticks again).
   bool tick();
 
   // -- the runner's side --
@@ -79,6 +84,7 @@ private:
   const size_t flush_every_;
   const clock_type::duration report_delay_;
   const send_fn send_;
+  const arm_fn arm_tick_;
   std::mutex mtx_;
   std::condition_variable ready_;
   std::deque<held_order> waiting_;
@@ -89,6 +95,8 @@ private:
   uint64_t highest_lease_ = 0;
   run_report pending_;
   clock_type::time_point pending_since_;
+  /// A tick is on its way.
+  bool tick_armed_ = false;
   bool closed_ = false;
 };
 

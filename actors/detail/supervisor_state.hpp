@@ -37,14 +37,17 @@ namespace troupe::detail {
 
 using time_point = clock::time_point;
 
-enum class timer_kind : uint8_t { ready, timeout, grace, drain_deadline, node_deadline };
+enum class timer_kind : uint8_t { ready, timeout, grace, drain_deadline, node_deadline, wait };
 
 struct timer_event {
   timer_kind kind;
   /// The job, or for `node_deadline` the node's join number.
   uint64_t seq = 0;
+  /// The lease, or for `wait` the long-poll's number.
   uint64_t lease = 0;
 };
+
+using timer_handle = deadline_queue<clock::time_point, timer_event>::handle;
 
 /// A submission (one job, or a `submit_many`) waiting for its inserts to
 /// commit.
@@ -152,7 +155,11 @@ struct supervisor_state {
   deadline_queue<time_point, timer_event> timers;
   /// Earliest tick already scheduled on the clock.
   time_point armed = time_point::max();
-  std::unordered_map<uint64_t, deadline_queue<time_point, timer_event>::handle> timeouts;
+  std::unordered_map<uint64_t, timer_handle> timeouts;
+  /// The deadlines of long-polls parked in job actors, by job, until the
+  /// job finishes (then they are cancelled); numbered by `next_waiter`.
+  std::unordered_map<uint64_t, std::vector<std::pair<uint64_t, timer_handle>>> wait_deadlines;
+  uint64_t next_waiter = 0;
 
   /// Idempotency keys of jobs in memory or retained, and the keys of retained
   /// jobs by sequence (to forget them on expiry).
@@ -255,6 +262,11 @@ void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std:
 void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string error, bool permanent);
 void retain(self_ptr self, uint64_t seq, job_status status, const std::string& key,
             time_point expires);
+/// A long-poll on job `seq` ran out: its job actor answers it with the job
+/// as it is now.
+void on_wait_deadline(self_ptr self, uint64_t seq, uint64_t number);
+/// Cancels the long-poll deadlines of a job that leaves the table.
+void forget_wait_deadlines(self_ptr self, uint64_t seq);
 void on_tick(self_ptr self);
 void check_drain(self_ptr self);
 /// Runs a failed or cancelled job again (see `retry_atom`).

@@ -4,8 +4,8 @@
 // answers the supervisor's withdrawals and stops at once, while its runner (a
 // thread of its own, so that a handler may block for as long as it likes)
 // executes the jobs in the order they came. Reports go out in batches (see
-// run_queue.hpp); the worker actor ticks while it has work, so that a report
-// never waits long behind a slow job. A handler that throws `worker_fault`
+// run_queue.hpp); the worker actor ticks while results wait behind a running
+// job, so that a report never waits long behind a slow one. A handler that throws `worker_fault`
 // ends the runner with a `worker_fault` report, on which the supervisor
 // restarts the worker.
 #pragma once

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
 
 using namespace troupe::detail;
@@ -22,12 +23,25 @@ run_result success(uint64_t lease) {
   return run_result{lease, 0, static_cast<uint8_t>(run_outcome::success), "null", 5};
 }
 
-/// A queue whose reports are kept for the test to read.
+/// A queue whose reports and tick requests are kept for the test to read.
 struct recorded_queue {
   explicit recorded_queue(size_t flush_every, std::chrono::milliseconds delay = 1h)
-      : q(flush_every, delay, [this](run_report&& r) { sent.push_back(std::move(r)); }) {}
+      : q(flush_every, delay,
+          [this](run_report&& r) {
+            sent.push_back(std::move(r));
+            ++reports;
+          },
+          [this] { ++ticks_armed; }) {}
+
+  /// Waits until `n` reports went out (from a runner thread).
+  void await_reports(int n) {
+    while (reports.load() < n)
+      std::this_thread::yield();
+  }
 
   std::vector<run_report> sent;
+  std::atomic<int> reports{0};
+  std::atomic<int> ticks_armed{0};
   run_queue q;
 };
 
@@ -138,7 +152,7 @@ TEST_CASE("a start after an idle spell is reported at once") {
 
 TEST_CASE("a busy runner reports finished attempts in batches, and all before it idles") {
   recorded_queue rq{2};
-  rq.q.push(orders({1, 2, 3, 4}));
+  rq.q.push(orders({1, 2, 3, 4, 5}));
   rq.q.next({});         // starts 1: reported at once
   rq.q.next(success(1)); // 1 done, 2 starts: one result pending
   CHECK(rq.sent.size() == 1);
@@ -146,29 +160,70 @@ TEST_CASE("a busy runner reports finished attempts in batches, and all before it
   REQUIRE(rq.sent.size() == 2);
   CHECK(leases_of(rq.sent[1]) == std::vector<uint64_t>{1, 2});
   CHECK(rq.sent[1].started == 3);
-  rq.q.next(success(3)); // 4 starts
-  rq.q.push(orders({5}));
+  rq.q.next(success(3)); // 4 starts, 5 waits: the batch can still fill
+  CHECK(rq.sent.size() == 2);
+  rq.q.push(orders({6}));
   std::thread runner{[&] { rq.q.next(success(4)); }};
-  runner.join(); // 5 was there: the runner took it
+  runner.join(); // 6 was there: the runner took 5
   CHECK(leases_of(rq.sent.back()) == std::vector<uint64_t>{3, 4});
   CHECK(rq.sent.back().started == 5);
 }
 
-TEST_CASE("a report waiting behind a long job goes out on the worker's tick") {
-  recorded_queue rq{8, 0ms};
+TEST_CASE("a batch that the jobs held cannot fill goes out at once") {
+  recorded_queue rq{4};
   rq.q.push(orders({1, 2}));
+  rq.q.next({});         // 1 starts: reported
+  rq.q.next(success(1)); // 2 starts; at most 2 results can wait, not 4
+  REQUIRE(rq.sent.size() == 2);
+  CHECK(leases_of(rq.sent[1]) == std::vector<uint64_t>{1});
+  CHECK(rq.sent[1].started == 2);
+  CHECK(rq.ticks_armed == 0);
+}
+
+TEST_CASE("a report waiting behind a long job goes out on the worker's tick") {
+  recorded_queue rq{2, 0ms};
+  rq.q.push(orders({1, 2, 3}));
   rq.q.next({});
   rq.sent.clear();
   // 0 ms delay: the start of 2 goes out with 1's result at once.
   rq.q.next(success(1));
   CHECK(rq.sent.size() == 1);
-  recorded_queue slow{8, 1h};
-  slow.q.push(orders({1, 2, 3}));
+  CHECK(rq.ticks_armed == 0);
+  recorded_queue slow{3, 1h};
+  slow.q.push(orders({1, 2, 3, 4}));
   slow.q.next({});
-  slow.q.next(success(1));
+  slow.q.next(success(1)); // 2 starts while 1's result waits: a tick is armed
+  CHECK(slow.ticks_armed == 1);
+  slow.q.next(success(2)); // armed already
+  CHECK(slow.ticks_armed == 1);
   auto reports = slow.sent.size();
-  CHECK(slow.q.tick()); // young: kept, and work remains
+  CHECK(slow.q.tick()); // young: kept, and the tick goes on
   CHECK(slow.sent.size() == reports);
+}
+
+TEST_CASE("a runner that finishes and idles arms no tick") {
+  recorded_queue rq{8};
+  rq.q.push(orders({1}));
+  rq.q.next({}); // 1 starts: reported at once
+  for (uint64_t lease = 2; lease <= 4; ++lease) {
+    // The runner finishes its job with nothing queued: it reports and idles.
+    std::thread runner{[&] { rq.q.next(success(lease - 1)); }};
+    rq.await_reports(2 * static_cast<int>(lease) - 2);
+    rq.q.push(orders({lease}));
+    runner.join();
+  }
+  CHECK(rq.ticks_armed == 0);
+  CHECK(leases_of(rq.sent.back()).empty());
+  CHECK(rq.sent.back().started == 4);
+}
+
+TEST_CASE("a tick that sends the waiting results stops ticking") {
+  recorded_queue rq{2, 0ms};
+  rq.q.push(orders({1, 2, 3}));
+  rq.q.next({});
+  rq.q.next(success(1));
+  // With no delay the result went out with the start: nothing waits.
+  CHECK_FALSE(rq.q.tick());
 }
 
 TEST_CASE("a worker fault is reported at once and ends the runner") {
