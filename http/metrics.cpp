@@ -4,12 +4,12 @@
 
 namespace troupe::http::detail {
 
-void request_counter::count(const std::string& route, int status) {
+void request_counter::count(std::string_view route, int status) {
   std::lock_guard<std::mutex> guard{mtx_};
   ++counts_[{route, status}];
 }
 
-std::map<std::pair<std::string, int>, uint64_t> request_counter::snapshot() const {
+std::map<std::pair<std::string_view, int>, uint64_t> request_counter::snapshot() const {
   std::lock_guard<std::mutex> guard{mtx_};
   return counts_;
 }
@@ -17,7 +17,7 @@ std::map<std::pair<std::string, int>, uint64_t> request_counter::snapshot() cons
 namespace {
 
 /// Escapes a label value as the exposition format requires.
-std::string label(const std::string& value) {
+std::string label(std::string_view value) {
   std::string out;
   for (char c : value) {
     if (c == '\\' || c == '"')

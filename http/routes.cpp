@@ -244,7 +244,7 @@ api::api(gateway_config config) : config_(std::move(config)) {
       return file.url.size() >= suffix.size()
              && file.url.substr(file.url.size() - suffix.size()) == suffix;
     };
-    assets_.push_back({std::string{file.url},
+    assets_.push_back({std::string{file.url}, "GET " + std::string{file.url},
                        ends_with(".js")    ? "text/javascript; charset=utf-8"
                        : ends_with(".css") ? "text/css; charset=utf-8"
                                            : "text/html; charset=utf-8",
@@ -257,7 +257,7 @@ triage api::sort(const request& req) {
   if (!where)
     return {};
   auto path = where->url.path();
-  auto answered = [&](const std::string& route, response res) {
+  auto answered = [&](std::string_view route, response res) {
     requests_.count(route, res.result_int());
     return triage{std::move(res), false};
   };
@@ -284,7 +284,7 @@ triage api::sort(const request& req) {
         } else {
           res.body() = std::string{file.body};
         }
-        return answered("GET " + file.url, std::move(res));
+        return answered(file.route, std::move(res));
       }
   auto waits = req.method() == bhttp::verb::get && where->segments.size() == 3
                && is_job_path(*where) && where->param("wait_ms").value_or("0") != "0";
@@ -316,13 +316,19 @@ bool is_retry(const target& t) {
 } // namespace
 
 void api::serve(request req, engine_port& engine, answer_fn done) {
-  auto accept_encoding = std::string{req[bhttp::field::accept_encoding]};
   // Every answer is compressed if that pays, and counted under its route.
-  auto answer_for = [this, accept_encoding, done = std::move(done)](std::string route) {
-    return answer_fn{[this, accept_encoding, done, route](response res) {
-      compress_if_worth_it(accept_encoding, res, config_.compress_min_bytes);
-      requests_.count(route, res.result_int());
-      done(std::move(res));
+  struct reply {
+    answer_fn done;
+    std::string accept_encoding;
+    const char* route;
+  };
+  auto answer_for = [this, &req, &done](const char* route) {
+    auto to = std::make_shared<reply>(
+      reply{std::move(done), std::string{req[bhttp::field::accept_encoding]}, route});
+    return answer_fn{[this, to](response res) {
+      compress_if_worth_it(to->accept_encoding, res, config_.compress_min_bytes);
+      requests_.count(to->route, res.result_int());
+      to->done(std::move(res));
     }};
   };
   auto where = parse_target(req);

@@ -31,6 +31,10 @@ using tls_stream = asio::ssl::stream<tcp::socket>;
 /// over unread bytes.
 constexpr auto linger_time = std::chrono::seconds{1};
 
+/// The read buffer an idle connection may keep, and what it reads first.
+constexpr size_t idle_buffer_bytes = 16 * 1024;
+constexpr size_t first_read_bytes = 2048;
+
 template <class Stream> class basic_session final : public session {
 public:
   static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
@@ -135,24 +139,21 @@ private:
     if (buffer_.size() > 0)
       return begin_request();
     idle_since_ = std::chrono::steady_clock::now();
-    buffer_.shrink_to_fit();
+    // Give back what a large request took; a small buffer stays for the
+    // next request rather than be allocated again.
+    if (buffer_.capacity() > idle_buffer_bytes)
+      buffer_.shrink_to_fit();
     update_read_deadline();
     read_pending_ = true;
-    if constexpr (is_tls) {
-      // TLS may hold decrypted bytes the socket no longer shows: read.
-      auto space = buffer_.prepare(1024);
-      stream_.async_read_some(space, [self = shared_this()](error_code ec, size_t n) {
-        self->read_pending_ = false;
-        self->buffer_.commit(n);
-        self->on_first_bytes(ec);
-      });
-    } else {
-      // A plain socket is only watched: an idle connection holds no buffer.
-      socket().async_wait(tcp::socket::wait_read, [self = shared_this()](error_code ec) {
-        self->read_pending_ = false;
-        self->on_first_bytes(ec);
-      });
-    }
+    // A read, not a wait for readability: Asio re-registers the socket with
+    // epoll for every wait (a system call per request), never for a read;
+    // and TLS may hold decrypted bytes that the socket no longer shows.
+    auto space = buffer_.prepare(first_read_bytes);
+    stream_.async_read_some(space, [self = shared_this()](error_code ec, size_t n) {
+      self->read_pending_ = false;
+      self->buffer_.commit(n);
+      self->on_first_bytes(ec);
+    });
   }
 
   void on_first_bytes(error_code ec) {

@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace troupe::http::detail {
@@ -16,13 +17,15 @@ namespace troupe::http::detail {
 /// HTTP requests served, by route pattern and status code; thread-safe.
 class request_counter {
 public:
-  void count(const std::string& route, int status);
+  /// `route` names a route for the life of the counter (a literal, or a
+  /// string the router keeps).
+  void count(std::string_view route, int status);
 
-  std::map<std::pair<std::string, int>, uint64_t> snapshot() const;
+  std::map<std::pair<std::string_view, int>, uint64_t> snapshot() const;
 
 private:
   mutable std::mutex mtx_;
-  std::map<std::pair<std::string, int>, uint64_t> counts_;
+  std::map<std::pair<std::string_view, int>, uint64_t> counts_;
 };
 
 /// Renders the engine's stats JSON, the request counts and the server's

@@ -71,6 +71,8 @@ private:
   /// A dashboard file as served: plain and gzipped.
   struct asset {
     std::string url;
+    /// Its name in the request counts.
+    std::string route;
     const char* content_type;
     std::string_view body;
     std::string gzipped;

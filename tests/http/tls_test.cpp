@@ -109,6 +109,7 @@ TEST_CASE_METHOD(http_fixture,
   httplib::SSLClient other{"127.0.0.1", port};
   other.enable_server_certificate_verification(false);
   other.set_keep_alive(true);
+  other.set_tcp_nodelay(true);
   check_answers(other, contract);
   // 1,000 jobs of 8 KiB: a listing of over 8 MiB, more than the kernel
   // buffers between the server and a reader that does not read.
