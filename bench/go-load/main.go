@@ -12,6 +12,10 @@
 //	troupe-go-load slow -url URL [-conns 1000] [-seconds 10] [-pid PID]
 //	    holds connections that dribble headers or idle, and measures a
 //	    normal client's /healthz and POST meanwhile (and the server's RSS)
+//	troupe-go-load longpoll -url URL [-conns 10000] [-leaving 1000] [-seconds 10] [-pid PID]
+//	    holds long-polls on a job that does not finish, some of which leave
+//	    after 1 s; a normal client's /healthz and POST meanwhile, the
+//	    server's RSS, and how soon the server lets go of those that left
 package main
 
 import (
@@ -44,7 +48,8 @@ func main() {
 	jobs := fs.Int("jobs", 20000, "jobs in all (e2e)")
 	seconds := fs.Int("seconds", 10, "duration (post, slow)")
 	useGzip := fs.Bool("gzip", true, "send Accept-Encoding: gzip (Go's default)")
-	conns := fs.Int("conns", 1000, "held connections (slow)")
+	conns := fs.Int("conns", 1000, "held connections (slow, longpoll)")
+	leaving := fs.Int("leaving", 1000, "long-polls that leave after 1 s (longpoll)")
 	pid := fs.Int("pid", 0, "server PID whose RSS (slow) or context switches (e2e) to report")
 	limit := fs.Int("limit", 100, "jobs per listing (list)")
 	api := fs.String("api", "troupe", "troupe (/v1/jobs) or seed (bench/go-seed's /task)")
@@ -61,6 +66,8 @@ func main() {
 		listing(*base, *limit, time.Duration(*seconds)*time.Second, *useGzip)
 	case "slow":
 		slowClients(*base, *conns, time.Duration(*seconds)*time.Second, *pid)
+	case "longpoll":
+		longPolls(*base, *conns, *leaving, time.Duration(*seconds)*time.Second, *pid)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", mode)
 		os.Exit(2)
@@ -85,7 +92,10 @@ type job struct {
 var submitPath, waitPath = "/v1/jobs", "/v1/jobs/"
 
 func submit(c *http.Client, base string, n int) (job, error) {
-	body := fmt.Sprintf(`{"type":"echo","payload":{"n":%d}}`, n)
+	return submitBody(c, base, fmt.Sprintf(`{"type":"echo","payload":{"n":%d}}`, n))
+}
+
+func submitBody(c *http.Client, base, body string) (job, error) {
 	res, err := c.Post(base+submitPath, "application/json", strings.NewReader(body))
 	if err != nil {
 		return job{}, err
@@ -144,6 +154,7 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) 
 func endToEnd(base string, clients, jobs int, useGzip bool, pid int) {
 	c := newClient(clients, useGzip)
 	switchesBefore := contextSwitches(pid)
+	cpuBefore := cpuSeconds(pid)
 	var next, failed int64
 	var lat latencies
 	var wg sync.WaitGroup
@@ -172,13 +183,31 @@ func endToEnd(base string, clients, jobs int, useGzip bool, pid int) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	switches := "n/a"
+	switches, cpu := "n/a", "n/a"
 	if pid != 0 {
 		switches = fmt.Sprintf("%.2f", float64(contextSwitches(pid)-switchesBefore)/float64(jobs))
+		cpu = fmt.Sprintf("%.0f us", (cpuSeconds(pid)-cpuBefore)*1e6/float64(jobs))
 	}
-	fmt.Printf("e2e: %d jobs by %d Go clients in %.2f s: %.0f jobs/s, p50 %s, p99 %s, max %s, failed %d, server context switches per job %s\n",
+	fmt.Printf("e2e: %d jobs by %d Go clients in %.2f s: %.0f jobs/s, p50 %s, p99 %s, max %s, failed %d, server context switches per job %s, server CPU per job %s\n",
 		jobs, clients, elapsed.Seconds(), float64(len(lat.d))/elapsed.Seconds(),
-		ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(lat.quantile(1)), failed, switches)
+		ms(lat.quantile(0.5)), ms(lat.quantile(0.99)), ms(lat.quantile(1)), failed, switches, cpu)
+}
+
+// cpuSeconds is the user and system CPU time process pid has used (0: none).
+func cpuSeconds(pid int) float64 {
+	if pid == 0 {
+		return 0
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name, which is in parentheses.
+	fields := strings.Fields(string(data[strings.LastIndex(string(data), ")")+2:]))
+	var utime, stime float64
+	fmt.Sscanf(fields[11], "%g", &utime)
+	fmt.Sscanf(fields[12], "%g", &stime)
+	return (utime + stime) / 100 // clock ticks (USER_HZ)
 }
 
 // contextSwitches sums the voluntary and involuntary context switches of
@@ -365,4 +394,113 @@ func slowClients(base string, conns int, d time.Duration, pid int) {
 	wg.Wait()
 	fmt.Printf("slow: %d connections opened (%d refused, %d dribblers closed by the server); normal client: %d healthz (max %s), %d POST (max %s), %d failures; server RSS before %s, during %s\n",
 		opened, refused, closed, len(health.d), ms(health.quantile(1)), len(post.d), ms(post.quantile(1)), failures, rssBefore, rss)
+}
+
+// metric reads an unlabelled sample of /metrics.
+func metric(base, name string) float64 {
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, name+" ") {
+			var v float64
+			fmt.Sscanf(strings.TrimPrefix(line, name+" "), "%g", &v)
+			return v
+		}
+	}
+	return -1
+}
+
+// longPolls holds conns long-polls on a job that runs for a minute, plus
+// leaving ones that disconnect after 1 s, and times a normal client meanwhile.
+func longPolls(base string, conns, leaving int, d time.Duration, pid int) {
+	u, err := url.Parse(base)
+	if err != nil {
+		panic(err)
+	}
+	c := newClient(1, false)
+	blocker, err := submitBody(c, base, `{"type":"sleep","payload":{"ms":120000}}`)
+	if err != nil {
+		panic(err)
+	}
+	request := []byte("GET /v1/jobs/" + blocker.ID + "?wait_ms=60000 HTTP/1.1\r\nHost: t\r\n\r\n")
+	rssBefore := rssMiB(pid)
+	open := func(n int) ([]net.Conn, int) {
+		var held []net.Conn
+		failed := 0
+		for i := 0; i < n; i++ {
+			conn, err := net.Dial("tcp", u.Host)
+			if err == nil {
+				_, err = conn.Write(request)
+			}
+			if err != nil {
+				failed++
+				continue
+			}
+			held = append(held, conn)
+		}
+		return held, failed
+	}
+	staying, failedStaying := open(conns)
+	goners, failedLeaving := open(leaving)
+	// Wait until the server holds them all (and the one /metrics asks on).
+	want := float64(len(staying) + len(goners) + 1)
+	for t := time.Now(); metric(base, "troupe_http_connections") < want && time.Since(t) < 30*time.Second; {
+		time.Sleep(10 * time.Millisecond)
+	}
+	normal := &http.Client{Timeout: 10 * time.Second}
+	var health, post latencies
+	var failures int64
+	deadline := time.Now().Add(d)
+	leftAt := time.Now().Add(time.Second)
+	var released time.Duration = -1
+	peakRSS := rssMiB(pid)
+	for time.Now().Before(deadline) {
+		if goners != nil && time.Now().After(leftAt) {
+			for _, conn := range goners {
+				conn.Close()
+			}
+			leftAt = time.Now()
+			goners = nil
+		}
+		if goners == nil && released < 0 && metric(base, "troupe_http_connections") <= float64(len(staying)+1) {
+			released = time.Since(leftAt)
+		}
+		t := time.Now()
+		res, err := normal.Get(base + "/healthz")
+		if err == nil && res.StatusCode == 200 {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			health.add(time.Since(t))
+		} else {
+			failures++
+		}
+		t = time.Now()
+		res, err = normal.Post(base+"/v1/jobs", "application/json", bytes.NewReader([]byte(`{"type":"echo"}`)))
+		if err == nil && res.StatusCode == 202 {
+			io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			post.add(time.Since(t))
+		} else {
+			failures++
+		}
+		peakRSS = rssMiB(pid)
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, conn := range staying {
+		conn.Close()
+	}
+	fmt.Printf("longpoll: %d waiting (%d failed to open), %d left after 1 s (%d failed); normal client: %d healthz p99 %s max %s, %d POST p99 %s max %s, %d failures; leavers released in %s; server RSS before %s, during %s\n",
+		len(staying), failedStaying, leaving-failedLeaving, failedLeaving,
+		len(health.d), ms(health.quantile(0.99)), ms(health.quantile(1)),
+		len(post.d), ms(post.quantile(0.99)), ms(post.quantile(1)), failures,
+		func() string {
+			if released < 0 {
+				return "n/a (not within the run)"
+			}
+			return ms(released)
+		}(), rssBefore, peakRSS)
 }
