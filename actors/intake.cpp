@@ -5,30 +5,20 @@
 #include "detail/supervisor_state.hpp"
 
 #include "troupe/errors.hpp"
+#include "troupe/job_request.hpp"
 
 namespace troupe::detail {
 
 namespace {
 
 caf::error validate(self_ptr self, const job_request& req) {
-  auto invalid = [](std::string message) {
-    return make_error(errc::invalid_argument, std::move(message));
-  };
-  const auto& opts = req.options;
   if (self->state.known_types.count(req.type) == 0)
     return make_error(errc::unknown_type, "no worker serves type '" + req.type + "'");
-  if (opts.priority < 0 || opts.priority > lease_table::max_priority)
-    return invalid("priority must be an integer from 0 to 9");
-  if (opts.max_attempts < 1 || opts.max_attempts > 100)
-    return invalid("max_attempts must be an integer from 1 to 100");
-  if (opts.timeout_ms < 1)
-    return invalid("timeout_ms must be at least 1");
-  if (opts.delay_ms < 0)
-    return invalid("delay_ms must not be negative");
-  if (opts.idempotency_key.size() > 200)
-    return invalid("idempotency_key must be at most 200 characters");
-  if (!req.payload.empty() && !nlohmann::json::accept(req.payload))
-    return invalid("payload must be valid JSON");
+  if (auto problem = check_options(req.options))
+    return make_error(errc::invalid_argument, std::move(problem->message));
+  if (!req.payload.empty())
+    if (auto problem = json_text_problem(req.payload))
+      return make_error(errc::invalid_argument, "payload must be valid JSON: " + *problem);
   return {};
 }
 

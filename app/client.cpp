@@ -1,5 +1,7 @@
 #include "client.hpp"
 
+#include "troupe/job_request.hpp"
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -140,8 +142,8 @@ public:
 
   json get(const std::string& path) { return check(client_->Get(path.c_str(), headers_)); }
 
-  json post(const std::string& path, const json& body) {
-    return check(client_->Post(path.c_str(), headers_, body.dump(), "application/json"));
+  json post(const std::string& path, const std::string& json_body) {
+    return check(client_->Post(path.c_str(), headers_, json_body, "application/json"));
   }
 
   json post(const std::string& path) { return check(client_->Post(path.c_str(), headers_)); }
@@ -214,7 +216,9 @@ json wait_until_done(api& server, const std::string& id) {
   }
 }
 
-json read_payload(const std::string& text) {
+/// The payload of `--payload JSON|@FILE`, as the text it is: sent as it is,
+/// so that nothing in it (a large number, say) changes on the way.
+std::string read_payload(const std::string& text) {
   std::string source = text;
   if (!text.empty() && text[0] == '@') {
     std::ifstream in{text.substr(1)};
@@ -224,25 +228,32 @@ json read_payload(const std::string& text) {
     all << in.rdbuf();
     source = all.str();
   }
-  auto payload = json::parse(source, nullptr, false);
-  if (payload.is_discarded())
-    throw command_error{exit_usage, "--payload is not valid JSON"};
-  return payload;
+  if (auto problem = json_text_problem(source))
+    throw command_error{exit_usage, "--payload is not valid JSON: " + *problem};
+  return source;
 }
 
 int submit(api& server, const invocation& inv, std::ostream& out) {
   json body{{"type", only_argument(inv, "job type")}};
-  if (inv.has("payload"))
-    body["payload"] = read_payload(inv.get("payload"));
-  for (auto [flag, field] : {std::pair{"priority", "priority"},
-                             {"max-attempts", "max_attempts"},
-                             {"timeout-ms", "timeout_ms"},
-                             {"delay-ms", "delay_ms"}})
-    if (inv.has(flag))
-      body[field] = whole_number(inv, flag);
+  // The same rules as the server's, so that a bad flag is a usage error.
+  for (auto& rule : int_option_rules) {
+    std::string flag = rule.name;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    if (!inv.has(flag))
+      continue;
+    auto value = whole_number(inv, flag);
+    if (value < rule.low || value > rule.high)
+      throw command_error{exit_usage, "--" + flag + " " + describe_rule(rule)};
+    body[rule.name] = value;
+  }
   if (inv.has("idempotency-key"))
     body["idempotency_key"] = inv.get("idempotency-key");
-  auto job = server.post("/v1/jobs", body);
+  auto text = body.dump();
+  if (inv.has("payload")) {
+    text.pop_back();
+    text += R"(,"payload":)" + read_payload(inv.get("payload")) + "}";
+  }
+  auto job = server.post("/v1/jobs", text);
   if (inv.has("wait"))
     return show(out, inv, wait_until_done(server, job["id"]));
   if (inv.has("json"))

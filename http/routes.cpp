@@ -3,8 +3,8 @@
 #include "detail/api_error.hpp"
 #include "detail/compression.hpp"
 #include "detail/dashboard.hpp"
-#include "detail/job_request.hpp"
 #include "troupe/errors.hpp"
+#include "troupe/job_request.hpp"
 #include "troupe/protocol.hpp"
 
 #include <boost/url/parse.hpp>
@@ -123,8 +123,10 @@ public:
 
   void submit_job() {
     auto parsed = parse_job_request(req_.body(), cfg_.max_json_depth);
-    if (auto* err = std::get_if<api_error>(&parsed))
-      return done_(error_answer(*err));
+    if (auto* problem = std::get_if<request_problem>(&parsed))
+      return done_(error_answer(
+        {400, problem->what == request_problem::kind::invalid_json ? "invalid_json" : "invalid_field",
+         problem->message}));
     engine_.submit(std::move(std::get<job_request>(parsed)),
                    [&engine = engine_, timeout = cfg_.engine_timeout,
                     done = done_](caf::expected<submit_outcome> outcome) {
