@@ -40,7 +40,7 @@ void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at) 
 
 void send_withdrawal(self_ptr self, size_t slot, std::vector<uint64_t> leases) {
   auto& st = self->state;
-  st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, std::move(leases)});
+  st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, std::move(leases), {}});
   schedule_flush(self);
 }
 
@@ -78,21 +78,10 @@ std::optional<size_t> least_loaded(self_ptr self, const std::string& type) {
   return best;
 }
 
-/// Writes that a lease came back unstarted: the job is as before the claim.
-void write_unclaim(self_ptr self, uint64_t seq, const job_entry& job) {
-  auto& row = write(self, write_kind::claim, seq, job);
-  row.status = job_status::pending;
-  row.attempts = job.record.attempts;
-  row.started_at_ms = job.record.started_at_ms;
-  row.worker = job.record.worker;
-}
-
 /// Takes back every lease of a slot whose worker is gone: a started attempt
-/// failed with `error`. An unstarted job goes back to the queue unless it
-/// `may_have_started` unannounced (a lost node's): then its claim counts as
-/// an attempt that failed too, as after a crash of the server.
-void take_back_leases(self_ptr self, size_t slot, const std::string& error,
-                      bool may_have_started = false) {
+/// failed with `error`; an unstarted job goes back to the queue with its
+/// attempts as they were (nothing of it was stored as started).
+void take_back_leases(self_ptr self, size_t slot, const std::string& error) {
   auto& st = self->state;
   auto held = st.leases.of(slot);
   for (auto lease : held) {
@@ -101,14 +90,10 @@ void take_back_leases(self_ptr self, size_t slot, const std::string& error,
     if (job == nullptr || job->lease != lease)
       continue;
     job->lease = 0;
-    if (entry->started || may_have_started) {
-      if (!entry->started)
-        ++job->record.attempts;
+    if (entry->started)
       attempt_failed(self, entry->seq, *job, error, false);
-    } else {
-      write_unclaim(self, entry->seq, *job);
+    else
       enqueue(self, entry->seq, *job);
-    }
   }
 }
 
@@ -166,6 +151,12 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
   rec.worker = st.workers[entry->slot].name;
   rec.progress.reset();
   rec.progress_message.reset();
+  // The attempt counts once this is stored (with the next group commit).
+  auto& row = write(self, write_kind::start, entry->seq, *job);
+  row.status = job_status::running;
+  row.attempts = rec.attempts;
+  row.started_at_ms = rec.started_at_ms;
+  row.worker = rec.worker;
   if (ran_for.count() == 0) { // Still running: watch its time limit.
     bool moved = false;
     st.timeouts[lease] = st.timers.add(now + std::chrono::milliseconds{job->options.timeout_ms},
@@ -220,7 +211,6 @@ void dispatch(self_ptr self) {
     return;
   make_room_for_priorities(self);
   std::vector<std::vector<run_order>> batches(st.workers.size());
-  auto now_ms = to_epoch_ms(st.clock->now());
   while (auto next = next_runnable(self)) {
     auto& [type, slot] = *next;
     auto seq = st.ready.pop(type);
@@ -228,22 +218,24 @@ void dispatch(self_ptr self) {
     job.queued = false;
     auto lease = st.leases.grant(slot, seq, job.record.priority);
     job.lease = lease;
+    // Nothing is written for a job handed out: only its start counts. A
+    // last attempt waits for its stored start (a store that survives a
+    // crash could otherwise see it run twice).
     auto attempt = job.record.attempts + 1;
-    auto& claim = write(self, write_kind::claim, seq, job);
-    claim.status = job_status::running;
-    claim.attempts = attempt;
-    claim.started_at_ms = now_ms;
-    claim.worker = st.workers[slot].name;
+    auto gated = st.journal && attempt >= job.options.max_attempts;
     batches[slot].push_back(run_order{lease, st.incarnation, format_job_id({seq, job.tag}), attempt,
-                                      job.record.type, job.record.payload, job.record.priority});
+                                      job.record.type, job.record.payload, job.record.priority,
+                                      gated});
   }
   auto runnable_by = [&](size_t slot) {
     return
       [&, slot](uint64_t seq) { return st.workers[slot].takes(st.jobs.find(seq)->record.type); };
   };
   for (size_t slot = 0; slot < batches.size(); ++slot) {
-    if (!batches[slot].empty())
-      st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot]), {}});
+    if (!batches[slot].empty()) {
+      st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot]), {}, {}});
+      schedule_flush(self);
+    }
     // A worker that ran dry takes the best job waiting behind another's.
     else if (st.leases.load(slot) == 0 && st.workers[slot].actor && !st.workers[slot].leaving)
       if (auto taken = st.leases.withdraw_one_for(
@@ -298,9 +290,24 @@ void on_report(self_ptr self, run_report& report) {
   }
   if (report.started != 0)
     on_started(self, report.started, std::chrono::microseconds{0});
+  if (report.ready != 0)
+    let_go(self, report.ready);
   check_drain(self);
   check_node_leaves(self);
   dispatch(self);
+}
+
+void let_go(self_ptr self, uint64_t lease) {
+  auto& st = self->state;
+  auto* entry = st.leases.find(lease);
+  auto* job = entry != nullptr ? st.jobs.find(entry->seq) : nullptr;
+  // A lease being taken back is not let go: the worker gives it back.
+  if (job == nullptr || job->lease != lease || entry->started || entry->withdrawing)
+    return;
+  auto slot = entry->slot;
+  on_started(self, lease, std::chrono::microseconds{0});
+  st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, {}, {lease}});
+  schedule_flush(self);
 }
 
 void on_withdrawn(self_ptr self, lease_list& given_back) {
@@ -313,7 +320,6 @@ void on_withdrawn(self_ptr self, lease_list& given_back) {
     if (job == nullptr || job->lease != lease)
       continue;
     job->lease = 0;
-    write_unclaim(self, entry->seq, *job);
     enqueue(self, entry->seq, *job);
   }
   check_drain(self);
@@ -344,7 +350,7 @@ void start_worker(self_ptr self, size_t slot) {
 
 void end_slot_leases(self_ptr self, size_t slot, const std::string& error) {
   self->state.workers[slot].actor = nullptr;
-  take_back_leases(self, slot, error, true);
+  take_back_leases(self, slot, error);
 }
 
 void on_worker_down(self_ptr self, const caf::down_msg& down) {

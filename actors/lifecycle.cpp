@@ -86,11 +86,14 @@ void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std:
   rec.finished_at_ms = now_ms;
   if (status == job_status::success)
     rec.progress = 1.0;
-  auto& row = write(self, write_kind::finish, seq, job);
+  auto& row = write_finish(self, seq, job);
   row.status = status;
   row.result = rec.result;
   row.error = rec.error;
   row.finished_at_ms = now_ms;
+  row.attempts = rec.attempts;
+  row.started_at_ms = rec.started_at_ms;
+  row.worker = rec.worker;
   retain(self, seq, status, job.options.idempotency_key, now + st.config.result_ttl);
   rec.id = format_job_id({seq, job.tag});
   if (job.observer)

@@ -17,7 +17,7 @@ void apply_to_row(const store_write& w, stored_job& row) {
     case write_kind::insert:
       row = job;
       break;
-    case write_kind::claim:
+    case write_kind::start:
       row.status = job.status;
       row.attempts = job.attempts;
       row.started_at_ms = job.started_at_ms;
@@ -33,6 +33,9 @@ void apply_to_row(const store_write& w, stored_job& row) {
       row.result = job.result;
       row.error = job.error;
       row.finished_at_ms = job.finished_at_ms;
+      row.attempts = job.attempts;
+      row.started_at_ms = job.started_at_ms;
+      row.worker = job.worker;
       break;
     case write_kind::request_cancel:
       row.cancel_requested = job.cancel_requested;

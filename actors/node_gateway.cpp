@@ -76,12 +76,18 @@ caf::behavior stand_in(caf::stateful_actor<stand_in_state>* self, caf::actor sup
       if (from_this_process(self))
         self->send(self->state.remote, stop_atom::value, std::move(leases));
     },
+    [=](go_atom, lease_list& leases) {
+      if (from_this_process(self))
+        self->send(self->state.remote, go_atom::value, std::move(leases));
+    },
     // -- from the node's worker --
     [=](report_atom, run_report& report) {
       auto& held = self->state.leases;
       auto stale = keep_held(report.finished, held, [](const run_result& r) { return r.lease; });
       if (report.started != 0 && held.count(report.started) == 0)
         report.started = 0;
+      if (report.ready != 0 && held.count(report.ready) == 0)
+        report.ready = 0;
       if (stale > 0)
         self->send(supervisor, stale_atom::value, uint64_t{stale});
       self->send(supervisor, report_atom::value, std::move(report));
@@ -106,8 +112,9 @@ caf::behavior stand_in(caf::stateful_actor<stand_in_state>* self, caf::actor sup
 }
 
 caf::behavior node_gateway(caf::stateful_actor<node_gateway_state>* self, node_settings settings,
-                           caf::actor supervisor) {
+                           caf::actor supervisor, std::shared_ptr<node_address_book> addresses) {
   self->state.settings = std::move(settings);
+  self->state.addresses = std::move(addresses);
   self->set_default_handler(caf::drop);
   // The gateway serves as long as the supervisor does, and its stand-ins end
   // with it.
@@ -150,20 +157,13 @@ caf::behavior node_gateway(caf::stateful_actor<node_gateway_state>* self, node_s
       st.nodes.push_back({join.name, agent.address(), stand_ins});
       auto promise = self->make_response_promise<welcome_atom, uint64_t, std::vector<caf::actor>>();
       // The address the node connected from, for operators; then the slots.
-      auto announce = [=](std::string address) mutable {
-        self
-          ->request(supervisor, caf::infinite, workers_joined_atom::value, join.name,
-                    std::move(address), join.types, stand_ins)
-          .then([=](uint64_t incarnation) mutable {
-            promise.deliver(welcome_atom::value, incarnation, stand_ins);
-          });
-      };
+      auto address = st.addresses ? st.addresses->find(agent.node()) : std::string{"unknown"};
       self
-        ->request(self->home_system().middleman().actor_handle(), 5s, caf::get_atom::value,
-                  agent.node())
-        .then([=](const caf::node_id&, std::string& host,
-                  uint16_t port) mutable { announce(host + ":" + std::to_string(port)); },
-              [=](caf::error&) mutable { announce("unknown"); });
+        ->request(supervisor, caf::infinite, workers_joined_atom::value, join.name,
+                  std::move(address), join.types, stand_ins)
+        .then([=](uint64_t incarnation) mutable {
+          promise.deliver(welcome_atom::value, incarnation, stand_ins);
+        });
       return promise;
     },
     [=](leave_atom, int64_t drain_ms) -> caf::result<caf::ok_atom> {

@@ -37,7 +37,24 @@ std::vector<uint64_t> run_queue::withdraw(const std::vector<uint64_t>& leases) {
     return true;
   });
   waiting_.erase(keep, waiting_.end());
+  // A runner waiting for the go of one of them looks again.
+  ready_.notify_one();
   return removed;
+}
+
+void run_queue::release(const std::vector<uint64_t>& leases) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    for (auto lease : leases)
+      if (auto i = find_waiting(lease); i != waiting_.end())
+        i->released = true;
+  }
+  ready_.notify_one();
+}
+
+std::deque<held_order>::iterator run_queue::find_waiting(uint64_t lease) {
+  return std::find_if(waiting_.begin(), waiting_.end(),
+                      [&](const held_order& held) { return held.order.lease == lease; });
 }
 
 void run_queue::stop(const std::vector<uint64_t>& leases) {
@@ -88,13 +105,35 @@ std::optional<held_order> run_queue::next(std::optional<run_result> finished) {
       return std::nullopt;
     }
   }
-  if (waiting_.empty())
-    flush_locked(); // about to idle: nothing may wait for us
-  ready_.wait(lock, [this] { return closed_ || !waiting_.empty(); });
-  if (closed_)
-    return std::nullopt;
-  auto held = std::move(waiting_.front());
-  waiting_.pop_front();
+  std::deque<held_order>::iterator at;
+  for (;;) {
+    if (waiting_.empty())
+      flush_locked(); // about to idle: nothing may wait for us
+    ready_.wait(lock, [this] { return closed_ || !waiting_.empty(); });
+    if (closed_)
+      return std::nullopt;
+    // The gated lease asked for goes next; if it was taken back, the front.
+    at = asked_ != 0 ? find_waiting(asked_) : waiting_.begin();
+    if (at == waiting_.end()) {
+      asked_ = 0;
+      continue;
+    }
+    if (!at->order.gated || at->released)
+      break;
+    auto lease = at->order.lease;
+    if (asked_ != lease) {
+      asked_ = lease;
+      pending_.ready = lease;
+      flush_locked();
+    }
+    ready_.wait(lock, [&] {
+      auto i = find_waiting(lease);
+      return closed_ || i == waiting_.end() || i->released;
+    });
+  }
+  asked_ = 0;
+  auto held = std::move(*at);
+  waiting_.erase(at);
   running_.emplace(held.order.lease, held.token);
   pending_.started = held.order.lease;
   // A batch that cannot fill up with the jobs held goes at once: waiting
@@ -112,7 +151,7 @@ std::optional<held_order> run_queue::next(std::optional<run_result> finished) {
 }
 
 void run_queue::flush_locked() {
-  if (pending_.finished.empty() && pending_.started == 0)
+  if (pending_.finished.empty() && pending_.started == 0 && pending_.ready == 0)
     return;
   send_(std::move(pending_));
   pending_ = run_report{};

@@ -59,11 +59,11 @@ public:
         insert_(db, std::string{"INSERT INTO jobs("} + columns
                       + ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
                         "?17,?18)"),
-        claim_(db, "UPDATE jobs SET status=?2, attempts=?3, started_at_ms=?4, worker=?5 "
+        start_(db, "UPDATE jobs SET status=?2, attempts=?3, started_at_ms=?4, worker=?5 "
                    "WHERE seq=?1"),
         retry_(db, "UPDATE jobs SET status=?2, error=?3, ready_at_ms=?4 WHERE seq=?1"),
-        finish_(db, "UPDATE jobs SET status=?2, result=?3, error=?4, finished_at_ms=?5 "
-                    "WHERE seq=?1"),
+        finish_(db, "UPDATE jobs SET status=?2, result=?3, error=?4, finished_at_ms=?5, "
+                    "attempts=?6, started_at_ms=?7, worker=?8 WHERE seq=?1"),
         request_cancel_(db, "UPDATE jobs SET cancel_requested=?2 WHERE seq=?1"),
         requeue_(db, "UPDATE jobs SET status=?2, attempts=?3, result=?4, error=?5, "
                      "created_at_ms=?6, started_at_ms=?7, finished_at_ms=?8, worker=?9, "
@@ -189,8 +189,8 @@ private:
           .bind(8, key);
         return bind_state(insert_, 9, status, job).run();
       }
-      case write_kind::claim:
-        return claim_.bind(1, static_cast<int64_t>(job.seq))
+      case write_kind::start:
+        return start_.bind(1, static_cast<int64_t>(job.seq))
           .bind(2, status)
           .bind(3, job.attempts)
           .bind(4, job.started_at_ms)
@@ -208,6 +208,9 @@ private:
           .bind(3, job.result.empty() ? std::optional<std::string>{} : job.result)
           .bind(4, job.error)
           .bind(5, job.finished_at_ms)
+          .bind(6, job.attempts)
+          .bind(7, job.started_at_ms)
+          .bind(8, job.worker)
           .run();
       case write_kind::request_cancel:
         return request_cancel_.bind(1, static_cast<int64_t>(job.seq))
@@ -275,7 +278,7 @@ private:
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> failures_{0};
   statement begin_, commit_, rollback_;
-  statement insert_, claim_, retry_, finish_, request_cancel_, requeue_, purge_;
+  statement insert_, start_, retry_, finish_, request_cancel_, requeue_, purge_;
   statement find_, load_, list_finished_, count_;
 };
 

@@ -130,7 +130,7 @@ caf::behavior supervisor(self_ptr self, engine_config config,
     [=](commit_failed_atom, uint64_t, uint64_t last, std::string& error,
         std::vector<run_batch>& runs) {
       // Refused jobs are dropped first, which releases their leases. The
-      // others were accepted before, and start although their claims are
+      // others were accepted before, and start although their starts are
       // lost: a restart may count one attempt less for them.
       on_journal_answer(self, last, error);
       for (auto& run : runs) {

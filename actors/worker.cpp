@@ -107,6 +107,7 @@ caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
       self->send(supervisor, withdrawn_atom::value, lease_list{queue->withdraw(leases.leases)});
     },
     [=](stop_atom, const lease_list& leases) { queue->stop(leases.leases); },
+    [=](go_atom, const lease_list& leases) { queue->release(leases.leases); },
   };
 }
 

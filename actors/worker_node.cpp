@@ -1,13 +1,13 @@
 #include "troupe/worker_node.hpp"
 
 #include "detail/node_gateway.hpp"
+#include "detail/node_port_guard.hpp"
 #include "detail/node_protocol.hpp"
 #include "detail/worker.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
 
 #include <caf/io/middleman.hpp>
-#include <caf/openssl/publish.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include <optional>
@@ -192,13 +192,28 @@ caf::behavior node_agent(agent_ptr self, worker_node_config config,
 
 } // namespace
 
-caf::expected<uint16_t> serve_nodes(caf::actor_system& sys, const caf::actor& supervisor,
-                                    const node_settings& settings, const std::string& host,
-                                    uint16_t port) {
-  auto gateway = sys.spawn(detail::node_gateway, settings, supervisor);
-  if (settings.tls())
-    return caf::openssl::publish(gateway, port, host.c_str(), true);
-  return sys.middleman().publish(gateway, port, host.c_str(), true);
+node_port::node_port(std::unique_ptr<detail::node_port_guard> guard) : guard_(std::move(guard)) {}
+
+node_port::~node_port() = default;
+
+uint16_t node_port::port() const {
+  return guard_->port();
+}
+
+caf::expected<std::unique_ptr<node_port>> serve_nodes(caf::actor_system& sys,
+                                                      const caf::actor& supervisor,
+                                                      const node_settings& settings,
+                                                      const std::string& host, uint16_t port) {
+  auto addresses = std::make_shared<detail::node_address_book>();
+  auto gateway = sys.spawn(detail::node_gateway, settings, supervisor, addresses);
+  detail::node_port_limits limits;
+  limits.max_frame_bytes = settings.max_frame_bytes;
+  auto guard = detail::node_port_guard::start(sys, gateway, settings, host, port, addresses, limits);
+  if (!guard) {
+    caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
+    return guard.error();
+  }
+  return std::make_unique<node_port>(std::move(*guard));
 }
 
 worker_node::worker_node(caf::actor_system& sys, worker_node_config config)

@@ -34,6 +34,15 @@ stored_job& write(self_ptr self, write_kind kind, uint64_t seq, const job_entry&
   return row;
 }
 
+stored_job& write_finish(self_ptr self, uint64_t seq, const job_entry& job) {
+  auto& writes = self->state.unflushed.writes;
+  if (!writes.empty() && writes.back().kind == write_kind::start && writes.back().job.seq == seq) {
+    writes.back().kind = write_kind::finish;
+    return writes.back().job;
+  }
+  return write(self, write_kind::finish, seq, job);
+}
+
 void write_purge(self_ptr self, int64_t cutoff_ms) {
   auto& writes = self->state.unflushed.writes;
   writes.push_back(store_write{write_kind::purge, {}});

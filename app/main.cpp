@@ -86,17 +86,19 @@ int serve(app::serve_options opt) {
   auto scheme = opt.http.tls_cert.empty() ? "http" : "https";
   std::cout << "troupe: listening on " << scheme << "://" << opt.http.host << ":" << *port
             << std::endl;
+  std::unique_ptr<node_port> nodes;
   if (opt.nodes_enabled) {
-    auto nodes_port = serve_nodes(sys, eng.supervisor(), opt.node, opt.nodes_host, opt.nodes_port);
-    if (!nodes_port) {
+    auto opened = serve_nodes(sys, eng.supervisor(), opt.node, opt.nodes_host, opt.nodes_port);
+    if (!opened) {
       log(opt, app::log_level::error,
           "cannot accept nodes on " + opt.nodes_host + ":" + std::to_string(opt.nodes_port) + ": "
-            + sys.render(nodes_port.error()));
+            + describe(opened.error()));
       http::stop_gateway(sys, gateway);
       eng.stop(std::chrono::seconds{0});
       return 1;
     }
-    std::cout << "troupe: nodes on " << opt.nodes_host << ":" << *nodes_port << std::endl;
+    nodes = std::move(*opened);
+    std::cout << "troupe: nodes on " << opt.nodes_host << ":" << nodes->port() << std::endl;
   }
   auto stats = eng.stats();
   log(opt, app::log_level::info,

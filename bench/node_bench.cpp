@@ -111,7 +111,8 @@ struct bench_engine {
     auto handlers = std::make_shared<troupe::handler_registry>();
     troupe::register_builtin_handlers(*handlers);
     supervisor = *troupe::spawn_supervisor(sys, config, handlers);
-    port = *troupe::serve_nodes(sys, supervisor, {}, "127.0.0.1", 0);
+    nodes = std::move(*troupe::serve_nodes(sys, supervisor, {}, "127.0.0.1", 0));
+    port = nodes->port();
   }
 
   ~bench_engine() {
@@ -121,6 +122,7 @@ struct bench_engine {
     self->monitor(supervisor);
     self->send_exit(supervisor, caf::exit_reason::user_shutdown);
     self->receive([](const caf::down_msg&) {});
+    nodes.reset();
   }
 
   /// Each engine has an actor system of its own, so that tearing one down
@@ -147,6 +149,7 @@ struct bench_engine {
   caf::actor_system_config cfg;
   caf::actor_system sys;
   caf::actor supervisor;
+  std::unique_ptr<troupe::node_port> nodes;
   uint16_t port = 0;
 };
 

@@ -42,11 +42,15 @@ struct run_order {
   std::string payload;
   /// The worker runs what it holds by priority, then in the order it came.
   int32_t priority = 0;
+  /// The job's last attempt, with a durable store: the runner starts it only
+  /// once the supervisor let it `go`, after the start is stored, so that a
+  /// crash can never run a last attempt twice.
+  bool gated = false;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_order& x) {
   return f(caf::meta::type_name("troupe.run_order"), x.lease, x.incarnation, x.id, x.attempt,
-           x.type, x.payload, x.priority);
+           x.type, x.payload, x.priority, x.gated);
 }
 
 /// How an attempt ended.
@@ -80,14 +84,17 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 
 /// What a worker tells the supervisor, in order: the attempts it finished
 /// (each implies that it started, since a worker runs its leases in the
-/// order it got them), then the lease it runs now (0: none or reported).
+/// order it got them), then the lease it runs now (0: none or reported),
+/// then the gated lease it would start next and waits for the `go` of (0:
+/// none).
 struct run_report {
   std::vector<run_result> finished;
   uint64_t started = 0;
+  uint64_t ready = 0;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_report& x) {
-  return f(caf::meta::type_name("troupe.run_report"), x.finished, x.started);
+  return f(caf::meta::type_name("troupe.run_report"), x.finished, x.started, x.ready);
 }
 
 /// A list of leases (CAF 0.17 has no built-in `std::vector<uint64_t>`).
@@ -100,7 +107,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 
 /// Jobs for one worker, run in order: `(run_atom, std::vector<run_order>)`,
-/// from the journal once their claims are committed (or from the supervisor
+/// from the journal once the batch before them is committed (or from the supervisor
 /// with a store that needs no commit).
 using run_atom = caf::atom_constant<caf::atom("run")>;
 /// worker → supervisor: `(report_atom, run_report)`.
@@ -115,24 +122,31 @@ using withdrawn_atom = caf::atom_constant<caf::atom("withdrawn")>;
 /// supervisor → worker: `(stop_atom, lease_list)`: raise the cancellation
 /// token of these running leases (cancel, timeout, shutdown).
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// supervisor (through the journal, once the starts are stored) → worker:
+/// `(go_atom, lease_list)`: these gated leases may start.
+using go_atom = caf::atom_constant<caf::atom("go")>;
 /// stand-in → supervisor: `(stale_atom, count)`: results a node sent on
 /// leases it did not hold, dropped.
 using stale_atom = caf::atom_constant<caf::atom("stale")>;
 
-/// What one worker is handed in a batch: new orders, and leases it is asked
-/// to give back. Both go out in the order the supervisor decided them, after
-/// the batch's writes are committed, so that a withdrawal never overtakes the
-/// order it withdraws.
+/// What one worker is handed in a batch: new orders, gated leases that may
+/// start, and leases it is asked to give back. They go out in that order,
+/// after the batch's writes are committed, so that neither a `go` nor a
+/// withdrawal overtakes the order it names, and a `go` follows the stored
+/// start.
 struct run_batch {
   caf::actor worker;
   std::vector<run_order> orders;
   std::vector<uint64_t> withdraw;
+  std::vector<uint64_t> go;
 };
 
-/// Sends a run batch to its worker: the orders, then the withdrawal.
+/// Sends a run batch to its worker: the orders, the go, the withdrawal.
 template <class Sender> void hand_over(Sender* self, run_batch& run) {
   if (!run.orders.empty())
     self->send(run.worker, run_atom::value, std::move(run.orders));
+  if (!run.go.empty())
+    self->send(run.worker, go_atom::value, lease_list{std::move(run.go)});
   if (!run.withdraw.empty())
     self->send(run.worker, withdraw_atom::value, lease_list{std::move(run.withdraw)});
 }

@@ -8,7 +8,7 @@
 // accumulated. Under light load a write is committed at once; under heavy load
 // one commit carries thousands. The supervisor acknowledges a submission only
 // after the journal reports the commit, and the journal itself hands jobs to
-// workers once their claims are committed (saving a hop through the
+// workers once the writes before them are committed (saving a hop through the
 // supervisor on every job's path). After a failed commit it hands the runs
 // back to the supervisor instead, which first drops the jobs it refused.
 //

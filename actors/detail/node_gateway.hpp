@@ -8,6 +8,7 @@
 // stand-ins, which pass on only what concerns their own leases.
 #pragma once
 
+#include "detail/node_port_guard.hpp"
 #include "detail/node_protocol.hpp"
 #include "troupe/node_settings.hpp"
 
@@ -32,6 +33,8 @@ struct joined_node {
 
 struct node_gateway_state {
   node_settings settings;
+  /// Where each node connected from, as the node port's guard saw it.
+  std::shared_ptr<node_address_book> addresses;
   std::vector<joined_node> nodes;
 
   static inline const char* name = "troupe.node_gateway";
@@ -42,7 +45,7 @@ struct node_gateway_state {
 /// drain_ms)` from a joined node's agent → `ok_atom` once the server holds
 /// nothing of it.
 caf::behavior node_gateway(caf::stateful_actor<node_gateway_state>* self, node_settings settings,
-                           caf::actor supervisor);
+                           caf::actor supervisor, std::shared_ptr<node_address_book> addresses);
 
 struct stand_in_state {
   /// The node's worker, once attached.

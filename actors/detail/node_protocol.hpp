@@ -18,7 +18,7 @@
 namespace troupe::detail {
 
 /// The version of this protocol; a node speaking another is refused.
-constexpr uint32_t node_protocol_version = 1;
+constexpr uint32_t node_protocol_version = 2;
 
 /// A node's request to join.
 struct node_join {

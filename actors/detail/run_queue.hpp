@@ -6,6 +6,12 @@
 // Taking a job and withdrawing it happen under one lock, so "given back" and
 // "started" can never both be true of a lease.
 //
+// The last attempt of a job a durable store keeps is gated: the runner asks
+// for it when it would start it and waits for the supervisor's `go`, which
+// comes once the start is stored, so that a crash never runs a last attempt
+// twice (earlier attempts start at once and their starts are stored with
+// the next group commit).
+//
 // Reports are batched here too. A finished attempt waits in the pending
 // report, which goes out (with the lease started next) when the runner is
 // about to idle, when half the worker's leases are reported (or the jobs it
@@ -35,6 +41,8 @@ namespace troupe::detail {
 struct held_order {
   run_order order;
   std::shared_ptr<cancellation_token> token = std::make_shared<cancellation_token>();
+  /// A gated order's `go` came.
+  bool released = false;
 };
 
 class run_queue {
@@ -63,6 +71,9 @@ public:
   /// has not arrived yet (its order then arrives stopped).
   void stop(const std::vector<uint64_t>& leases);
 
+  /// Lets these gated orders start.
+  void release(const std::vector<uint64_t>& leases);
+
   /// Raises every token, sends what is pending and wakes the runner, which
   /// then ends.
   void close();
@@ -75,11 +86,15 @@ public:
 
   /// Records how the previous attempt ended (if any), then blocks until an
   /// order is there (taking it, as started) or the queue is closed or the
-  /// attempt was a worker fault (nothing).
+  /// attempt was a worker fault (nothing). A gated order is asked for (the
+  /// report's `ready`) and taken only once released; nothing else starts
+  /// while it is asked for.
   std::optional<held_order> next(std::optional<run_result> finished);
 
 private:
   void flush_locked();
+
+  std::deque<held_order>::iterator find_waiting(uint64_t lease);
 
   const size_t flush_every_;
   const clock_type::duration report_delay_;
@@ -93,6 +108,8 @@ private:
   /// pushed so far (leases reach a worker in increasing order).
   std::unordered_set<uint64_t> early_stops_;
   uint64_t highest_lease_ = 0;
+  /// The gated lease asked for and not yet started (0: none).
+  uint64_t asked_ = 0;
   run_report pending_;
   clock_type::time_point pending_since_;
   /// A tick is on its way.

@@ -202,6 +202,9 @@ using self_ptr = caf::stateful_actor<supervisor_state>*;
 /// Adds a write for job `seq` to the next batch and returns the row to fill
 /// in with the fields `kind` names. Valid until the next write.
 stored_job& write(self_ptr self, write_kind kind, uint64_t seq, const job_entry& job);
+/// The finish of job `seq`: the row of its start, if that is the last write
+/// of the batch (a start and its finish are then one write), else a new one.
+stored_job& write_finish(self_ptr self, uint64_t seq, const job_entry& job);
 void write_purge(self_ptr self, int64_t cutoff_ms);
 void schedule_flush(self_ptr self);
 void flush(self_ptr self);
@@ -237,13 +240,16 @@ void send_withdrawal(self_ptr self, size_t slot, std::vector<uint64_t> leases);
 /// Raises the token of a running lease on its worker.
 void send_stop(self_ptr self, uint64_t lease);
 void on_report(self_ptr self, run_report& report);
+/// A worker would start a gated lease: its start is written, and the worker
+/// is let go once that is stored (unless the lease is being taken back).
+void let_go(self_ptr self, uint64_t lease);
 void on_withdrawn(self_ptr self, lease_list& given_back);
 void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& message);
 void start_worker(self_ptr self, size_t slot);
 void on_worker_down(self_ptr self, const caf::down_msg& down);
 void replace_worker(self_ptr self, size_t slot);
-/// Ends the attempt of every lease `slot` holds, started or not (the server
-/// cannot know which began), with `error`; the slot takes no more jobs.
+/// Ends every lease `slot` holds: a started attempt failed with `error`, an
+/// unstarted job goes back to the queue; the slot takes no more jobs.
 void end_slot_leases(self_ptr self, size_t slot, const std::string& error);
 /// Releases a lease and its timeout, if still held.
 std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease);

@@ -30,8 +30,7 @@ struct engine_config {
   /// Jobs a worker may hold beyond the one it runs. A prefetched job skips a
   /// round trip to the supervisor between jobs, and priorities stay honest at
   /// any depth (held jobs of lower priority are taken back when a higher one
-  /// is ready). The cost of depth: a crash counts an attempt for every job a
-  /// worker held (its claim was written), and held jobs wait behind a long one
+  /// is ready). The cost of depth: held jobs wait behind a long one
   /// until another worker runs dry and takes them.
   size_t prefetch = 8;
 

@@ -34,6 +34,9 @@ struct node_settings {
   /// Allows plain TCP on a non-loopback address (anyone who can connect can
   /// then take jobs or forge results).
   bool insecure = false;
+  /// The longest frame a peer of the node port may send (a job's result
+  /// travels in one); a longer one drops the peer.
+  uint32_t max_frame_bytes = 16u << 20;
 
   /// Whether the TLS files are set.
   bool tls() const { return !tls_cert.empty(); }

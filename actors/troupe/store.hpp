@@ -43,8 +43,9 @@ struct stored_job {
   /// As submitted; `delay_ms` is folded into `ready_at_ms`.
   job_options options;
   job_status status = job_status::pending;
-  /// Attempts handed to a worker so far; an attempt counts from the moment a
-  /// worker is given the job, so one interrupted by a crash is counted too.
+  /// Attempts started so far; an attempt counts once its start is stored,
+  /// so one interrupted by a crash is counted, and a job a worker only held
+  /// is not.
   int32_t attempts = 0;
   /// JSON text of a successful result; empty otherwise.
   std::string result;
@@ -62,12 +63,15 @@ struct stored_job {
 enum class write_kind : uint8_t {
   /// A new job: every field of `job`.
   insert,
-  /// Handed to a worker: `status` (running), `attempts`, `started_at_ms`,
-  /// `worker`; also given back unstarted (`pending`, the attempts before).
-  claim,
+  /// An attempt started: `status` (running), `attempts` (counting it),
+  /// `started_at_ms`, `worker`. Written when the worker reports the start,
+  /// never when a job is merely handed to a worker.
+  start,
   /// Waiting for another attempt: `status` (pending), `error`, `ready_at_ms`.
   retry,
-  /// Terminal: `status`, `result`, `error`, `finished_at_ms`.
+  /// Terminal: `status`, `result`, `error`, `finished_at_ms`, and the last
+  /// attempt's `attempts`, `started_at_ms` and `worker` (so that a start and
+  /// its finish in one batch are one row write).
   finish,
   /// A cancel arrived while running: `cancel_requested`.
   request_cancel,

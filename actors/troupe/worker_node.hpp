@@ -26,13 +26,34 @@
 
 namespace troupe {
 
-/// Spawns the node gateway of `supervisor` and publishes it on `host:port`
-/// (0 picks a port; the address is reused at once after a restart). The
-/// system must have been configured with `configure_nodes`. Returns the
-/// bound port.
-caf::expected<uint16_t> serve_nodes(caf::actor_system& sys, const caf::actor& supervisor,
-                                    const node_settings& settings, const std::string& host,
-                                    uint16_t port);
+namespace detail {
+class node_port_guard;
+} // namespace detail
+
+/// The server's door for worker nodes: the node gateway behind a guarded
+/// port (see docs/engine.md, "Security"). Closing it (destroying it) closes
+/// the port; destroy it before the actor system.
+class node_port {
+public:
+  explicit node_port(std::unique_ptr<detail::node_port_guard> guard);
+  ~node_port();
+
+  /// The bound port.
+  uint16_t port() const;
+
+private:
+  std::unique_ptr<detail::node_port_guard> guard_;
+};
+
+/// Spawns the node gateway of `supervisor` and serves it on `host:port`
+/// (0 picks a port; the address is reused at once after a restart), behind
+/// a guard that checks every frame a peer sends before CAF sees it, caps the
+/// connections and drops a peer that does not complete its handshake in
+/// time. The system must have been configured with `configure_nodes`.
+caf::expected<std::unique_ptr<node_port>> serve_nodes(caf::actor_system& sys,
+                                                      const caf::actor& supervisor,
+                                                      const node_settings& settings,
+                                                      const std::string& host, uint16_t port);
 
 /// What a node brings to a server.
 struct worker_node_config {

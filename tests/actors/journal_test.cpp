@@ -1,6 +1,7 @@
-// The journal between the supervisor and the store: nothing is acknowledged or
-// started before it is committed, commits are shared, and a store that refuses
-// a write refuses the submission instead of losing it.
+// The journal between the supervisor and the store: nothing is acknowledged
+// before it is committed, a last attempt starts only once its start is, a job
+// only held by a worker is stored untouched, commits are shared, and a store
+// that refuses a write refuses the submission instead of losing it.
 #include "support/engine_fixture.hpp"
 #include "support/server_process.hpp"
 
@@ -38,8 +39,9 @@ TEST_CASE_METHOD(engine_fixture, "a submission is acknowledged only once its job
   }
 }
 
-TEST_CASE("a worker starts an attempt only once the attempt is stored") {
-  auto jobs = *open_store("memory");
+TEST_CASE("a last attempt starts only once its start is stored") {
+  scratch_dir dir;
+  auto jobs = *open_store(dir.sqlite_store());
   engine_config cfg;
   cfg.store = jobs;
   cfg.workers = 2;
@@ -58,13 +60,45 @@ TEST_CASE("a worker starts an attempt only once the attempt is stored") {
     return nullptr;
   });
   REQUIRE_FALSE(eng.start());
+  job_options last;
+  last.max_attempts = 1;
   std::vector<std::string> ids;
   for (int i = 0; i < 200; ++i)
-    ids.push_back(eng.submit("audit")->id);
+    ids.push_back(eng.submit("audit", nullptr, last)->id);
   for (auto& id : ids)
     CHECK(eng.wait(id, std::chrono::seconds{10})->status == job_status::success);
   std::lock_guard<std::mutex> guard{mtx};
   CHECK(problems.empty());
+}
+
+TEST_CASE_METHOD(engine_fixture, "a job a worker only holds stays pending in the store") {
+  scratch_dir dir;
+  auto jobs = *open_store(dir.sqlite_store());
+  auto cfg = config();
+  cfg.prefetch = 4;
+  cfg.store = jobs;
+  start(cfg);
+  auto running = submit("block");
+  REQUIRE(started.wait_for(1));
+  std::vector<std::string> held;
+  for (int i = 0; i < 3; ++i)
+    held.push_back(submit("echo", i));
+  // The start of `running` is stored by now: its report came before the
+  // later submissions' inserts, which are stored, since they were answered.
+  submit("echo", 99);
+  REQUIRE(eng->stats()->workers_busy == 1);
+  auto row = require_stored(*jobs, running);
+  CHECK(row.status == job_status::running);
+  CHECK(row.attempts == 1);
+  for (auto& id : held) {
+    auto waiting = require_stored(*jobs, id);
+    CHECK(waiting.status == job_status::pending);
+    CHECK(waiting.attempts == 0);
+    CHECK_FALSE(waiting.started_at_ms);
+  }
+  release.open();
+  for (auto& id : held)
+    CHECK(finish(id).attempts == 1);
 }
 
 TEST_CASE_METHOD(engine_fixture, "submissions that arrive together share a commit") {

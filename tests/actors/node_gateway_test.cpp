@@ -40,7 +40,7 @@ caf::behavior supervisor_of_incarnation(caf::event_based_actor*, uint64_t incarn
 struct gateway_fixture {
   gateway_fixture()
       : sys(with_middleman(cfg)), supervisor(sys.spawn(supervisor_of_incarnation, uint64_t{42})),
-        gateway(sys.spawn(node_gateway, node_settings{}, supervisor)) {}
+        gateway(sys.spawn(node_gateway, node_settings{}, supervisor, nullptr)) {}
 
   ~gateway_fixture() {
     caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);

@@ -89,22 +89,22 @@ TEST_CASE("a store returns every field of its jobs, in submission order") {
   });
 }
 
-TEST_CASE("claim, retry, finish and cancel writes change only the fields they name") {
+TEST_CASE("start, retry, finish and cancel writes change only the fields they name") {
   for_each_store([](store& s) {
     REQUIRE_FALSE(s.apply({insert(new_job("a", 1))}));
-    REQUIRE_FALSE(s.apply({change(write_kind::claim, "a", 1, [](stored_job& j) {
+    REQUIRE_FALSE(s.apply({change(write_kind::start, "a", 1, [](stored_job& j) {
       j.status = job_status::running;
       j.attempts = 1;
       j.started_at_ms = 5000;
       j.worker = "worker-2";
       j.payload = "ignored";
     })}));
-    auto claimed = require_job(s, "a");
-    CHECK(claimed.status == job_status::running);
-    CHECK(claimed.attempts == 1);
-    CHECK(claimed.started_at_ms == 5000);
-    CHECK(claimed.worker == "worker-2");
-    CHECK(claimed.payload == R"({"n":1})");
+    auto started = require_job(s, "a");
+    CHECK(started.status == job_status::running);
+    CHECK(started.attempts == 1);
+    CHECK(started.started_at_ms == 5000);
+    CHECK(started.worker == "worker-2");
+    CHECK(started.payload == R"({"n":1})");
 
     REQUIRE_FALSE(s.apply({change(write_kind::retry, "a", 1,
                                   [](stored_job& j) {
@@ -121,17 +121,26 @@ TEST_CASE("claim, retry, finish and cancel writes change only the fields they na
     CHECK(retrying.attempts == 1);
     CHECK(retrying.cancel_requested);
 
+    // A finish names its attempt too: a start and its finish in one batch
+    // are one write.
     REQUIRE_FALSE(s.apply({change(write_kind::finish, "a", 1, [](stored_job& j) {
       j.status = job_status::success;
       j.result = R"({"ok":true})";
       j.finished_at_ms = 9500;
+      j.attempts = 2;
+      j.started_at_ms = 9400;
+      j.worker = "worker-1";
+      j.error = "boom";
     })}));
     auto done = require_job(s, "a");
     CHECK(done.status == job_status::success);
     CHECK(done.result == R"({"ok":true})");
     CHECK(done.finished_at_ms == 9500);
-    CHECK_FALSE(done.error);
-    CHECK(done.worker == "worker-2");
+    CHECK(done.error == "boom");
+    CHECK(done.attempts == 2);
+    CHECK(done.started_at_ms == 9400);
+    CHECK(done.worker == "worker-1");
+    CHECK(done.cancel_requested);
   });
 }
 
@@ -168,7 +177,7 @@ TEST_CASE("a requeued job is pending again, kept by purges until it finishes ane
         j.finished_at_ms = at;
       });
     };
-    auto claimed = change(write_kind::claim, "again", 1, [](stored_job& j) {
+    auto claimed = change(write_kind::start, "again", 1, [](stored_job& j) {
       j.status = job_status::running;
       j.attempts = 1;
       j.started_at_ms = 50;

@@ -1,8 +1,9 @@
 // The promise of the durable store, on the real binary: every job answered 202
-// reaches success even if the server is killed with SIGKILL at any moment, and
-// no job runs more often than its attempts say. The server is killed while
-// clients are submitting, while jobs are running, and while jobs wait for a
-// retry; a second server on the same file must finish everything.
+// reaches success even if the server is killed with SIGKILL at any moment; a
+// job only held by a worker keeps its attempts; a last attempt never runs
+// twice. The server is killed while clients are submitting, while jobs are
+// running, while jobs wait for a retry, and while a worker holds jobs behind
+// a running one; a second server on the same file must finish everything.
 #include "support/server_process.hpp"
 
 #include <httplib.h>
@@ -178,7 +179,9 @@ outcome crash_and_recover(size_t limit, const std::function<json(size_t)>& job_f
     INFO("job " << job.dump());
     CHECK(job["status"] == "success");
     CHECK(job["attempts"] <= job["max_attempts"]);
-    CHECK(started[id] <= job["attempts"].get<int>());
+    // An attempt counts once its start is stored, with the group commit
+    // after it: a kill within that commit leaves one run uncounted.
+    CHECK(started[id] <= job["attempts"].get<int>() + 1);
     CHECK(started[id] >= 1);
     if (job["error"].is_string()
         && job["error"].get<std::string>().find("interrupted") != std::string::npos)
@@ -232,4 +235,63 @@ TEST_CASE("a server killed while jobs wait for a retry retries them after the re
       return true;
     });
   CHECK(result.retried == result.accepted);
+}
+
+TEST_CASE("jobs a worker only held keep their attempts across a SIGKILL") {
+  scratch_dir dir;
+  std::vector<std::string> flags{"--http",     "127.0.0.1:0", "--store",   dir.sqlite_store(),
+                                 "--workers",  "1",           "--prefetch", "8",
+                                 "--log-level", "debug"};
+  std::string blocker;
+  std::vector<std::string> held;
+  {
+    server first{flags, dir.file("first.log")};
+    blocker = submit(first, R"({"type":"sleep","payload":{"ms":3000},"max_attempts":3})");
+    REQUIRE(poll_until(first, "/v1/jobs/" + blocker,
+                       [](const json& j) { return j["status"] == "running"; }));
+    for (int i = 0; i < 6; ++i)
+      held.push_back(submit(first, R"({"type":"echo","payload":1,"max_attempts":1})"));
+    // Each was answered once stored; the blocker's start went before them.
+    REQUIRE(poll_until(first, "/v1/workers", [](const json& w) {
+      return w["local"]["list"][0]["jobs_held"] == 7;
+    }));
+    first.proc.signal(SIGKILL);
+    CHECK(first.proc.wait_exit(10s) == 128 + SIGKILL);
+  }
+  // Two workers now, so that the held jobs need not wait behind the blocker.
+  flags[5] = "2";
+  server second{flags, dir.file("second.log")};
+  for (auto& id : held) {
+    auto job = get_json(second, "/v1/jobs/" + id + "?wait_ms=30000");
+    INFO(job.dump());
+    CHECK(job["status"] == "success");
+    CHECK(job["attempts"] == 1);
+    CHECK(job["error"].is_null());
+  }
+  auto interrupted = get_json(second, "/v1/jobs/" + blocker);
+  CHECK(interrupted["attempts"] == 2);
+  CHECK_THAT(interrupted["error"].get<std::string>(), Catch::Contains("interrupted"));
+  second.proc.signal(SIGKILL);
+}
+
+TEST_CASE("a last attempt interrupted by a SIGKILL is never run again") {
+  scratch_dir dir;
+  std::vector<std::string> flags{"--http",    "127.0.0.1:0", "--store",     dir.sqlite_store(),
+                                 "--workers", "2",           "--log-level", "debug"};
+  std::string id;
+  {
+    server first{flags, dir.file("first.log")};
+    id = submit(first, R"({"type":"sleep","payload":{"ms":60000},"max_attempts":1})");
+    REQUIRE(poll_until(first, "/v1/jobs/" + id,
+                       [](const json& j) { return j["status"] == "running"; }));
+    first.proc.signal(SIGKILL);
+    CHECK(first.proc.wait_exit(10s) == 128 + SIGKILL);
+  }
+  server second{flags, dir.file("second.log")};
+  auto job = get_json(second, "/v1/jobs/" + id + "?wait_ms=30000");
+  CHECK(job["status"] == "failed");
+  CHECK(job["attempts"] == 1);
+  CHECK_THAT(job["error"].get<std::string>(), Catch::Contains("no attempts remain"));
+  CHECK(attempts_started({dir.file("first.log"), dir.file("second.log")})[id] == 1);
+  second.proc.signal(SIGKILL);
 }

@@ -1,6 +1,7 @@
 // A node that dies, hangs or loses its server: the server notices within
 // the bounds the heartbeat settings promise, ends every attempt the node
-// held, and the jobs finish elsewhere; a node that loses its server rejoins.
+// started (its jobs not started go back uncharged), and the jobs finish
+// elsewhere; a node that loses its server rejoins.
 // Real processes on 127.0.0.1; each re-queue time is printed.
 #include "support/node_cluster.hpp"
 
@@ -24,10 +25,14 @@ bool busy(const nlohmann::json& workers, const std::string& node) {
   return n.is_object() && n["busy"].get<int>() > 0;
 }
 
-/// Every job succeeded, and no node started a job more often than the job's
-/// recorded attempts.
+/// Every job succeeded; the node that stayed never started a job more often
+/// than the job's recorded attempts, and the lost node at most once more: an
+/// attempt counts once its start is known, and a lost node may still start a
+/// job it held (unannounced, before it notices the loss) while the server
+/// runs it elsewhere. Whatever that stale run reports is discarded.
 void check_all_succeeded_within_attempts(const server& s, const std::vector<std::string>& ids,
-                                         const std::vector<std::string>& node_logs) {
+                                         const std::string& lost_log,
+                                         const std::string& surviving_log) {
   std::map<std::string, int> attempts;
   for (auto& id : ids) {
     auto job = wait_for_job(s, id);
@@ -35,11 +40,13 @@ void check_all_succeeded_within_attempts(const server& s, const std::vector<std:
     CHECK(job["status"] == "success");
     attempts[id] = job["attempts"].get<int>();
   }
-  auto started = attempts_started(node_logs);
+  auto on_survivor = attempts_started({surviving_log});
+  auto on_both = attempts_started({lost_log, surviving_log});
   for (auto& id : ids) {
     INFO(id);
-    CHECK(started[id] >= 1);
-    CHECK(started[id] <= attempts[id]);
+    CHECK(on_both[id] >= 1);
+    CHECK(on_survivor[id] <= attempts[id]);
+    CHECK(on_both[id] <= attempts[id] + 1);
   }
 }
 
@@ -81,7 +88,7 @@ TEST_CASE_METHOD(busy_nodes, "a killed node's jobs are re-queued within a second
   CHECK(lose_n1(SIGKILL, "killed", 10s).count() <= 1000);
   CHECK(n1.proc.wait_exit(5s) == 128 + SIGKILL);
 
-  check_all_succeeded_within_attempts(srv.s, ids, {n1.log, n2.log});
+  check_all_succeeded_within_attempts(srv.s, ids, n1.log, n2.log);
   auto stats = get_json(srv.s, "/v1/stats");
   CHECK(stats["nodes"]["requeued_by_loss"].get<int>() > 0);
   CHECK(stats["workers"]["restarts"] == 0);
@@ -99,7 +106,7 @@ TEST_CASE_METHOD(
   REQUIRE(rejoined);
   CHECK(*rejoined == "troupe: joined " + srv.nodes + " as n1");
   CHECK(read_file(n1.log).find("lost the server") != std::string::npos);
-  check_all_succeeded_within_attempts(srv.s, ids, {n1.log, n2.log});
+  check_all_succeeded_within_attempts(srv.s, ids, n1.log, n2.log);
   auto stats = get_json(srv.s, "/v1/stats");
   CHECK(stats["nodes"]["joins"] >= 3);
   CHECK(stats["nodes"]["connected"] == 2);
