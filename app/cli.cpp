@@ -224,6 +224,13 @@ std::vector<flag<serve_options>> make_serve_flags() {
                      if (!type.empty())
                        o.engine.node_types.push_back(type);
                  }});
+  all.push_back({"node-max-frame", "BYTES",
+                 "the longest message a node may send (a job's result travels in one); a "
+                 "longer one drops the node (default 16777216)",
+                 [](serve_options& o, const std::string& v) {
+                   o.node.max_frame_bytes =
+                     static_cast<uint32_t>(to_number("node-max-frame", v, 1024, 1ull << 31));
+                 }});
   auto node = node_flags<serve_options>();
   all.insert(all.end(), node.begin(), node.end());
   return all;
