@@ -131,7 +131,8 @@ void worker_crashed(self_ptr self, size_t slot, const std::string& reason) {
 
 /// Applies the start of a lease, reported by its worker or implied by its
 /// result (`ran_for` ago); returns its job if the lease is still current.
-job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds ran_for) {
+job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds ran_for,
+                      bool by_worker = true) {
   auto& st = self->state;
   auto* entry = st.leases.find(lease);
   if (entry == nullptr)
@@ -139,8 +140,18 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
   auto* job = st.jobs.find(entry->seq);
   if (job == nullptr || job->lease != lease)
     return nullptr;
-  if (entry->started)
+  auto log_start = [&] {
+    entry->announced = true;
+    if (st.config.log_attempts)
+      log_line("job " + format_job_id({entry->seq, job->tag}) + " attempt "
+               + std::to_string(job->record.attempts) + " started on " + *job->record.worker);
+  };
+  if (entry->started) {
+    // A gated lease the worker now begins: the attempt really started.
+    if (by_worker && !entry->announced)
+      log_start();
     return job;
+  }
   st.leases.start(lease);
   auto now = st.clock->now();
   auto& rec = job->record;
@@ -164,9 +175,8 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
     if (moved)
       arm(self);
   }
-  if (st.config.log_attempts)
-    log_line("job " + format_job_id({entry->seq, job->tag}) + " attempt "
-             + std::to_string(rec.attempts) + " started on " + *rec.worker);
+  if (by_worker)
+    log_start();
   return job;
 }
 
@@ -305,7 +315,7 @@ void let_go(self_ptr self, uint64_t lease) {
   if (job == nullptr || job->lease != lease || entry->started || entry->withdrawing)
     return;
   auto slot = entry->slot;
-  on_started(self, lease, std::chrono::microseconds{0});
+  on_started(self, lease, std::chrono::microseconds{0}, false);
   st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, {}, {lease}});
   schedule_flush(self);
 }

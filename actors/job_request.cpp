@@ -371,8 +371,9 @@ std::variant<job_request, request_problem> parse_job_request(std::string_view bo
                                      + std::to_string(max_idempotency_key_bytes) + " bytes");
       req.options.idempotency_key = value.text;
     } else {
+      const auto& field = name;
       auto rule = std::find_if(std::begin(int_option_rules), std::end(int_option_rules),
-                               [&](const int_option_rule& r) { return name == r.name; });
+                               [&field](const int_option_rule& r) { return field == r.name; });
       if (value.what != top_value::kind::integer || value.integer < rule->low
           || value.integer > rule->high)
         return invalid_field(name, describe_rule(*rule));

@@ -6,7 +6,11 @@ namespace troupe::detail {
 
 uint64_t lease_table::grant(size_t slot, uint64_t seq, int32_t priority) {
   auto lease = ++next_;
-  leases_.emplace(lease, lease_entry{seq, slot, priority, false, false});
+  lease_entry entry;
+  entry.seq = seq;
+  entry.slot = slot;
+  entry.priority = priority;
+  leases_.emplace(lease, entry);
   ++waiting_[static_cast<size_t>(priority)];
   held_[slot].push_back(lease);
   return lease;

@@ -25,8 +25,11 @@ struct lease_entry {
   /// The worker slot that holds it.
   size_t slot = 0;
   int32_t priority = 0;
-  /// The worker reported that it started the job.
+  /// The job's attempt started: the worker reported it, or was let go.
   bool started = false;
+  /// The worker itself said that it started (a gated lease is started when
+  /// it is let go, and announced when the worker begins it).
+  bool announced = false;
   /// Asked back from the worker; not counted towards its room.
   bool withdrawing = false;
   /// When the supervisor learned that it started.

@@ -12,6 +12,11 @@
 //	troupe-go-load slow -url URL [-conns 1000] [-seconds 10] [-pid PID]
 //	    holds connections that dribble headers or idle, and measures a
 //	    normal client's /healthz and POST meanwhile (and the server's RSS)
+//	troupe-go-load killloop -bin TROUPE -dir DIR [-kills 20] [-clients 8]
+//	    kills the server with SIGKILL while clients submit, restarts it on the
+//	    same SQLite file, and checks every acknowledged job at the end
+//	troupe-go-load soak -url URL [-rate 2000] [-seconds 180] [-pid PID]
+//	    paced POSTs, the server's RSS every 10 s
 //	troupe-go-load longpoll -url URL [-conns 10000] [-leaving 1000] [-seconds 10] [-pid PID]
 //	    holds long-polls on a job that does not finish, some of which leave
 //	    after 1 s; a normal client's /healthz and POST meanwhile, the
@@ -53,6 +58,10 @@ func main() {
 	pid := fs.Int("pid", 0, "server PID whose RSS (slow) or context switches (e2e) to report")
 	limit := fs.Int("limit", 100, "jobs per listing (list)")
 	api := fs.String("api", "troupe", "troupe (/v1/jobs) or seed (bench/go-seed's /task)")
+	binary := fs.String("bin", "build/bin/troupe", "the troupe binary (killloop)")
+	dir := fs.String("dir", "/tmp", "where the store and logs go (killloop)")
+	kills := fs.Int("kills", 20, "SIGKILLs (killloop)")
+	rate := fs.Int("rate", 2000, "POSTs per second (soak)")
 	fs.Parse(os.Args[2:])
 	if *api == "seed" {
 		submitPath, waitPath = "/task", "/task/"
@@ -68,6 +77,10 @@ func main() {
 		slowClients(*base, *conns, time.Duration(*seconds)*time.Second, *pid)
 	case "longpoll":
 		longPolls(*base, *conns, *leaving, time.Duration(*seconds)*time.Second, *pid)
+	case "killloop":
+		killLoop(*binary, *dir, *kills, *clients)
+	case "soak":
+		soak(*base, *rate, time.Duration(*seconds)*time.Second, *pid)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", mode)
 		os.Exit(2)
@@ -107,6 +120,11 @@ func submitBody(c *http.Client, base, body string) (job, error) {
 		return j, fmt.Errorf("POST answered %d", res.StatusCode)
 	}
 	return j, json.NewDecoder(res.Body).Decode(&j)
+}
+
+func decodeJSON(res *http.Response, v interface{}) error {
+	defer res.Body.Close()
+	return json.NewDecoder(res.Body).Decode(v)
 }
 
 func await(c *http.Client, base, id string) error {

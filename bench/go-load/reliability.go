@@ -1,0 +1,208 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"math/rand"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// startServer runs bin serve with args, waits for its URL, and returns the
+// process and the URL; its stderr goes to logPath (appended).
+func startServer(bin, logPath string, args ...string) (*exec.Cmd, string) {
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		panic(err)
+	}
+	cmd.Stderr = logFile
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		panic(err)
+	}
+	if err := cmd.Start(); err != nil {
+		panic(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		panic(fmt.Sprintf("the server printed no address: %v", err))
+	}
+	url := regexp.MustCompile(`https?://[0-9.:]+`).FindString(line)
+	return cmd, url
+}
+
+// killLoop kills the server with SIGKILL `kills` times while `submitters`
+// clients submit, restarts it on the same SQLite file each time, and then
+// checks every acknowledged job: present, succeeded, attempts within
+// max_attempts, started (by the servers' logs) no more than attempts + 1
+// times, and a last attempt never twice.
+func killLoop(bin, dir string, kills, submitters int) {
+	db := "sqlite:" + dir + "/troupe.db"
+	logPath := dir + "/servers.log"
+	os.Remove(logPath)
+	args := []string{"--http", "127.0.0.1:0", "--store", db, "--workers", "2", "--log-level", "debug",
+		"--queue-capacity", "1000000"}
+	var mu sync.Mutex
+	acked := map[string]int{} // id -> max_attempts
+	duplicates := 0
+	var refused int64
+	for round := 0; round <= kills; round++ {
+		cmd, url := startServer(bin, logPath, args...)
+		if round == kills {
+			// The last server finishes everything.
+			c := newClient(1, false)
+			missing, failed, over, interruptedLast := 0, 0, 0, 0
+			mu.Lock()
+			ids := make(map[string]int, len(acked))
+			for k, v := range acked {
+				ids[k] = v
+			}
+			mu.Unlock()
+			attempts := map[string]int{}
+			for id := range ids {
+				j, err := awaitJob(c, url, id)
+				if err != nil {
+					missing++
+					continue
+				}
+				// A last attempt that a kill interrupted ends the job: it ran.
+				if j.Status == "failed" && j.Error != nil && strings.Contains(*j.Error, "no attempts remain") {
+					interruptedLast++
+				} else if j.Status != "success" {
+					failed++
+				}
+				if j.Attempts > j.MaxAttempts {
+					over++
+				}
+				attempts[id] = j.Attempts
+			}
+			started := startsInLog(logPath)
+			overRuns, lastTwice := 0, 0
+			for id, max := range ids {
+				if started[id] > attempts[id]+1 {
+					overRuns++
+				}
+				if max == 1 && started[id] > 1 {
+					lastTwice++
+				}
+			}
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+			fmt.Printf("killloop: %d SIGKILLs under %d submitters: %d jobs acknowledged, %d lost, %d duplicate ids, %d failed otherwise than on an interrupted last attempt (%d did: they ran), %d over max_attempts, %d started more than attempts+1, %d last attempts run twice; %d submissions refused (503/429)\n",
+				kills, submitters, len(ids), missing, duplicates, failed, interruptedLast, over, overRuns, lastTwice, refused)
+			return
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for s := 0; s < submitters; s++ {
+			wg.Add(1)
+			go func(s int) {
+				defer wg.Done()
+				c := newClient(1, false)
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					max := 1 + n%3
+					body := fmt.Sprintf(`{"type":"sleep","payload":{"ms":%d},"max_attempts":%d}`, n%7, max)
+					j, err := submitBody(c, url, body)
+					if err != nil {
+						if strings.Contains(err.Error(), "answered") {
+							atomic.AddInt64(&refused, 1)
+						}
+						continue
+					}
+					mu.Lock()
+					if _, seen := acked[j.ID]; seen {
+						duplicates++
+					}
+					acked[j.ID] = max
+					mu.Unlock()
+				}
+			}(s)
+		}
+		time.Sleep(time.Duration(300+rand.Intn(1200)) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+		close(stop)
+		wg.Wait()
+	}
+}
+
+type fullJob struct {
+	ID          string  `json:"id"`
+	Status      string  `json:"status"`
+	Attempts    int     `json:"attempts"`
+	MaxAttempts int     `json:"max_attempts"`
+	Error       *string `json:"error"`
+}
+
+func awaitJob(c *http.Client, base, id string) (fullJob, error) {
+	for {
+		res, err := c.Get(base + "/v1/jobs/" + id + "?wait_ms=30000")
+		if err != nil {
+			return fullJob{}, err
+		}
+		var j fullJob
+		err = decodeJSON(res, &j)
+		if err != nil {
+			return j, err
+		}
+		if j.Status == "success" || j.Status == "failed" || j.Status == "cancelled" {
+			return j, nil
+		}
+	}
+}
+
+var startLine = regexp.MustCompile(`troupe: job (\S+) attempt \d+ started on `)
+
+func startsInLog(path string) map[string]int {
+	data, _ := os.ReadFile(path)
+	started := map[string]int{}
+	for _, m := range startLine.FindAllStringSubmatch(string(data), -1) {
+		started[m[1]]++
+	}
+	return started
+}
+
+// soak posts at `rate` jobs/s for `d` and samples the server's RSS.
+func soak(base string, rate int, d time.Duration, pid int) {
+	c := newClient(16, false)
+	var sent, failed int64
+	tick := time.NewTicker(time.Second / time.Duration(rate/100))
+	defer tick.Stop()
+	sample := time.NewTicker(10 * time.Second)
+	defer sample.Stop()
+	deadline := time.Now().Add(d)
+	var samples []string
+	var wg sync.WaitGroup
+	for time.Now().Before(deadline) {
+		select {
+		case <-tick.C:
+			for i := 0; i < 100; i++ {
+				wg.Add(1)
+				go func(n int64) {
+					defer wg.Done()
+					if _, err := submit(c, base, int(n)); err != nil {
+						atomic.AddInt64(&failed, 1)
+					}
+				}(atomic.AddInt64(&sent, 1))
+			}
+		case <-sample.C:
+			samples = append(samples, rssMiB(pid))
+		}
+	}
+	wg.Wait()
+	fmt.Printf("soak: %d POSTs at %d/s for %s, %d failed; server RSS every 10 s: %s\n",
+		sent, rate, d, failed, strings.Join(samples, " "))
+}
