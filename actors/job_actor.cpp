@@ -7,7 +7,10 @@
 
 namespace troupe::detail {
 
-caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self) {
+caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self, std::string id) {
+  // (An argument also keeps CAF 0.17's spawn of a function without one from
+  // dereferencing an empty argument pack, which UBSan reports.)
+  self->state.id = std::move(id);
   return {
     [=](wait_atom, uint64_t number) -> caf::result<std::string> {
       auto promise = self->make_response_promise();

@@ -53,9 +53,9 @@ caf::result<std::string> finished(self_ptr self, const job_key& key, const std::
 }
 
 /// The job actor of a job, spawned on first need.
-const caf::actor& observer(self_ptr self, job_entry& job) {
+const caf::actor& observer(self_ptr self, uint64_t seq, job_entry& job) {
   if (!job.observer)
-    job.observer = self->spawn(job_actor);
+    job.observer = self->spawn(job_actor, format_job_id({seq, job.tag}));
   return job.observer;
 }
 
@@ -149,7 +149,7 @@ caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t w
   if (moved)
     arm(self);
   auto promise = self->make_response_promise();
-  promise.delegate(observer(self, *job), wait_atom::value, number);
+  promise.delegate(observer(self, key->seq, *job), wait_atom::value, number);
   return promise;
 }
 
@@ -160,7 +160,7 @@ caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id) {
     return no_such_job(id);
   if (auto* job = st.jobs.find(*key)) {
     auto promise = self->make_response_promise();
-    promise.delegate(observer(self, *job), watch_atom::value);
+    promise.delegate(observer(self, key->seq, *job), watch_atom::value);
     return promise;
   }
   auto watcher = caf::actor_cast<caf::actor>(self->current_sender());

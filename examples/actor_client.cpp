@@ -21,9 +21,11 @@ struct client_state {
 caf::behavior client(caf::stateful_actor<client_state>* self, caf::actor supervisor,
                      std::vector<std::pair<std::string, std::string>> jobs) {
   using namespace std::chrono_literals;
-  for (auto& [type, payload] : jobs) {
+  for (auto& job : jobs) {
+    const auto& type = job.first;
     ++self->state.outstanding;
-    self->request(supervisor, 5s, troupe::submit_atom::value, type, payload, troupe::job_options{})
+    self->request(supervisor, 5s, troupe::submit_atom::value, type, job.second,
+                  troupe::job_options{})
       .then(
         [=](const std::string& id, bool) {
           std::cout << "submitted " << type << " as " << id << std::endl;

@@ -21,6 +21,8 @@
 namespace troupe::detail {
 
 struct job_actor_state {
+  /// The job's id, for whoever inspects the actor.
+  std::string id;
   /// Actors to tell once the job is terminal.
   std::vector<caf::actor> watchers;
   /// Parked long-polls, by the number the supervisor gave them, answered
@@ -34,6 +36,6 @@ struct job_actor_state {
 /// `(watch_atom)`, delegated; `(timeout_atom, waiter_number, job_json)` once
 /// that long-poll's wait ran out; `(finish_atom, job_json)` once the job is
 /// terminal.
-caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self);
+caf::behavior job_actor(caf::stateful_actor<job_actor_state>* self, std::string id);
 
 } // namespace troupe::detail

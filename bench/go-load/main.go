@@ -15,6 +15,9 @@
 //	troupe-go-load killloop -bin TROUPE -dir DIR [-kills 20] [-clients 8]
 //	    kills the server with SIGKILL while clients submit, restarts it on the
 //	    same SQLite file, and checks every acknowledged job at the end
+//	troupe-go-load diskfull -bin TROUPE -dir DIR [-clients 16]
+//	    runs the server on DIR (a small filesystem), fills it while clients
+//	    submit, frees it, and checks every acknowledged job
 //	troupe-go-load soak -url URL [-rate 2000] [-seconds 180] [-pid PID]
 //	    paced POSTs, the server's RSS every 10 s
 //	troupe-go-load longpoll -url URL [-conns 10000] [-leaving 1000] [-seconds 10] [-pid PID]
@@ -79,6 +82,8 @@ func main() {
 		longPolls(*base, *conns, *leaving, time.Duration(*seconds)*time.Second, *pid)
 	case "killloop":
 		killLoop(*binary, *dir, *kills, *clients)
+	case "diskfull":
+		diskFull(*binary, *dir, *clients)
 	case "soak":
 		soak(*base, *rate, time.Duration(*seconds)*time.Second, *pid)
 	default:

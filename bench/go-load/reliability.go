@@ -206,3 +206,89 @@ func soak(base string, rate int, d time.Duration, pid int) {
 	fmt.Printf("soak: %d POSTs at %d/s for %s, %d failed; server RSS every 10 s: %s\n",
 		sent, rate, d, failed, strings.Join(samples, " "))
 }
+
+// diskFull runs the server on dir (a small filesystem of its own), fills the
+// filesystem while clients submit, frees it again, and checks every
+// acknowledged job.
+func diskFull(bin, dir string, submitters int) {
+	logPath := dir + "/../diskfull-server.log"
+	cmd, url := startServer(bin, logPath, "--http", "127.0.0.1:0", "--store", "sqlite:"+dir+"/troupe.db",
+		"--workers", "2")
+	var mu sync.Mutex
+	var acked []string
+	var unavailable, other int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for s := 0; s < submitters; s++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := newClient(1, false)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				j, err := submitBody(c, url, `{"type":"echo","payload":{"text":"`+strings.Repeat("x", 200)+`"}}`)
+				switch {
+				case err == nil:
+					mu.Lock()
+					acked = append(acked, j.ID)
+					mu.Unlock()
+				case strings.Contains(err.Error(), "503"):
+					atomic.AddInt64(&unavailable, 1)
+				default:
+					atomic.AddInt64(&other, 1)
+				}
+			}
+		}()
+	}
+	time.Sleep(2 * time.Second)
+	filler, err := os.Create(dir + "/filler")
+	if err != nil {
+		panic(err)
+	}
+	block := make([]byte, 1<<16)
+	for {
+		if _, err := filler.Write(block); err != nil {
+			break
+		}
+	}
+	filler.Close()
+	before := atomic.LoadInt64(&unavailable)
+	time.Sleep(3 * time.Second)
+	during := atomic.LoadInt64(&unavailable) - before
+	os.Remove(dir + "/filler")
+	freed := time.Now()
+	mu.Lock()
+	ackedAtFree := len(acked)
+	mu.Unlock()
+	var recovered time.Duration = -1
+	for time.Since(freed) < 30*time.Second {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n > ackedAtFree {
+			recovered = time.Since(freed)
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	c := newClient(1, false)
+	lost, notSucceeded := 0, 0
+	for _, id := range acked {
+		j, err := awaitJob(c, url, id)
+		if err != nil {
+			lost++
+		} else if j.Status != "success" {
+			notSucceeded++
+		}
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	fmt.Printf("diskfull: %d jobs acknowledged, %d lost, %d not succeeded; %d submissions answered 503 while the disk was full (%d in the 3 s it stayed full), %d other failures; 202 again %s after the space came back\n",
+		len(acked), lost, notSucceeded, unavailable, during, other, ms(recovered))
+}
