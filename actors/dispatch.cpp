@@ -180,18 +180,24 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
   return job;
 }
 
-/// Asks back unstarted leases of lower priority than the best ready job of
-/// each type, from the workers that could run that job instead.
+/// Asks back unstarted leases that must start after the best ready job of
+/// each type (a lower priority, or the same and submitted later), from the
+/// workers that could run that job instead.
 void make_room_for_priorities(self_ptr self) {
   auto& st = self->state;
-  std::vector<std::pair<std::string, int32_t>> tops;
-  st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t) {
-    if (st.leases.holds_unstarted_below(priority))
-      tops.emplace_back(type, priority);
+  struct best_job {
+    std::string type;
+    int32_t priority;
+    uint64_t seq;
+  };
+  std::vector<best_job> tops;
+  st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
+    if (st.leases.holds_unstarted_after(priority, seq))
+      tops.push_back({type, priority, seq});
   });
-  for (auto& [type, priority] : tops)
-    send_withdrawals(self, st.leases.withdraw_below(priority, [&, &type = type](size_t slot) {
-      return st.workers[slot].takes(type);
+  for (auto& top : tops)
+    send_withdrawals(self, st.leases.withdraw_after(top.priority, top.seq, [&](size_t slot) {
+      return st.workers[slot].takes(top.type);
     }));
 }
 
@@ -235,7 +241,7 @@ void dispatch(self_ptr self) {
     auto gated = st.journal && attempt >= job.options.max_attempts;
     batches[slot].push_back(run_order{lease, st.incarnation, format_job_id({seq, job.tag}), attempt,
                                       job.record.type, job.record.payload, job.record.priority,
-                                      gated});
+                                      seq, gated});
   }
   auto runnable_by = [&](size_t slot) {
     return

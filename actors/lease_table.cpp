@@ -11,7 +11,7 @@ uint64_t lease_table::grant(size_t slot, uint64_t seq, int32_t priority) {
   entry.slot = slot;
   entry.priority = priority;
   leases_.emplace(lease, entry);
-  ++waiting_[static_cast<size_t>(priority)];
+  wait(entry);
   held_[slot].push_back(lease);
   return lease;
 }
@@ -25,7 +25,7 @@ std::optional<lease_entry> lease_table::release(uint64_t lease) {
   if (entry.withdrawing)
     --withdrawing_[entry.slot];
   if (waits(entry))
-    --waiting_[static_cast<size_t>(entry.priority)];
+    stop_waiting(entry);
   auto& held = held_[entry.slot];
   // Leases mostly end in the order they were granted.
   if (!held.empty() && held.front() == lease)
@@ -39,7 +39,7 @@ lease_entry* lease_table::start(uint64_t lease, std::chrono::steady_clock::time_
   auto* entry = find(lease);
   if (entry != nullptr && !entry->started) {
     if (waits(*entry))
-      --waiting_[static_cast<size_t>(entry->priority)];
+      stop_waiting(*entry);
     entry->started = true;
     entry->started_at = now;
   }
@@ -63,9 +63,11 @@ std::vector<std::vector<uint64_t>> lease_table::withdraw_if(const slot_filter& f
   return taken;
 }
 
-std::vector<std::vector<uint64_t>> lease_table::withdraw_below(int32_t priority,
+std::vector<std::vector<uint64_t>> lease_table::withdraw_after(int32_t priority, uint64_t seq,
                                                                const slot_filter& from) {
-  return withdraw_if(from, [priority](const lease_entry& e) { return e.priority < priority; });
+  return withdraw_if(from, [priority, seq](const lease_entry& e) {
+    return e.priority < priority || (e.priority == priority && e.seq > seq);
+  });
 }
 
 std::vector<std::vector<uint64_t>> lease_table::withdraw_unstarted(const slot_filter& from) {
@@ -105,7 +107,7 @@ lease_table::withdraw_one_for(size_t idle_slot, std::chrono::steady_clock::durat
 }
 
 void lease_table::withdraw(lease_entry& entry) {
-  --waiting_[static_cast<size_t>(entry.priority)];
+  stop_waiting(entry);
   entry.withdrawing = true;
   ++withdrawing_[entry.slot];
 }

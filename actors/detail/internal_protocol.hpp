@@ -40,8 +40,11 @@ struct run_order {
   std::string type;
   /// JSON text.
   std::string payload;
-  /// The worker runs what it holds by priority, then in the order it came.
+  /// The worker runs what it holds by priority, then in submission order
+  /// (`seq`), whatever order the orders came in: a job withdrawn and handed
+  /// out again keeps its place.
   int32_t priority = 0;
+  uint64_t seq = 0;
   /// The job's last attempt, with a durable store: the runner starts it only
   /// once the supervisor let it `go`, after the start is stored, so that a
   /// crash can never run a last attempt twice.
@@ -50,7 +53,7 @@ struct run_order {
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_order& x) {
   return f(caf::meta::type_name("troupe.run_order"), x.lease, x.incarnation, x.id, x.attempt,
-           x.type, x.payload, x.priority, x.gated);
+           x.type, x.payload, x.priority, x.seq, x.gated);
 }
 
 /// How an attempt ended.

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <set>
 #include <functional>
 #include <optional>
 #include <unordered_map>
@@ -67,9 +68,10 @@ public:
   /// Which of the jobs (by sequence) held elsewhere a worker could run.
   using job_filter = std::function<bool(uint64_t seq)>;
 
-  /// Marks unstarted leases `withdrawing` and returns them per slot: those of
-  /// lower priority than `priority` on the slots `from` accepts.
-  std::vector<std::vector<uint64_t>> withdraw_below(int32_t priority,
+  /// Marks unstarted leases `withdrawing` and returns them per slot: those
+  /// that must start after the job (`priority`, `seq`) (a lower priority, or
+  /// the same and submitted later) on the slots `from` accepts.
+  std::vector<std::vector<uint64_t>> withdraw_after(int32_t priority, uint64_t seq,
                                                     const slot_filter& from = nullptr);
 
   /// Marks the unstarted lease that should run next on another worker
@@ -100,13 +102,16 @@ public:
   /// Whether the slot runs a job now.
   bool busy(size_t slot) const;
 
-  /// Whether some worker holds an unstarted lease of lower priority than
-  /// `priority` that is not being withdrawn yet (a constant-time check).
-  bool holds_unstarted_below(int32_t priority) const {
+  /// Whether some worker holds an unstarted lease, not being withdrawn yet,
+  /// that must start after the job (`priority`, `seq`): of a lower priority,
+  /// or of the same and submitted later (a job handed out again after a
+  /// withdrawal must not lose its place to a younger one).
+  bool holds_unstarted_after(int32_t priority, uint64_t seq) const {
     for (int32_t p = 0; p < priority && p < max_priority + 1; ++p)
-      if (waiting_[static_cast<size_t>(p)] > 0)
+      if (!waiting_[static_cast<size_t>(p)].empty())
         return true;
-    return false;
+    auto& same = waiting_[static_cast<size_t>(priority)];
+    return !same.empty() && *same.rbegin() > seq;
   }
 
   /// Priorities range from 0 to this.
@@ -135,8 +140,16 @@ private:
   std::vector<std::deque<uint64_t>> held_;
   /// Per slot, how many of its leases are `withdrawing`.
   std::vector<size_t> withdrawing_;
-  /// Unstarted leases not being withdrawn, per priority.
-  std::array<size_t, max_priority + 1> waiting_{};
+  /// The jobs (by sequence) of unstarted leases not being withdrawn, per
+  /// priority.
+  std::array<std::multiset<uint64_t>, max_priority + 1> waiting_{};
+
+  /// Adds or removes an entry's job from `waiting_`.
+  void wait(const lease_entry& e) { waiting_[static_cast<size_t>(e.priority)].insert(e.seq); }
+  void stop_waiting(const lease_entry& e) {
+    auto& jobs = waiting_[static_cast<size_t>(e.priority)];
+    jobs.erase(jobs.find(e.seq));
+  }
 };
 
 } // namespace troupe::detail

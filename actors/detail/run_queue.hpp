@@ -61,7 +61,7 @@ public:
 
   // -- the worker actor's side --
 
-  /// Adds orders: by priority, then in the order they came.
+  /// Adds orders: by priority, then in submission order.
   void push(std::vector<run_order> orders);
 
   /// Removes the unstarted orders among `leases`; returns those removed.

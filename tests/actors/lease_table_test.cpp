@@ -39,17 +39,32 @@ TEST_CASE("only unstarted leases of lower priority are asked back") {
   auto held_low = t.grant(0, 2, 1);
   auto held_same = t.grant(1, 3, 7);
   auto held_lower = t.grant(1, 4, 2);
-  CHECK(t.holds_unstarted_below(7));
-  CHECK_FALSE(t.holds_unstarted_below(1));
-  auto taken = t.withdraw_below(7);
+  // A job of priority 7 submitted after job 3: only lower priorities wait after it.
+  CHECK(t.holds_unstarted_after(7, 10));
+  CHECK_FALSE(t.holds_unstarted_after(1, 10));
+  auto taken = t.withdraw_after(7, 10);
   CHECK(taken[0] == std::vector<uint64_t>{held_low});
   CHECK(taken[1] == std::vector<uint64_t>{held_lower});
   CHECK(t.find(held_same)->withdrawing == false);
   // Being withdrawn, they no longer count towards room, nor are asked twice.
   CHECK(t.load(0) == 1);
   CHECK(t.load(1) == 1);
-  CHECK_FALSE(t.holds_unstarted_below(7));
-  CHECK(t.withdraw_below(9)[1] == std::vector<uint64_t>{held_same});
+  CHECK_FALSE(t.holds_unstarted_after(7, 10));
+  CHECK(t.withdraw_after(9, 10)[1] == std::vector<uint64_t>{held_same});
+}
+
+TEST_CASE("held leases of the same priority submitted later are asked back for an older job") {
+  lease_table t{1};
+  t.start(t.grant(0, 1, 5));
+  auto older = t.grant(0, 4, 5);
+  auto younger = t.grant(0, 6, 5);
+  // Job 5 became ready (handed back, say): job 6 must not start before it.
+  CHECK(t.holds_unstarted_after(5, 5));
+  CHECK_FALSE(t.holds_unstarted_after(5, 6));
+  auto taken = t.withdraw_after(5, 5);
+  CHECK(taken[0] == std::vector<uint64_t>{younger});
+  CHECK_FALSE(t.find(older)->withdrawing);
+  CHECK_FALSE(t.holds_unstarted_after(5, 5));
 }
 
 TEST_CASE("an idle worker takes the best job waiting behind another worker's running one") {
@@ -79,7 +94,7 @@ TEST_CASE("leases are asked back only from the slots and for the jobs a filter a
   t.start(t.grant(0, 1, 5), t0);
   auto on_first = t.grant(0, 2, 1);
   auto on_second = t.grant(1, 3, 1);
-  auto taken = t.withdraw_below(9, [](size_t slot) { return slot == 1; });
+  auto taken = t.withdraw_after(9, 10, [](size_t slot) { return slot == 1; });
   CHECK(taken[0].empty());
   CHECK(taken[1] == std::vector<uint64_t>{on_second});
   // An idle worker that cannot run job 2 takes nothing.
@@ -96,7 +111,7 @@ TEST_CASE("a lease that started while being withdrawn stays held") {
   lease_table t{1};
   t.start(t.grant(0, 1, 5));
   auto held = t.grant(0, 2, 1);
-  t.withdraw_below(9);
+  t.withdraw_after(9, 10);
   REQUIRE(t.start(held));
   CHECK(t.find(held)->started);
   CHECK(t.release(held));

@@ -37,7 +37,7 @@ template <class Pred> engine_stats stats_until(engine_fixture& f, Pred pred) {
 TEST_CASE_METHOD(engine_fixture,
                  "a higher-priority job submitted later starts before jobs a busy worker holds") {
   auto cfg = config();
-  cfg.prefetch = 4;
+  cfg.prefetch = GENERATE(4, 8);
   start(cfg);
   auto blocker = occupy_worker();
   for (auto label : {"low-1", "low-2", "low-3", "low-4", "low-5"})

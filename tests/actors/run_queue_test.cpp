@@ -15,7 +15,7 @@ namespace {
 std::vector<run_order> orders(std::initializer_list<uint64_t> leases) {
   std::vector<run_order> result;
   for (auto lease : leases)
-    result.push_back(run_order{lease, 0, "id", 1, "echo", "null"});
+    result.push_back(run_order{lease, 0, "id", 1, "echo", "null", 0, lease});
   return result;
 }
 
@@ -62,7 +62,7 @@ TEST_CASE("the runner takes orders in the order they came") {
   CHECK(rq.q.next(success(2))->order.lease == 3);
 }
 
-TEST_CASE("a worker runs what it holds by priority, then in the order it came") {
+TEST_CASE("a worker runs what it holds by priority, then in submission order") {
   recorded_queue rq{1};
   auto batch = orders({1, 2, 3, 4});
   batch[0].priority = 1;
@@ -77,6 +77,19 @@ TEST_CASE("a worker runs what it holds by priority, then in the order it came") 
   for (int i = 0; i < 4; ++i)
     taken.push_back(rq.q.next(success(taken.back()))->order.lease);
   CHECK(taken == std::vector<uint64_t>{3, 5, 2, 4, 1});
+}
+
+TEST_CASE("orders of one priority run in submission order, whatever order they came in") {
+  recorded_queue rq{1};
+  auto late = orders({4, 5});
+  late[0].seq = 1; // withdrawn earlier and handed out again
+  late[1].seq = 9;
+  rq.q.push(orders({2, 3}));
+  rq.q.push(late);
+  std::vector<uint64_t> taken{rq.q.next({})->order.lease};
+  for (int i = 0; i < 3; ++i)
+    taken.push_back(rq.q.next(success(taken.back()))->order.lease);
+  CHECK(taken == std::vector<uint64_t>{4, 2, 3, 5});
 }
 
 TEST_CASE("a withdrawal gives back unstarted orders only") {

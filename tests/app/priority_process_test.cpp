@@ -1,6 +1,7 @@
 // Priorities through the real binary: a worker busy on a long job holds
 // low-priority jobs in advance, yet the high-priority jobs submitted after
-// them start first.
+// them start first, and each priority starts in submission order (at the
+// default prefetch too, where withdrawn jobs once lost their place).
 #include "support/server_process.hpp"
 
 using namespace troupe::test;
@@ -8,9 +9,10 @@ using json = nlohmann::json;
 using namespace std::chrono_literals;
 
 TEST_CASE("troupe serve starts later high-priority jobs before low ones a busy worker holds") {
+  auto prefetch = GENERATE("4", "8");
   scratch_dir dir;
-  server s{{"--http", "127.0.0.1:0", "--workers", "1", "--prefetch", "4", "--log-level", "debug",
-            "--store", dir.sqlite_store()},
+  server s{{"--http", "127.0.0.1:0", "--workers", "1", "--prefetch", prefetch, "--log-level",
+            "debug", "--store", dir.sqlite_store()},
            dir.file("serve.log")};
   auto blocker = submit(s, R"({"type":"sleep","payload":{"ms":3000}})");
   std::vector<std::string> low, high;
