@@ -130,18 +130,26 @@ caf::error engine::start() {
 }
 
 caf::expected<engine_stats> engine::stop(std::chrono::milliseconds deadline) {
-  auto result = ask_json<engine_stats>(*system_, supervisor_, deadline + request_timeout,
-                                       drain_atom::value, static_cast<int64_t>(deadline.count()));
-  if (supervisor_) {
-    // Wait until the supervisor is gone: it releases the store last, and a
-    // caller may want to open the store again.
-    caf::scoped_actor self{*system_};
-    self->monitor(supervisor_);
-    self->send_exit(supervisor_, caf::exit_reason::user_shutdown);
-    self->receive([](const caf::down_msg&) {}, caf::after(request_timeout) >> [] {});
-  }
-  supervisor_ = nullptr;
+  auto result = drain(deadline);
+  release();
   return result;
+}
+
+caf::expected<engine_stats> engine::drain(std::chrono::milliseconds deadline) {
+  return ask_json<engine_stats>(*system_, supervisor_, deadline + request_timeout,
+                                drain_atom::value, static_cast<int64_t>(deadline.count()));
+}
+
+void engine::release() {
+  if (!supervisor_)
+    return;
+  // Wait until the supervisor is gone: it releases the store last, and a
+  // caller may want to open the store again.
+  caf::scoped_actor self{*system_};
+  self->monitor(supervisor_);
+  self->send_exit(supervisor_, caf::exit_reason::user_shutdown);
+  self->receive([](const caf::down_msg&) {}, caf::after(request_timeout) >> [] {});
+  supervisor_ = nullptr;
 }
 
 caf::expected<submission> engine::submit(const std::string& type, const nlohmann::json& payload,

@@ -229,6 +229,12 @@ void complete_drain(self_ptr self) {
     for (auto seq : unfinished)
       finish(self, seq, *st.jobs.find(seq), job_status::cancelled, {},
              "cancelled: engine shut down");
+  // Nothing runs any more: a client waiting on a job left for the next
+  // start gets its state now rather than at its deadline.
+  while (!st.wait_deadlines.empty()) {
+    auto& [seq, waits] = *st.wait_deadlines.begin();
+    on_wait_deadline(self, seq, waits.front().first);
+  }
   st.drain_settled = true;
   flush(self);
   answer_drain_when_committed(self);

@@ -138,9 +138,11 @@ caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t w
   auto* job = self->state.jobs.find(*key);
   if (job == nullptr)
     return finished(self, *key, id);
-  if (wait_ms <= 0)
-    return snapshot(key->seq, *job);
   auto& st = self->state;
+  // After a drain nothing will change the job before the next start.
+  bool drained = !st.accepting && !st.drain;
+  if (wait_ms <= 0 || drained)
+    return snapshot(key->seq, *job);
   auto number = ++st.next_waiter;
   bool moved = false;
   auto deadline = st.clock->now() + std::chrono::milliseconds{std::min<int64_t>(wait_ms, 3600000)};

@@ -111,8 +111,11 @@ int serve(app::serve_options opt) {
       std::string{"received "} + (received == SIGINT ? "SIGINT" : "SIGTERM")
         + "; refusing new jobs, running ones get " + std::to_string(opt.shutdown_timeout.count())
         + " s");
-  auto final_stats = eng.stop(opt.shutdown_timeout);
+  // The HTTP front stops between the drain and the release: a client asking
+  // for a job that just finished gets its answer, not an engine gone.
+  auto final_stats = eng.drain(opt.shutdown_timeout);
   http::stop_gateway(sys, gateway);
+  eng.release();
   if (final_stats)
     log(opt, app::log_level::info,
         "stopped: " + std::to_string(final_stats->success) + " succeeded, "

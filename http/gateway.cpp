@@ -23,6 +23,11 @@ using ms = std::chrono::milliseconds;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 /// Time to refuse the engine calls that outlived their deadline.
 using tick_atom = caf::atom_constant<caf::atom("tick")>;
+/// Answers once no request waits for the engine: `(settle_atom) -> ok`.
+using settle_atom = caf::atom_constant<caf::atom("settle")>;
+
+/// How long a stopping gateway lets the engine answer open calls.
+constexpr auto settle_timeout = std::chrono::seconds{5};
 
 /// How often overdue engine calls are looked for, while any is open.
 constexpr auto tick_interval = ms{500};
@@ -43,10 +48,12 @@ public:
         [this, number, then](std::string& reply) {
           if (calls_.close(number))
             then(std::move(reply));
+          notify_if_settled();
         },
         [this, number, then](caf::error& err) {
           if (calls_.close(number))
             then(std::move(err));
+          notify_if_settled();
         });
   }
 
@@ -73,15 +80,17 @@ public:
     self_->request(supervisor_, caf::infinite, submit_many_atom::value, std::move(jobs_))
       .then(
         [this, number, replies](std::vector<submit_outcome>& outcomes) {
-          if (!calls_.close(number))
-            return;
-          for (size_t i = 0; i < replies->size(); ++i)
-            (*replies)[i](i < outcomes.size() ? caf::expected<submit_outcome>{std::move(outcomes[i])}
-                                              : caf::make_error(caf::sec::invalid_argument));
+          if (calls_.close(number))
+            for (size_t i = 0; i < replies->size(); ++i)
+              (*replies)[i](i < outcomes.size()
+                              ? caf::expected<submit_outcome>{std::move(outcomes[i])}
+                              : caf::make_error(caf::sec::invalid_argument));
+          notify_if_settled();
         },
         [this, number, refuse_all](caf::error& err) {
           if (calls_.close(number))
             refuse_all(err);
+          notify_if_settled();
         });
     jobs_.clear();
   }
@@ -92,6 +101,14 @@ public:
     ticking_ = calls_.size() > 0;
     if (ticking_)
       self_->delayed_send(self_, tick_interval, tick_atom::value);
+    notify_if_settled();
+  }
+
+  /// Calls `settled` once no call waits for the engine (at once if none
+  /// does): a stopping server first lets the engine answer what it was asked.
+  void when_settled(std::function<void()> settled) {
+    settled_ = std::move(settled);
+    notify_if_settled();
   }
 
   /// The engine is gone: every open call and every later one is refused.
@@ -107,6 +124,11 @@ public:
   }
 
 private:
+  void notify_if_settled() {
+    if (settled_ && calls_.size() == 0)
+      std::exchange(settled_, nullptr)();
+  }
+
   static caf::error engine_gone() { return caf::make_error(caf::sec::request_receiver_down); }
 
   uint64_t open(ms timeout, detail::pending_calls::refuse_fn refuse) {
@@ -123,6 +145,7 @@ private:
   ms submit_timeout_;
   detail::pending_calls calls_;
   bool ticking_ = false;
+  std::function<void()> settled_;
   std::vector<job_request> jobs_;
   std::vector<submit_reply> replies_;
 };
@@ -216,6 +239,11 @@ caf::behavior gateway(gateway_ptr self, caf::actor supervisor, gateway_config cf
         serve_queued(self);
     },
     [=](tick_atom) { self->state.engine->tick(); },
+    [=](settle_atom) -> caf::result<caf::ok_atom> {
+      auto promise = self->make_response_promise<caf::ok_atom>();
+      self->state.engine->when_settled([promise]() mutable { promise.deliver(caf::ok_atom::value); });
+      return promise;
+    },
   };
 }
 
@@ -235,6 +263,10 @@ caf::expected<uint16_t> listening_port(caf::actor_system& sys, const caf::actor&
 
 void stop_gateway(caf::actor_system& sys, const caf::actor& gateway) {
   caf::scoped_actor self{sys};
+  // The engine may still answer what the clients asked it (a result that
+  // just came, a wait ended by the drain): let it, within a bound.
+  self->request(gateway, settle_timeout, settle_atom::value)
+    .receive([](caf::ok_atom) {}, [](const caf::error&) {});
   self->monitor(gateway);
   self->send_exit(gateway, caf::exit_reason::user_shutdown);
   self->receive([](const caf::down_msg&) {});

@@ -119,6 +119,15 @@ public:
   /// are cancelled.
   caf::expected<engine_stats> stop(std::chrono::milliseconds deadline);
 
+  /// The first half of `stop`: refuses new jobs and lets running ones finish
+  /// until `deadline`, but keeps answering queries, so a front that still
+  /// has clients can stop after it and before `release`.
+  caf::expected<engine_stats> drain(std::chrono::milliseconds deadline);
+
+  /// The second half of `stop`: stops every actor of the engine and returns
+  /// once the store is released.
+  void release();
+
   // -- properties --
 
   /// The supervisor, for actors that talk the protocol; null unless started.

@@ -2,6 +2,8 @@
 // on 127.0.0.1, driven with curl, stopped by PID.
 #include "support/server_process.hpp"
 
+#include <future>
+
 using namespace troupe::test;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
@@ -36,6 +38,10 @@ TEST_CASE("on SIGTERM the server refuses new jobs while the running one finishes
   while (!is_running() && std::chrono::steady_clock::now() < deadline)
     std::this_thread::yield();
   REQUIRE(is_running());
+  // The waiting client asks before the signal, as one would that was already waiting.
+  auto waited = std::async(std::launch::async, [&] {
+    return curl("'" + s.url + "/v1/jobs/" + id + "?wait_ms=10000'");
+  });
   s.proc.signal(SIGTERM);
   // readyz turns 503 once the shutdown has begun: wait for that event.
   deadline = std::chrono::steady_clock::now() + 10s;
@@ -44,10 +50,35 @@ TEST_CASE("on SIGTERM the server refuses new jobs while the running one finishes
   auto refused = curl("-X POST -d '{\"type\":\"echo\"}' " + s.url + "/v1/jobs");
   CHECK(refused.status == 503);
   CHECK(json::parse(refused.body)["error"]["code"] == "shutting_down");
-  auto job = json::parse(curl("'" + s.url + "/v1/jobs/" + id + "?wait_ms=10000'").body);
+  auto answer = waited.get();
+  INFO(answer.body);
+  auto job = json::parse(answer.body);
   CHECK(job["status"] == "success");
   CHECK(s.proc.wait_exit(20s) == 0);
   CHECK_THAT(read_file(s.log), Catch::Contains("1 succeeded"));
+}
+
+TEST_CASE("a client waiting on a job left for the next start gets its state when the drain ends") {
+  scratch_dir dir;
+  server s{{"--http", "127.0.0.1:0", "--workers", "1", "--prefetch", "0", "--shutdown-timeout",
+            "30", "--store", dir.sqlite_store()},
+           dir.file("serve.log")};
+  auto running = submit(s, R"({"type":"sleep","payload":{"ms":1000}})");
+  auto queued = submit(s, R"({"type":"sleep","payload":{"ms":1000}})");
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (json::parse(curl(s.url + "/v1/jobs/" + running).body)["status"] != "running"
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  auto waited = std::async(std::launch::async, [&] {
+    return curl("'" + s.url + "/v1/jobs/" + queued + "?wait_ms=60000'");
+  });
+  s.proc.signal(SIGTERM);
+  auto answer = waited.get();
+  INFO(answer.body);
+  CHECK(answer.status == 200);
+  CHECK(json::parse(answer.body)["status"] == "pending");
+  CHECK(s.proc.wait_exit(20s) == 0);
+  CHECK_THAT(read_file(s.log), Catch::Contains("1 left for the next start"));
 }
 
 TEST_CASE("TROUPE_HTTP sets the listen address when --http is absent") {

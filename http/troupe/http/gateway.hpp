@@ -66,7 +66,8 @@ caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor, gateway_
 /// Asks a gateway which port it listens on, or why it does not.
 caf::expected<uint16_t> listening_port(caf::actor_system& sys, const caf::actor& gateway);
 
-/// Ends a gateway and waits until its I/O thread is gone.
+/// Ends a gateway once the engine answered what it was asked (at most 5 s)
+/// and waits until its I/O thread is gone.
 void stop_gateway(caf::actor_system& sys, const caf::actor& gateway);
 
 } // namespace troupe::http
