@@ -112,7 +112,7 @@ void reset_slot(self_ptr self, size_t slot, const std::string& error) {
 /// its slot is retired until the node rejoins.
 void retire_node_slot(self_ptr self, size_t slot, const std::string& error) {
   auto& st = self->state;
-  log_line(st.workers[slot].name + ": " + error + "; it gets no more jobs");
+  log(log_level::warn, st.workers[slot].name + ": " + error + "; it gets no more jobs");
   take_back_leases(self, slot, error);
   self->demonitor(st.workers[slot].actor);
   self->send_exit(st.workers[slot].actor, caf::exit_reason::user_shutdown);
@@ -142,9 +142,10 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
     return nullptr;
   auto log_start = [&] {
     entry->announced = true;
-    if (st.config.log_attempts)
-      log_line("job " + format_job_id({entry->seq, job->tag}) + " attempt "
-               + std::to_string(job->record.attempts) + " started on " + *job->record.worker);
+    if (logs(log_level::debug))
+      log(log_level::debug, "job " + format_job_id({entry->seq, job->tag}) + " attempt "
+                              + std::to_string(job->record.attempts) + " started on "
+                              + *job->record.worker);
   };
   if (entry->started) {
     // A gated lease the worker now begins: the attempt really started.
@@ -240,8 +241,8 @@ void dispatch(self_ptr self) {
     auto attempt = job.record.attempts + 1;
     auto gated = st.journal && attempt >= job.options.max_attempts;
     batches[slot].push_back(run_order{lease, st.incarnation, format_job_id({seq, job.tag}), attempt,
-                                      job.record.type, job.record.payload, job.record.priority,
-                                      seq, gated});
+                                      job.record.type, job.record.payload, job.record.priority, seq,
+                                      gated});
   }
   auto runnable_by = [&](size_t slot) {
     return
@@ -249,7 +250,8 @@ void dispatch(self_ptr self) {
   };
   for (size_t slot = 0; slot < batches.size(); ++slot) {
     if (!batches[slot].empty()) {
-      st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, std::move(batches[slot]), {}, {}});
+      st.unflushed.runs.push_back(
+        run_batch{st.workers[slot].actor, std::move(batches[slot]), {}, {}});
       schedule_flush(self);
     }
     // A worker that ran dry takes the best job waiting behind another's.
@@ -358,7 +360,7 @@ void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& me
 
 void start_worker(self_ptr self, size_t slot) {
   auto& st = self->state;
-  // The supervisor logs local attempts itself (`log_attempts`).
+  // The supervisor logs local attempts itself (at debug level).
   st.workers[slot].actor = self->spawn<caf::monitored>(
     worker, caf::actor_cast<caf::actor>(self), st.handlers, st.config.prefetch, std::string{});
   st.workers[slot].types = st.local_types;
@@ -390,8 +392,9 @@ void replace_worker(self_ptr self, size_t slot) {
     return;
   }
   st.counters.replaced();
-  log_line(st.workers[slot].name
-           + " did not return from a timed-out handler within the grace period; replaced it");
+  log(log_level::warn,
+      st.workers[slot].name
+        + " did not return from a timed-out handler within the grace period; replaced it");
   reset_slot(self, slot, "worker replaced");
 }
 

@@ -48,12 +48,12 @@ void update_health(self_ptr self) {
   if (!st.counters.update_health(st.clock->now(), cfg.restart_window, cfg.max_restarts))
     return;
   if (st.counters.healthy())
-    log_line("worker restarts back within limits; engine healthy again");
+    log(log_level::info, "worker restarts back within limits; engine healthy again");
   else
-    log_line("restart intensity exceeded: " + std::to_string(st.counters.recent_restarts())
-             + " worker restarts within " + std::to_string(cfg.restart_window.count())
-             + " ms (limit " + std::to_string(cfg.max_restarts)
-             + "); engine reports itself unhealthy");
+    log(log_level::error,
+        "restart intensity exceeded: " + std::to_string(st.counters.recent_restarts())
+          + " worker restarts within " + std::to_string(cfg.restart_window.count()) + " ms (limit "
+          + std::to_string(cfg.max_restarts) + "); engine reports itself unhealthy");
 }
 
 void retain(self_ptr self, uint64_t seq, job_status status, const std::string& key,
@@ -119,9 +119,9 @@ void on_wait_deadline(self_ptr self, uint64_t seq, uint64_t number) {
   if (i == st.wait_deadlines.end())
     return;
   auto& waits = i->second;
-  waits.erase(std::remove_if(waits.begin(), waits.end(),
-                             [&](const auto& w) { return w.first == number; }),
-              waits.end());
+  waits.erase(
+    std::remove_if(waits.begin(), waits.end(), [&](const auto& w) { return w.first == number; }),
+    waits.end());
   if (waits.empty())
     st.wait_deadlines.erase(i);
   if (auto* job = st.jobs.find(seq); job != nullptr && job->observer)

@@ -57,8 +57,8 @@ class node_port_guard::impl {
 public:
   impl(caf::actor_system& sys, caf::actor gateway, std::shared_ptr<node_address_book> addresses,
        node_port_limits limits)
-      : sys_(sys), gateway_(std::move(gateway)), addresses_(std::move(addresses)),
-        limits_(limits), acceptor_(io_) {}
+      : sys_(sys), gateway_(std::move(gateway)), addresses_(std::move(addresses)), limits_(limits),
+        acceptor_(io_) {}
 
   ~impl() { stop(); }
 
@@ -179,8 +179,9 @@ public:
       return;
     }
     last_log_ = now;
-    log_line("node port: dropped " + address + ": " + why
-             + (unlogged_ > 0 ? " (and " + std::to_string(unlogged_) + " more since)" : ""));
+    log(log_level::warn,
+        "node port: dropped " + address + ": " + why
+          + (unlogged_ > 0 ? " (and " + std::to_string(unlogged_) + " more since)" : ""));
     unlogged_ = 0;
   }
 
@@ -223,8 +224,7 @@ public:
   template <class... Args>
   guarded_peer(node_port_guard::impl& guard, std::string address, Args&&... args)
       : guard_(guard), address_(std::move(address)), stream_(std::forward<Args>(args)...),
-        local_(guard.io()), deadline_(guard.io()),
-        check_(guard.limits().max_frame_bytes) {}
+        local_(guard.io()), deadline_(guard.io()), check_(guard.limits().max_frame_bytes) {}
 
   void start() override {
     auto self = this->shared_from_this();

@@ -92,7 +92,7 @@ void complete_leave(self_ptr self, node_entry& node) {
     node.leave->deliver(caf::ok_atom::value);
     node.leave.reset();
   }
-  log_line("node " + node.name + " left");
+  log(log_level::info, "node " + node.name + " left");
 }
 
 } // namespace
@@ -122,8 +122,8 @@ void on_node_joined(self_ptr self, const std::string& name, const std::string& a
     node.slots.push_back(slot);
   }
   ++st.node_counts.joins;
-  log_line("node " + name + " joined from " + address + " with " + std::to_string(stand_ins.size())
-           + " workers");
+  log(log_level::info, "node " + name + " joined from " + address + " with "
+                         + std::to_string(stand_ins.size()) + " workers");
   st.nodes.push_back(std::move(node));
   dispatch(self);
 }
@@ -141,8 +141,8 @@ caf::result<caf::ok_atom> on_node_leaving(self_ptr self, const std::string& name
     st.workers[slot].leaving = true;
   auto promise = self->make_response_promise<caf::ok_atom>();
   node->leave = promise;
-  log_line("node " + name + " is leaving; its running jobs get " + std::to_string(drain_ms)
-           + " ms");
+  log(log_level::info,
+      "node " + name + " is leaving; its running jobs get " + std::to_string(drain_ms) + " ms");
   const auto& slots = node->slots;
   send_withdrawals(self, st.leases.withdraw_unstarted([&](size_t slot) {
     return std::find(slots.begin(), slots.end(), slot) != slots.end();
@@ -179,7 +179,7 @@ void on_node_worker_down(self_ptr self, size_t slot) {
   if (node != nullptr && !gone(*node)) {
     node->state = node_state::lost;
     ++st.node_counts.losses;
-    log_line("node " + node->name + " lost");
+    log(log_level::warn, "node " + node->name + " lost");
     if (node->leave) {
       node->leave->deliver(caf::ok_atom::value);
       node->leave.reset();

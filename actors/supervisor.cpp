@@ -49,8 +49,8 @@ void on_down(self_ptr self, caf::down_msg& down) {
   // Nothing can be written any more: an engine that cannot keep its promise
   // stops.
   if (!st.stopping)
-    log_line("the journal stopped unexpectedly (" + describe(down.reason)
-             + "); stopping the engine");
+    log(log_level::error,
+        "the journal stopped unexpectedly (" + describe(down.reason) + "); stopping the engine");
   self->quit(st.stopping ? caf::error{} : down.reason);
 }
 

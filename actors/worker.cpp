@@ -57,9 +57,10 @@ void runner(caf::blocking_actor* self, std::shared_ptr<run_queue> queue, caf::ac
   // A token raised before the start (a cancel that raced the order) still
   // counts as started: the supervisor decides what the attempt means.
   while (auto held = queue->next(std::move(finished))) {
-    if (!attempt_log_name.empty())
-      log_line("job " + held->order.id + " attempt " + std::to_string(held->order.attempt)
-               + " started on " + attempt_log_name);
+    if (!attempt_log_name.empty() && logs(log_level::debug))
+      log(log_level::debug, "job " + held->order.id + " attempt "
+                              + std::to_string(held->order.attempt) + " started on "
+                              + attempt_log_name);
     auto start = std::chrono::steady_clock::now();
     finished = execute(self, supervisor, *handlers, *held);
     finished->duration_us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -72,15 +73,15 @@ caf::behavior worker(caf::event_based_actor* self, caf::actor supervisor,
                      std::shared_ptr<const handler_registry> handlers, size_t prefetch,
                      std::string attempt_log_name) {
   using tick_atom = caf::atom_constant<caf::atom("tick")>;
-  auto queue = std::make_shared<run_queue>(
-    (prefetch + 1) / 2, report_delay,
-    [supervisor](run_report&& report) {
-      caf::anon_send(supervisor, report_atom::value, std::move(report));
-    },
-    [me = caf::actor_cast<caf::weak_actor_ptr>(self)] {
-      if (auto worker = caf::actor_cast<caf::actor>(me))
-        caf::delayed_anon_send(worker, report_delay, tick_atom::value);
-    });
+  auto queue =
+    std::make_shared<run_queue>((prefetch + 1) / 2, report_delay,
+                                [supervisor](run_report&& report) {
+                                  caf::anon_send(supervisor, report_atom::value, std::move(report));
+                                },
+                                [me = caf::actor_cast<caf::weak_actor_ptr>(self)] {
+                                  if (auto worker = caf::actor_cast<caf::actor>(me))
+                                    caf::delayed_anon_send(worker, report_delay, tick_atom::value);
+                                });
   self->spawn(runner, queue, supervisor, handlers, std::move(attempt_log_name));
   self->attach_functor([queue] { queue->close(); });
   return {

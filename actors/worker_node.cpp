@@ -80,8 +80,9 @@ void join_failed(agent_ptr self, const caf::error& err) {
   auto delay =
     std::chrono::milliseconds{std::uniform_int_distribution<int64_t>{high / 2, high}(st.jitter)};
   st.backoff = std::min<std::chrono::milliseconds>(st.backoff * 2, max_backoff);
-  log_line("cannot rejoin " + st.config.server_host + ":" + std::to_string(st.config.server_port)
-           + " (" + describe(err) + "); retrying in " + std::to_string(delay.count()) + " ms");
+  log(log_level::warn, "cannot rejoin " + st.config.server_host + ":"
+                         + std::to_string(st.config.server_port) + " (" + describe(err)
+                         + "); retrying in " + std::to_string(delay.count()) + " ms");
   self->delayed_send(self, delay, rejoin_atom::value);
 }
 
@@ -96,7 +97,7 @@ void joined(agent_ptr self, const caf::actor& gateway, uint64_t incarnation,
   for (auto& stand_in : stand_ins) {
     auto name = st.config.name + "/worker-" + std::to_string(st.workers.size() + 1);
     auto worker = self->spawn(detail::worker, stand_in, st.handlers, size_t{st.config.prefetch},
-                              st.config.log_attempts ? name : std::string{});
+                              logs(log_level::debug) ? name : std::string{});
     self->send(stand_in, detail::attach_atom::value, worker);
     st.workers.push_back(worker);
   }
@@ -160,7 +161,7 @@ caf::behavior node_agent(agent_ptr self, worker_node_config config,
     stop_workers(self);
     if (st.leaving)
       return;
-    log_line("lost the server (" + describe(down.reason) + "); rejoining");
+    log(log_level::warn, "lost the server (" + describe(down.reason) + "); rejoining");
     join_failed(self, down.reason);
   });
   return {
@@ -208,7 +209,8 @@ caf::expected<std::unique_ptr<node_port>> serve_nodes(caf::actor_system& sys,
   auto gateway = sys.spawn(detail::node_gateway, settings, supervisor, addresses);
   detail::node_port_limits limits;
   limits.max_frame_bytes = settings.max_frame_bytes;
-  auto guard = detail::node_port_guard::start(sys, gateway, settings, host, port, addresses, limits);
+  auto guard =
+    detail::node_port_guard::start(sys, gateway, settings, host, port, addresses, limits);
   if (!guard) {
     caf::anon_send_exit(gateway, caf::exit_reason::user_shutdown);
     return guard.error();

@@ -123,10 +123,11 @@ void flush(self_ptr self) {
 void on_journal_answer(self_ptr self, uint64_t last, const std::string& error) {
   auto& st = self->state;
   if (error.empty() != st.store_error.empty())
-    log_line(error.empty() ? "the job store accepts writes again"
-                           : "the job store failed a write; refusing submissions until it "
-                             "recovers: "
-                               + error);
+    log(error.empty() ? log_level::info : log_level::error,
+        error.empty() ? "the job store accepts writes again"
+                      : "the job store failed a write; refusing submissions until it "
+                        "recovers: "
+                          + error);
   st.store_error = error;
   while (!st.in_flight.empty() && st.in_flight.front().first <= last) {
     auto submits = std::move(st.in_flight.front().second);

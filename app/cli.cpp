@@ -120,11 +120,6 @@ log_level parse_log_level(const std::string& value) {
   return i->second;
 }
 
-void set_log_level(serve_options& opt, const std::string& value) {
-  opt.log = parse_log_level(value);
-  opt.engine.log_attempts = opt.log == log_level::debug;
-}
-
 const std::vector<flag<serve_options>> serve_flags_without_nodes{
   {"http", "HOST:PORT", "listen address; port 0 picks a free one (default 127.0.0.1:8080)",
    set_http},
@@ -198,7 +193,7 @@ const std::vector<flag<serve_options>> serve_flags_without_nodes{
   {"tls-key", "FILE", "the PEM private key of --tls-cert",
    [](serve_options& o, const std::string& v) { o.http.tls_key = v; }},
   {"log-level", "LEVEL", "error, warn, info or debug: also each attempt (default info)",
-   set_log_level},
+   [](serve_options& o, const std::string& v) { o.log = parse_log_level(v); }},
   {"shutdown-timeout", "SECONDS",
    "on SIGINT/SIGTERM, how long running jobs may finish (default 30)",
    [](serve_options& o, const std::string& v) {

@@ -6,6 +6,7 @@
 
 #include "troupe/engine_config.hpp"
 #include "troupe/http/gateway.hpp"
+#include "troupe/log.hpp"
 #include "troupe/node_settings.hpp"
 #include "troupe/store.hpp"
 
@@ -22,8 +23,6 @@ class usage_error : public std::runtime_error {
 public:
   using std::runtime_error::runtime_error;
 };
-
-enum class log_level { error, warn, info, debug };
 
 /// Everything `troupe serve` needs, parsed and validated.
 struct serve_options {

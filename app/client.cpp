@@ -2,6 +2,7 @@
 
 #include "troupe/job_request.hpp"
 
+#include <boost/url/url.hpp>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,20 @@ namespace troupe::app {
 namespace {
 
 using json = nlohmann::json;
+using query = std::vector<std::pair<std::string, std::string>>;
+
+/// The API path of `segments` under `/v1`, each encoded as one path segment
+/// and each query value encoded, whatever the user typed (`/`, `&`, `#`, ...).
+std::string api_path(std::initializer_list<std::string> segments, const query& params = {}) {
+  boost::urls::url target;
+  target.set_path_absolute(true);
+  target.segments().push_back("v1");
+  for (const auto& segment : segments)
+    target.segments().push_back(segment);
+  for (const auto& [name, value] : params)
+    target.params().append({name, value});
+  return std::string{target.buffer()};
+}
 
 constexpr int exit_ok = 0;
 constexpr int exit_job_failed = 1;
@@ -210,7 +225,7 @@ int show(std::ostream& out, const invocation& inv, const json& job) {
 
 json wait_until_done(api& server, const std::string& id) {
   for (;;) {
-    auto job = server.get("/v1/jobs/" + id + "?wait_ms=30000");
+    auto job = server.get(api_path({"jobs", id}, {{"wait_ms", "30000"}}));
     if (terminal(job))
       return job;
   }
@@ -291,7 +306,7 @@ int watch(api& server, const invocation& inv, std::ostream& out, bool tty) {
   std::string last;
   // Short long-polls: the job's progress changes without it ending.
   for (;;) {
-    auto job = server.get("/v1/jobs/" + id + "?wait_ms=500");
+    auto job = server.get(api_path({"jobs", id}, {{"wait_ms", "500"}}));
     if (terminal(job)) {
       if (tty && !last.empty())
         out << "\r\033[K";
@@ -313,13 +328,11 @@ int watch(api& server, const invocation& inv, std::ostream& out, bool tty) {
 }
 
 int list_jobs(api& server, const invocation& inv, std::ostream& out) {
-  std::string query =
-    "?limit=" + std::to_string(inv.has("limit") ? whole_number(inv, "limit") : 20);
-  if (inv.has("status"))
-    query += "&status=" + inv.get("status");
-  if (inv.has("type"))
-    query += "&type=" + inv.get("type");
-  auto answer = server.get("/v1/jobs" + query);
+  query params{{"limit", std::to_string(inv.has("limit") ? whole_number(inv, "limit") : 20)}};
+  for (const char* filter : {"status", "type"})
+    if (inv.has(filter))
+      params.emplace_back(filter, inv.get(filter));
+  auto answer = server.get(api_path({"jobs"}, params));
   if (inv.has("json")) {
     out << answer.dump() << '\n';
     return exit_ok;
@@ -388,15 +401,15 @@ int run(const invocation& inv, std::ostream& out, bool tty) {
   if (c == "submit")
     return submit(server, inv, out);
   if (c == "get")
-    return show(out, inv, server.get("/v1/jobs/" + only_argument(inv, "job id")));
+    return show(out, inv, server.get(api_path({"jobs", only_argument(inv, "job id")})));
   if (c == "watch")
     return watch(server, inv, out, tty);
   if (c == "jobs")
     return list_jobs(server, inv, out);
   if (c == "cancel")
-    return show(out, inv, server.del("/v1/jobs/" + only_argument(inv, "job id")));
+    return show(out, inv, server.del(api_path({"jobs", only_argument(inv, "job id")})));
   if (c == "retry")
-    return show(out, inv, server.post("/v1/jobs/" + only_argument(inv, "job id") + "/retry"));
+    return show(out, inv, server.post(api_path({"jobs", only_argument(inv, "job id"), "retry"})));
   if (c == "stats")
     return stats(server, inv, out);
   return workers(server, inv, out);

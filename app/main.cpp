@@ -20,11 +20,6 @@ namespace {
 
 using namespace troupe;
 
-void log(const app::serve_options& opt, app::log_level level, const std::string& text) {
-  if (level <= opt.log)
-    log_line(text);
-}
-
 /// Raises the open-file limit as far as allowed and keeps the connection cap
 /// below it, with room for the store, logs and the engine's own descriptors.
 void fit_connections_to_file_limit(app::serve_options& opt) {
@@ -40,14 +35,14 @@ void fit_connections_to_file_limit(app::serve_options& opt) {
   if (lim.rlim_cur == RLIM_INFINITY || opt.http.max_connections + reserved <= lim.rlim_cur)
     return;
   auto fitted = lim.rlim_cur > 2 * reserved ? lim.rlim_cur - reserved : lim.rlim_cur / 2;
-  log(opt, app::log_level::warn,
-      "the open-file limit is " + std::to_string(lim.rlim_cur) + ": serving at most "
-        + std::to_string(fitted) + " connections instead of "
-        + std::to_string(opt.http.max_connections));
+  log(log_level::warn, "the open-file limit is " + std::to_string(lim.rlim_cur)
+                         + ": serving at most " + std::to_string(fitted)
+                         + " connections instead of " + std::to_string(opt.http.max_connections));
   opt.http.max_connections = fitted;
 }
 
 int serve(app::serve_options opt) {
+  set_log_level(opt.log);
   fit_connections_to_file_limit(opt);
   // Signals are taken by sigwait below; block them before any thread starts
   // so that every thread inherits the mask.
@@ -59,7 +54,7 @@ int serve(app::serve_options opt) {
 
   auto store = open_store(opt.store, opt.store_options);
   if (!store) {
-    log(opt, app::log_level::error, "cannot use the job store: " + describe(store.error()));
+    log(log_level::error, "cannot use the job store: " + describe(store.error()));
     return 1;
   }
   auto engine_config = opt.engine;
@@ -72,13 +67,13 @@ int serve(app::serve_options opt) {
   engine eng{sys, engine_config};
   register_builtin_handlers(eng.handlers());
   if (auto err = eng.start()) {
-    log(opt, app::log_level::error, "cannot start the engine: " + describe(err));
+    log(log_level::error, "cannot start the engine: " + describe(err));
     return 1;
   }
   auto gateway = http::spawn_gateway(sys, eng.supervisor(), opt.http);
   auto port = http::listening_port(sys, gateway);
   if (!port) {
-    log(opt, app::log_level::error, describe(port.error()));
+    log(log_level::error, describe(port.error()));
     http::stop_gateway(sys, gateway);
     eng.stop(std::chrono::seconds{0});
     return 1;
@@ -90,9 +85,8 @@ int serve(app::serve_options opt) {
   if (opt.nodes_enabled) {
     auto opened = serve_nodes(sys, eng.supervisor(), opt.node, opt.nodes_host, opt.nodes_port);
     if (!opened) {
-      log(opt, app::log_level::error,
-          "cannot accept nodes on " + opt.nodes_host + ":" + std::to_string(opt.nodes_port) + ": "
-            + describe(opened.error()));
+      log(log_level::error, "cannot accept nodes on " + opt.nodes_host + ":"
+                              + std::to_string(opt.nodes_port) + ": " + describe(opened.error()));
       http::stop_gateway(sys, gateway);
       eng.stop(std::chrono::seconds{0});
       return 1;
@@ -101,28 +95,26 @@ int serve(app::serve_options opt) {
     std::cout << "troupe: nodes on " << opt.nodes_host << ":" << nodes->port() << std::endl;
   }
   auto stats = eng.stats();
-  log(opt, app::log_level::info,
-      "store " + (*store)->name() + " (" + std::to_string(stats->recovered) + " jobs recovered), "
-        + std::to_string(stats->workers_total) + " workers");
+  log(log_level::info, "store " + (*store)->name() + " (" + std::to_string(stats->recovered)
+                         + " jobs recovered), " + std::to_string(stats->workers_total)
+                         + " workers");
 
   int received = 0;
   sigwait(&signals, &received);
-  log(opt, app::log_level::info,
-      std::string{"received "} + (received == SIGINT ? "SIGINT" : "SIGTERM")
-        + "; refusing new jobs, running ones get " + std::to_string(opt.shutdown_timeout.count())
-        + " s");
+  log(log_level::info, std::string{"received "} + (received == SIGINT ? "SIGINT" : "SIGTERM")
+                         + "; refusing new jobs, running ones get "
+                         + std::to_string(opt.shutdown_timeout.count()) + " s");
   // The HTTP front stops between the drain and the release: a client asking
   // for a job that just finished gets its answer, not an engine gone.
   auto final_stats = eng.drain(opt.shutdown_timeout);
   http::stop_gateway(sys, gateway);
   eng.release();
   if (final_stats)
-    log(opt, app::log_level::info,
-        "stopped: " + std::to_string(final_stats->success) + " succeeded, "
-          + std::to_string(final_stats->failed) + " failed, "
-          + std::to_string(final_stats->cancelled) + " cancelled, "
-          + std::to_string(final_stats->pending + final_stats->running)
-          + " left for the next start");
+    log(log_level::info, "stopped: " + std::to_string(final_stats->success) + " succeeded, "
+                           + std::to_string(final_stats->failed) + " failed, "
+                           + std::to_string(final_stats->cancelled) + " cancelled, "
+                           + std::to_string(final_stats->pending + final_stats->running)
+                           + " left for the next start");
   return 0;
 }
 
@@ -130,6 +122,7 @@ int serve(app::serve_options opt) {
 /// SIGTERM, then leaves: what it has not started goes back at once, running
 /// jobs get --drain-timeout.
 int work(const app::worker_options& opt) {
+  set_log_level(opt.log);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -149,7 +142,6 @@ int work(const app::worker_options& opt) {
     opt.workers != 0 ? opt.workers : std::max(1u, std::thread::hardware_concurrency());
   config.prefetch = opt.prefetch;
   config.settings = opt.node;
-  config.log_attempts = opt.log == app::log_level::debug;
   auto where = opt.join_host + ":" + std::to_string(opt.join_port);
   config.on_join = [joined_line = "troupe: joined " + where + " as " + config.name](uint64_t) {
     std::cout << joined_line << std::endl;
@@ -158,15 +150,16 @@ int work(const app::worker_options& opt) {
   register_builtin_handlers(node.handlers());
   auto joined = node.join();
   if (!joined) {
-    log_line("cannot join " + where + ": " + describe(joined.error()));
+    log(log_level::error, "cannot join " + where + ": " + describe(joined.error()));
     return 1;
   }
   int received = 0;
   sigwait(&signals, &received);
-  log_line(std::string{"received "} + (received == SIGINT ? "SIGINT" : "SIGTERM")
-           + "; leaving, running jobs get " + std::to_string(opt.drain_timeout.count()) + " s");
+  log(log_level::info, std::string{"received "} + (received == SIGINT ? "SIGINT" : "SIGTERM")
+                         + "; leaving, running jobs get "
+                         + std::to_string(opt.drain_timeout.count()) + " s");
   node.leave(opt.drain_timeout);
-  log_line("left " + where);
+  log(log_level::info, "left " + where);
   return 0;
 }
 

@@ -7,7 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# Only the server: the tests, benches and examples are built by scripts/test.sh.
+TROUPE_BUILD_TARGET=troupe-server bash scripts/build.sh build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 export TROUPE_HTTP=${TROUPE_HTTP:-127.0.0.1:8080}
 url=http://$TROUPE_HTTP

@@ -68,9 +68,6 @@ struct engine_config {
   /// Most writes the journal commits in one transaction.
   size_t max_commit_writes = 8192;
 
-  /// Writes a line to stderr whenever an attempt starts, for audits.
-  bool log_attempts = false;
-
   /// Source of time and timers; null means the system clock.
   std::shared_ptr<troupe::clock> clock;
 

@@ -1,16 +1,25 @@
-// The engine's log: one line per event on stderr.
+// The log of the engine and of the programs around it: one line per event on
+// stderr, through spdlog, filtered by one level for everything in the process
+// (`troupe serve --log-level`).
 //
-// Several threads log at once (the supervisor, the server's main thread), and
-// tools read the lines back (the crash test counts attempts in them), so a
-// line must never be torn by another one: each is written with one write(2),
-// which is atomic for pipes and for files opened for appending.
+// Several threads log at once (the supervisor, workers, the server's main
+// thread) and tools read the lines back (the crash test counts attempts in
+// them): spdlog's synchronised stderr sink writes each line whole.
 #pragma once
 
 #include <string>
 
 namespace troupe {
 
-/// Writes `troupe: <text>` and a newline to stderr in one piece.
-void log_line(const std::string& text);
+enum class log_level { error, warn, info, debug };
+
+/// Lines less severe than `level` are dropped from now on (default: info).
+void set_log_level(log_level level);
+
+/// Whether a line of `level` would be written; for lines costly to build.
+bool logs(log_level level);
+
+/// Writes `troupe: <text>` and a newline to stderr if `level` is enabled.
+void log(log_level level, const std::string& text);
 
 } // namespace troupe

@@ -64,8 +64,6 @@ struct worker_node_config {
   uint32_t workers = 1;
   uint32_t prefetch = 8;
   node_settings settings;
-  /// Logs the start of every attempt the node runs to stderr.
-  bool log_attempts = false;
   /// Called on every join and rejoin with the server's incarnation (on an
   /// actor's thread).
   std::function<void(uint64_t incarnation)> on_join;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 using namespace troupe::app;
+using troupe::log_level;
 
 TEST_CASE("flags set the server's options") {
   auto opt = parse_serve({"--http", "0.0.0.0:9000", "--workers=3", "--queue-capacity", "50",
@@ -27,7 +28,7 @@ TEST_CASE("defaults bind loopback port 8080 with a durable sqlite store in ./tro
   CHECK(opt.http.port == 8080);
   CHECK(opt.store == "sqlite:./troupe-data/troupe.db");
   CHECK(opt.store_options.sync == troupe::sync_mode::normal);
-  CHECK_FALSE(opt.engine.log_attempts);
+  CHECK(opt.log == log_level::info);
   CHECK(opt.http.max_body == 1 << 20);
   CHECK(opt.http.token.empty());
 }
@@ -76,7 +77,7 @@ TEST_CASE("store, sync and debug logging flags select the store and the attempt 
     {"--store", "sqlite:/var/lib/troupe/jobs.db", "--sync", "full", "--log-level", "debug"}, {});
   CHECK(opt.store == "sqlite:/var/lib/troupe/jobs.db");
   CHECK(opt.store_options.sync == troupe::sync_mode::full);
-  CHECK(opt.engine.log_attempts);
+  CHECK(opt.log == log_level::debug);
   CHECK(parse_serve({}, {{"TROUPE_STORE", "memory"}}).store == "memory");
 }
 

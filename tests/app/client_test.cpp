@@ -112,6 +112,19 @@ TEST_CASE_METHOD(client_fixture,
   CHECK(std::stoi(printed.substr(at + line.size())) >= 150);
 }
 
+TEST_CASE_METHOD(client_fixture, "what the user types reaches the server as one value, encoded") {
+  auto id = first_line(run("submit echo").output);
+  REQUIRE(run("watch " + id).exit_code == 0);
+  CHECK_THAT(run("jobs --type echo").output, Catch::Contains(id));
+  // Not the type echo plus a second parameter: a type of that name, which no job has.
+  auto filtered = run("jobs --type 'echo&status=success'");
+  CHECK(filtered.exit_code == 0);
+  CHECK(filtered.output.empty());
+  auto slashed = run("get 'abc/def ghi'");
+  CHECK(slashed.exit_code == 3);
+  CHECK_THAT(slashed.output, Catch::Contains("no job with that id"));
+}
+
 TEST_CASE_METHOD(client_fixture, "retry runs a failed job again and refuses a succeeded one") {
   auto failed = run(R"(submit fail --payload '{"message":"no luck"}' --max-attempts 1 --wait)");
   REQUIRE(failed.exit_code == 1);

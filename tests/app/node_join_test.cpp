@@ -125,4 +125,18 @@ TEST_CASE("node flags that cannot work are refused before anything starts, with 
   CHECK(read_file(dir.file("open.log")).find("plain TCP") != std::string::npos);
 }
 
+TEST_CASE("the server's --log-level governs the engine's lines: a node's arrival is info") {
+  auto level = GENERATE(std::string{"info"}, std::string{"warn"});
+  scratch_dir dir;
+  node_server srv{dir.file("server.log"),
+                  {"--store", "memory", "--workers", "1", "--log-level", level}};
+  auto node = start_worker(dir.file("n1.log"), {"--join", srv.nodes, "--name", "n1"});
+  REQUIRE(node.read_line(30s));
+  srv.s.proc.signal(SIGTERM);
+  CHECK(srv.s.proc.wait_exit(30s) == 0);
+  auto log = read_file(srv.s.log);
+  CHECK((log.find("node n1 joined from") != std::string::npos) == (level == "info"));
+  CHECK((log.find("received SIGTERM") != std::string::npos) == (level == "info"));
+}
+
 } // namespace troupe::test
