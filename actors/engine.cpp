@@ -30,12 +30,17 @@ caf::error ask(caf::actor_system& sys, const caf::actor& supervisor,
   return failure;
 }
 
-/// A request whose answer is a JSON object read by `Result::from_json`.
+/// A request whose answer is a JSON object: a job snapshot or the stats.
 template <class Result, class... Ts>
 caf::expected<Result> ask_json(caf::actor_system& sys, const caf::actor& supervisor,
                                std::chrono::milliseconds timeout, Ts&&... xs) {
   std::optional<Result> result;
-  auto on_reply = [&](std::string& json) { result = Result::from_json(json); };
+  auto on_reply = [&](std::string& json) {
+    if constexpr (std::is_same_v<Result, job_info>)
+      result = job_info::from_json(json);
+    else
+      result = nlohmann::json::parse(json).get<Result>();
+  };
   if (auto err = ask(sys, supervisor, timeout, on_reply, std::forward<Ts>(xs)...))
     return err;
   return std::move(*result);
@@ -63,38 +68,6 @@ void configure_system(caf::actor_system_config& cfg) {
   // 5-13 us per send instead of ~1 us with the shared queue (docs/benchmarks.md).
   cfg.set("scheduler.policy", caf::atom("sharing"));
   add_message_types(cfg);
-}
-
-engine_stats engine_stats::from_json(const std::string& text) {
-  auto j = nlohmann::json::parse(text);
-  engine_stats s;
-  const auto& jobs = j.at("jobs");
-  s.pending = jobs.at("pending");
-  s.running = jobs.at("running");
-  s.success = jobs.at("success");
-  s.failed = jobs.at("failed");
-  s.cancelled = jobs.at("cancelled");
-  s.queue_depth = j.at("queue").at("depth");
-  s.delayed = j.at("queue").at("delayed");
-  s.queue_capacity = j.at("queue").at("capacity");
-  s.withdrawing = j.at("queue").at("withdrawing");
-  const auto& workers = j.at("workers");
-  s.workers_total = workers.at("total");
-  s.workers_busy = workers.at("busy");
-  s.restarts = workers.at("restarts");
-  s.replaced = workers.at("replaced");
-  s.submitted_total = j.at("submitted_total");
-  s.recovered = j.at("recovered");
-  const auto& store = j.at("store");
-  s.store_commits = store.at("commits");
-  s.store_writes = store.at("writes");
-  s.store_failures = store.at("failures");
-  s.store_healthy = store.at("healthy");
-  s.healthy = j.at("healthy");
-  s.accepting = j.at("accepting");
-  s.jobs_in_memory = j.at("memory").at("jobs");
-  s.finished_in_memory = j.at("memory").at("finished");
-  return s;
 }
 
 engine::engine(engine_config config)

@@ -27,27 +27,25 @@ bool engine_counters::update_health(clock::time_point now, std::chrono::millisec
   return true;
 }
 
-void engine_counters::to_json(nlohmann::json& j, clock::time_point now) const {
-  j["jobs"] = {{"pending", count(job_status::pending)},
-               {"running", count(job_status::running)},
-               {"success", count(job_status::success)},
-               {"failed", count(job_status::failed)},
-               {"cancelled", count(job_status::cancelled)}};
-  j["workers"]["restarts"] = restarts_;
-  j["workers"]["replaced"] = replaced_;
-  j["submitted_total"] = submitted_total_;
-  j["healthy"] = healthy_;
-  auto& types = j["types"] = nlohmann::json::object();
-  for (auto& [name, c] : types_)
-    types[name] = {{"submitted", c.submitted},
-                   {"success", c.finished[index(job_status::success)]},
-                   {"failed", c.finished[index(job_status::failed)]},
-                   {"cancelled", c.finished[index(job_status::cancelled)]}};
-  j["duration_seconds"] = {{"le", duration_bounds},
-                           {"counts", duration_counts_},
-                           {"sum", duration_sum_},
-                           {"count", duration_count_}};
-  j["recent"] = recent_.to_json(now);
+void engine_counters::fill(engine_stats& s, clock::time_point now) const {
+  s.jobs = {count(job_status::pending), count(job_status::running), count(job_status::success),
+            count(job_status::failed), count(job_status::cancelled)};
+  s.workers.restarts = restarts_;
+  s.workers.replaced = replaced_;
+  s.submitted_total = submitted_total_;
+  s.healthy = healthy_;
+  for (auto& [name, c] : types_) {
+    auto& t = s.types[name];
+    t.submitted = c.submitted;
+    t.success = c.finished[index(job_status::success)];
+    t.failed = c.finished[index(job_status::failed)];
+    t.cancelled = c.finished[index(job_status::cancelled)];
+  }
+  s.duration_seconds = {{duration_bounds.begin(), duration_bounds.end()},
+                        {duration_counts_.begin(), duration_counts_.end()},
+                        duration_sum_,
+                        duration_count_};
+  s.recent = recent_.snapshot(now);
 }
 
 } // namespace troupe::detail

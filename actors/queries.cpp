@@ -63,50 +63,33 @@ const caf::actor& observer(self_ptr self, uint64_t seq, job_entry& job) {
 
 std::string stats_json(self_ptr self) {
   auto& st = self->state;
-  nlohmann::json j;
-  st.counters.to_json(j, st.clock->now());
-  size_t busy = 0;
-  size_t live = 0;
+  engine_stats s;
+  st.counters.fill(s, st.clock->now());
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {
-    busy += st.leases.busy(slot) ? 1 : 0;
-    live += st.workers[slot].actor ? 1 : 0;
+    s.workers.busy += st.leases.busy(slot) ? 1 : 0;
+    s.workers.total += st.workers[slot].actor ? 1 : 0;
   }
-  j["queue"] = {{"depth", st.ready.size()},
-                {"delayed", st.waiting},
-                {"capacity", st.config.queue_capacity},
-                {"withdrawing", st.leases.withdrawing()}};
-  j["workers"]["total"] = live;
-  j["workers"]["busy"] = busy;
-  auto& types = j["types"];
+  s.queue = {st.ready.size(), st.waiting, st.config.queue_capacity, st.leases.withdrawing()};
   for (auto& type : st.known_types)
-    if (!types.contains(type))
-      types[type] = {{"submitted", 0}, {"success", 0}, {"failed", 0}, {"cancelled", 0}};
-  for (auto& [type, counts] : types.items())
-    counts["pending"] = st.ready.size(type);
-  size_t connected = 0;
+    s.types[type];
+  for (auto& [type, counts] : s.types)
+    counts.pending = st.ready.size(type);
+  s.nodes = st.node_counts;
   for (auto& node : st.nodes)
-    connected += node.state == node_state::connected || node.state == node_state::leaving ? 1 : 0;
-  j["nodes"] = {{"connected", connected},
-                {"joins", st.node_counts.joins},
-                {"losses", st.node_counts.losses},
-                {"leaves", st.node_counts.leaves},
-                {"requeued_by_loss", st.node_counts.requeued_by_loss},
-                {"stale_reports", st.node_counts.stale_reports}};
-  j["recovered"] = st.recovered;
-  // What the engine holds on its heap: unfinished jobs in full, finished ones
-  // (until their TTL) as a few bytes each.
-  j["memory"] = {{"jobs", st.jobs.size()}, {"finished", st.retained.size()}};
-  j["accepting"] = st.accepting;
+    s.nodes.connected +=
+      node.state == node_state::connected || node.state == node_state::leaving ? 1 : 0;
+  s.recovered = st.recovered;
+  s.memory = {st.jobs.size(), st.retained.size()};
+  s.accepting = st.accepting;
   auto counters = st.store->counters();
-  j["store"] = {
-    {"name", st.store->name()},
-    {"durable", st.store->durable()},
-    {"healthy", st.store_error.empty()},
-    {"error", st.store_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.store_error)},
-    {"commits", counters.commits},
-    {"writes", counters.writes},
-    {"failures", counters.failures}};
-  return j.dump();
+  s.store = {st.store->name(),
+             st.store->durable(),
+             st.store_error.empty(),
+             st.store_error.empty() ? std::nullopt : std::optional<std::string>{st.store_error},
+             counters.commits,
+             counters.writes,
+             counters.failures};
+  return nlohmann::json(s).dump();
 }
 
 caf::result<std::string> on_status(self_ptr self, const std::string& id) {

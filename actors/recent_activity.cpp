@@ -23,24 +23,20 @@ void recent_activity::finished(clock::time_point now, std::optional<double> run_
   }
 }
 
-nlohmann::json recent_activity::to_json(clock::time_point now) const {
+recent_stats recent_activity::snapshot(clock::time_point now) const {
   auto current = number_of(now);
-  auto finished = nlohmann::json::array();
-  auto timed = nlohmann::json::array();
-  auto run_seconds = nlohmann::json::array();
+  recent_stats out;
   for (auto number = current - static_cast<int64_t>(buckets); number < current; ++number) {
     const auto& s = ring_[index_of(number)];
     bool kept = s.number == number;
-    finished.push_back(kept ? s.finished : 0);
-    timed.push_back(kept ? s.timed : 0);
-    run_seconds.push_back(kept ? s.run_seconds : 0.0);
+    out.finished.push_back(kept ? s.finished : 0);
+    out.timed.push_back(kept ? s.timed : 0);
+    out.run_seconds.push_back(kept ? s.run_seconds : 0.0);
   }
   using std::chrono::duration_cast;
-  return {{"bucket_seconds", duration_cast<std::chrono::seconds>(bucket{1}).count()},
-          {"until_ms", duration_cast<std::chrono::milliseconds>(bucket{current}).count()},
-          {"finished", std::move(finished)},
-          {"timed", std::move(timed)},
-          {"run_seconds", std::move(run_seconds)}};
+  out.bucket_seconds = duration_cast<std::chrono::seconds>(bucket{1}).count();
+  out.until_ms = duration_cast<std::chrono::milliseconds>(bucket{current}).count();
+  return out;
 }
 
 } // namespace troupe::detail

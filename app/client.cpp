@@ -1,6 +1,7 @@
 #include "client.hpp"
 
 #include "troupe/job_request.hpp"
+#include "troupe/stats.hpp"
 
 #include <boost/url/url.hpp>
 #include <httplib.h>
@@ -349,28 +350,27 @@ int stats(api& server, const invocation& inv, std::ostream& out) {
     out << s.dump() << '\n';
     return exit_ok;
   }
-  auto& jobs = s["jobs"];
-  out << "jobs: " << jobs["pending"] << " pending, " << jobs["running"] << " running, "
-      << jobs["success"] << " succeeded, " << jobs["failed"] << " failed, " << jobs["cancelled"]
+  auto st = s.get<engine_stats>();
+  out << "jobs: " << st.jobs.pending << " pending, " << st.jobs.running << " running, "
+      << st.jobs.success << " succeeded, " << st.jobs.failed << " failed, " << st.jobs.cancelled
       << " cancelled\n"
-      << "queue: " << s["queue"]["depth"] << " ready, " << s["queue"]["delayed"]
-      << " delayed, capacity " << s["queue"]["capacity"] << '\n'
-      << "workers: " << s["workers"]["busy"] << " busy of " << s["workers"]["total"] << ", "
-      << s["workers"]["restarts"] << " restarts\n"
-      << "nodes: " << s["nodes"]["connected"] << " connected, " << s["nodes"]["losses"] << " lost\n"
-      << "store: " << s["store"]["name"].get<std::string>()
-      << (s["store"]["healthy"].get<bool>() ? ", healthy" : ", failing") << '\n'
-      << "healthy: " << (s["healthy"].get<bool>() ? "yes" : "no") << '\n';
-  auto& recent = s["recent"];
+      << "queue: " << st.queue.depth << " ready, " << st.queue.delayed << " delayed, capacity "
+      << st.queue.capacity << '\n'
+      << "workers: " << st.workers.busy << " busy of " << st.workers.total << ", "
+      << st.workers.restarts << " restarts\n"
+      << "nodes: " << st.nodes.connected << " connected, " << st.nodes.losses << " lost\n"
+      << "store: " << st.store.name << (st.store.healthy ? ", healthy" : ", failing") << '\n'
+      << "healthy: " << (st.healthy ? "yes" : "no") << '\n';
+  const auto& recent = st.recent;
   uint64_t finished = 0;
   uint64_t timed = 0;
   double run_seconds = 0;
-  for (size_t i = 0; i < recent["finished"].size(); ++i) {
-    finished += recent["finished"][i].get<uint64_t>();
-    timed += recent["timed"][i].get<uint64_t>();
-    run_seconds += recent["run_seconds"][i].get<double>();
+  for (size_t i = 0; i < recent.finished.size(); ++i) {
+    finished += recent.finished[i];
+    timed += recent.timed[i];
+    run_seconds += recent.run_seconds[i];
   }
-  auto minutes = recent["finished"].size() * recent["bucket_seconds"].get<size_t>() / 60;
+  auto minutes = recent.finished.size() * static_cast<size_t>(recent.bucket_seconds) / 60;
   out << "last " << minutes << " minutes: " << finished << " finished";
   if (timed > 0)
     out << ", mean run time " << std::llround(run_seconds / static_cast<double>(timed) * 1000)

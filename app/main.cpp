@@ -96,7 +96,7 @@ int serve(app::serve_options opt) {
   }
   auto stats = eng.stats();
   log(log_level::info, "store " + (*store)->name() + " (" + std::to_string(stats->recovered)
-                         + " jobs recovered), " + std::to_string(stats->workers_total)
+                         + " jobs recovered), " + std::to_string(stats->workers.total)
                          + " workers");
 
   int received = 0;
@@ -110,10 +110,10 @@ int serve(app::serve_options opt) {
   http::stop_gateway(sys, gateway);
   eng.release();
   if (final_stats)
-    log(log_level::info, "stopped: " + std::to_string(final_stats->success) + " succeeded, "
-                           + std::to_string(final_stats->failed) + " failed, "
-                           + std::to_string(final_stats->cancelled) + " cancelled, "
-                           + std::to_string(final_stats->pending + final_stats->running)
+    log(log_level::info, "stopped: " + std::to_string(final_stats->jobs.success) + " succeeded, "
+                           + std::to_string(final_stats->jobs.failed) + " failed, "
+                           + std::to_string(final_stats->jobs.cancelled) + " cancelled, "
+                           + std::to_string(final_stats->jobs.pending + final_stats->jobs.running)
                            + " left for the next start");
   return 0;
 }

@@ -116,8 +116,9 @@ troupe::engine_stats stats_of(caf::actor_system& sys, const caf::actor& supervis
   troupe::engine_stats result;
   caf::scoped_actor self{sys};
   self->request(supervisor, seconds{60}, troupe::stats_atom::value)
-    .receive([&](std::string& json) { result = troupe::engine_stats::from_json(json); },
-             [&](caf::error& err) { throw std::runtime_error(troupe::describe(err)); });
+    .receive(
+      [&](std::string& json) { result = nlohmann::json::parse(json).get<troupe::engine_stats>(); },
+      [&](caf::error& err) { throw std::runtime_error(troupe::describe(err)); });
   return result;
 }
 
@@ -204,7 +205,7 @@ throughput_result throughput(const options& opt, const store_choice& store) {
   sys.spawn(flood, supervisor, std::string{"noop"}, opt.jobs, opt.batch, opt.window, acknowledged);
   reached.wait();
   auto stats = stats_of(sys, supervisor);
-  while (stats.success < opt.jobs) { // the last reports are on their way
+  while (stats.jobs.success < opt.jobs) { // the last reports are on their way
     std::this_thread::sleep_for(milliseconds{1});
     stats = stats_of(sys, supervisor);
   }
@@ -235,11 +236,11 @@ double bytes_per_pending_job(const options& opt) {
   auto supervisor = start_engine(sys, opt, opt.backlog_jobs + 1000, {"memory", "memory"},
                                  std::make_shared<completion>(), gate);
   submit_all(sys, supervisor, opt, "hold", opt.workers);
-  while (stats_of(sys, supervisor).workers_busy < opt.workers)
+  while (stats_of(sys, supervisor).workers.busy < opt.workers)
     std::this_thread::sleep_for(milliseconds{1});
   auto before = resident_bytes();
   submit_all(sys, supervisor, opt, "echo", opt.backlog_jobs);
-  auto pending = stats_of(sys, supervisor).pending;
+  auto pending = stats_of(sys, supervisor).jobs.pending;
   auto after = resident_bytes();
   open.set_value();
   stop_engine(sys, supervisor);
@@ -331,8 +332,8 @@ int main(int argc, char** argv) {
       auto result = throughput(opt, store);
       rates.push_back(result.jobs_per_second);
       std::cout << "  " << store.label << ": " << static_cast<size_t>(rates.back()) << " jobs/s ("
-                << result.stats.store_commits << " commits, "
-                << result.stats.store_writes / std::max<uint64_t>(1, result.stats.store_commits)
+                << result.stats.store.commits << " commits, "
+                << result.stats.store.writes / std::max<uint64_t>(1, result.stats.store.commits)
                 << " writes per commit, " << result.switches_per_job << " context switches per job)"
                 << std::endl;
     }

@@ -59,6 +59,6 @@ int main(int argc, char** argv) {
   }
   auto stats = engine.stop(5s);
   if (stats)
-    std::cout << "stopped: " << stats->success << " succeeded, " << stats->failed << " failed\n";
+    std::cout << "stopped: " << stats->jobs.success << " succeeded, " << stats->jobs.failed << " failed\n";
   return exit_code;
 }

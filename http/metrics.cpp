@@ -45,79 +45,74 @@ void single(std::ostream& out, const char* name, const char* type, const char* h
 
 } // namespace
 
-std::string render_metrics(const nlohmann::json& stats, const request_counter& requests,
+std::string render_metrics(const engine_stats& stats, const request_counter& requests,
                            const connection_counters& connections) {
   std::ostringstream out;
   header(out, "troupe_jobs_submitted_total", "counter", "Jobs accepted, by type.");
-  for (auto& [type, c] : stats.at("types").items())
-    out << "troupe_jobs_submitted_total{type=\"" << label(type) << "\"} " << c.at("submitted")
-        << '\n';
+  for (auto& [type, c] : stats.types)
+    out << "troupe_jobs_submitted_total{type=\"" << label(type) << "\"} " << c.submitted << '\n';
   header(out, "troupe_jobs_completed_total", "counter",
          "Jobs that reached a terminal state, by type and status.");
-  for (auto& [type, c] : stats.at("types").items())
-    for (const char* status : {"success", "failed", "cancelled"})
+  for (auto& [type, c] : stats.types)
+    for (auto [status, n] : {std::pair{"success", c.success}, std::pair{"failed", c.failed},
+                             std::pair{"cancelled", c.cancelled}})
       out << "troupe_jobs_completed_total{type=\"" << label(type) << "\",status=\"" << status
-          << "\"} " << c.at(status) << '\n';
+          << "\"} " << n << '\n';
   header(out, "troupe_jobs_ready", "gauge",
          "Jobs ready to start, by type (a type no connected worker serves waits here).");
-  for (auto& [type, c] : stats.at("types").items())
-    out << "troupe_jobs_ready{type=\"" << label(type) << "\"} " << c.at("pending") << '\n';
+  for (auto& [type, c] : stats.types)
+    out << "troupe_jobs_ready{type=\"" << label(type) << "\"} " << c.pending << '\n';
   header(out, "troupe_jobs", "gauge", "Jobs the engine holds, by status.");
-  for (auto& [status, n] : stats.at("jobs").items())
+  const nlohmann::json jobs = stats.jobs;
+  for (auto& [status, n] : jobs.items())
     out << "troupe_jobs{status=\"" << status << "\"} " << n << '\n';
-  const auto& queue = stats.at("queue");
   single(out, "troupe_queue_depth", "gauge", "Jobs ready to run, waiting for a worker.",
-         queue.at("depth"));
+         stats.queue.depth);
   single(out, "troupe_queue_delayed", "gauge", "Jobs waiting for their delay or a retry.",
-         queue.at("delayed"));
+         stats.queue.delayed);
   single(out, "troupe_queue_capacity", "gauge", "Pending jobs accepted at most.",
-         queue.at("capacity"));
-  const auto& workers = stats.at("workers");
-  single(out, "troupe_workers", "gauge", "Worker actors in the pool.", workers.at("total"));
-  single(out, "troupe_workers_busy", "gauge", "Workers running a job.", workers.at("busy"));
+         stats.queue.capacity);
+  single(out, "troupe_workers", "gauge", "Worker actors in the pool.", stats.workers.total);
+  single(out, "troupe_workers_busy", "gauge", "Workers running a job.", stats.workers.busy);
   single(out, "troupe_worker_restarts_total", "counter", "Workers restarted after a crash.",
-         workers.at("restarts"));
+         stats.workers.restarts);
   single(out, "troupe_workers_replaced_total", "counter",
-         "Workers replaced because a handler ignored its timeout.", workers.at("replaced"));
-  const auto& nodes = stats.at("nodes");
+         "Workers replaced because a handler ignored its timeout.", stats.workers.replaced);
   single(out, "troupe_nodes_connected", "gauge", "Worker nodes connected now.",
-         nodes.at("connected"));
+         stats.nodes.connected);
   single(out, "troupe_node_joins_total", "counter", "Worker nodes that joined (or rejoined).",
-         nodes.at("joins"));
+         stats.nodes.joins);
   single(out, "troupe_node_losses_total", "counter", "Worker nodes lost (killed, hung or cut off).",
-         nodes.at("losses"));
+         stats.nodes.losses);
   single(out, "troupe_node_leaves_total", "counter", "Worker nodes that left after a drain.",
-         nodes.at("leaves"));
+         stats.nodes.leaves);
   single(out, "troupe_node_requeued_jobs_total", "counter",
-         "Jobs whose attempt ended because their node was lost.", nodes.at("requeued_by_loss"));
+         "Jobs whose attempt ended because their node was lost.", stats.nodes.requeued_by_loss);
   single(out, "troupe_stale_reports_total", "counter",
-         "Worker results dropped because they named no current lease.", nodes.at("stale_reports"));
+         "Worker results dropped because they named no current lease.", stats.nodes.stale_reports);
   single(out, "troupe_healthy", "gauge", "1 unless worker restarts exceed their limit.",
-         stats.at("healthy").get<bool>() ? 1 : 0);
-  const auto& store = stats.at("store");
+         stats.healthy ? 1 : 0);
   single(out, "troupe_store_commits_total", "counter", "Transactions the journal committed.",
-         store.at("commits"));
+         stats.store.commits);
   single(out, "troupe_store_writes_total", "counter", "Job changes committed to the store.",
-         store.at("writes"));
+         stats.store.writes);
   single(out, "troupe_store_failures_total", "counter",
-         "Commits the store refused (their submissions got 503).", store.at("failures"));
+         "Commits the store refused (their submissions got 503).", stats.store.failures);
   single(out, "troupe_store_healthy", "gauge", "1 while the store accepts writes.",
-         store.at("healthy").get<bool>() ? 1 : 0);
+         stats.store.healthy ? 1 : 0);
   single(out, "troupe_jobs_recovered", "gauge", "Jobs read back from the store at start.",
-         stats.at("recovered"));
-  const auto& durations = stats.at("duration_seconds");
+         stats.recovered);
+  const auto& durations = stats.duration_seconds;
   header(out, "troupe_job_duration_seconds", "histogram", "Run time of each job's final attempt.");
   uint64_t cumulative = 0;
-  const auto& bounds = durations.at("le");
-  const auto& counts = durations.at("counts");
-  for (size_t i = 0; i < counts.size(); ++i) {
-    cumulative += counts[i].get<uint64_t>();
+  for (size_t i = 0; i < durations.counts.size(); ++i) {
+    cumulative += durations.counts[i];
     out << "troupe_job_duration_seconds_bucket{le=\""
-        << (i < bounds.size() ? nlohmann::json(bounds[i]).dump() : "+Inf") << "\"} " << cumulative
-        << '\n';
+        << (i < durations.le.size() ? nlohmann::json(durations.le[i]).dump() : "+Inf") << "\"} "
+        << cumulative << '\n';
   }
-  out << "troupe_job_duration_seconds_sum " << durations.at("sum").get<double>() << '\n';
-  out << "troupe_job_duration_seconds_count " << durations.at("count") << '\n';
+  out << "troupe_job_duration_seconds_sum " << durations.sum << '\n';
+  out << "troupe_job_duration_seconds_count " << durations.count << '\n';
   header(out, "troupe_http_requests_total", "counter",
          "HTTP requests served, by route and status code.");
   for (auto& [key, n] : requests.snapshot())

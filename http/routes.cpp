@@ -96,9 +96,8 @@ std::optional<api_error> int_param(const target& t, const char* name, int64_t lo
 /// Whether a path segment can be a job id at all: an id is printable ASCII,
 /// so anything else names no job, and the message need not repeat it.
 bool may_be_job_id(const std::string& id) {
-  return !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
-    return c > ' ' && c < 127;
-  });
+  return !id.empty() && id.size() <= 64
+         && std::all_of(id.begin(), id.end(), [](char c) { return c > ' ' && c < 127; });
 }
 
 const api_error no_such_job{404, "not_found", "no job with that id"};
@@ -116,8 +115,7 @@ bool is_job_path(const target& t) {
 /// exactly once.
 class api::handlers {
 public:
-  handlers(api& self, engine_port& engine, const target& where, const request& req,
-           answer_fn done)
+  handlers(api& self, engine_port& engine, const target& where, const request& req, answer_fn done)
       : self_(self), cfg_(self.config_), engine_(engine), where_(where), req_(req),
         done_(std::move(done)) {}
 
@@ -125,7 +123,8 @@ public:
     auto parsed = parse_job_request(req_.body(), cfg_.max_json_depth);
     if (auto* problem = std::get_if<request_problem>(&parsed))
       return done_(error_answer(
-        {400, problem->what == request_problem::kind::invalid_json ? "invalid_json" : "invalid_field",
+        {400,
+         problem->what == request_problem::kind::invalid_json ? "invalid_json" : "invalid_field",
          problem->message}));
     engine_.submit(std::move(std::get<job_request>(parsed)),
                    [&engine = engine_, timeout = cfg_.engine_timeout,
@@ -144,10 +143,9 @@ public:
                      if (!outcome->job.empty())
                        return located(json_answer(status, std::move(outcome->job)));
                      // A repeated key naming a job that only the store holds.
-                     engine.ask(caf::make_message(status_atom::value, outcome->id), timeout,
-                                [=](caf::expected<std::string> job) {
-                                  located(from_engine(status, job));
-                                });
+                     engine.ask(
+                       caf::make_message(status_atom::value, outcome->id), timeout,
+                       [=](caf::expected<std::string> job) { located(from_engine(status, job)); });
                    });
   }
 
@@ -187,23 +185,22 @@ public:
   void get_workers() { ask(200, cfg_.engine_timeout, workers_atom::value); }
 
   void readyz() {
-    with_stats([done = done_](const json& stats) {
-      if (!stats.at("accepting").get<bool>())
+    with_stats([done = done_](const engine_stats& stats) {
+      if (!stats.accepting)
         return done(error_answer({503, "not_ready", "the engine is shutting down"}));
-      if (!stats.at("healthy").get<bool>())
+      if (!stats.healthy)
         return done(
           error_answer({503, "not_ready", "worker restarts exceeded their limit (escalated)"}));
-      if (!stats.at("store").at("healthy").get<bool>())
-        return done(error_answer({503, "not_ready",
-                                  "the job store refuses writes: "
-                                    + stats.at("store").at("error").get<std::string>()}));
+      if (!stats.store.healthy)
+        return done(error_answer(
+          {503, "not_ready", "the job store refuses writes: " + stats.store.error.value_or("")}));
       done(json_answer(200, R"({"status":"ready"})"));
     });
   }
 
   void metrics() {
     with_stats([done = done_, &requests = self_.requests_,
-                connections = self_.connections_](const json& stats) {
+                connections = self_.connections_](const engine_stats& stats) {
       response res{bhttp::status::ok, 11};
       res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
       static const connection_counters none;
@@ -225,7 +222,7 @@ private:
                 [then, done = done_](caf::expected<std::string> reply) {
                   if (!reply)
                     return done(error_answer(from_engine_error(reply.error())));
-                  then(json::parse(*reply));
+                  then(json::parse(*reply).get<engine_stats>());
                 });
   }
 
@@ -280,7 +277,8 @@ triage api::sort(const request& req) {
                 "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
         res.set("Referrer-Policy", "no-referrer");
         res.set(bhttp::field::vary, "Accept-Encoding");
-        if (!file.gzipped.empty() && accepts_gzip(std::string{req[bhttp::field::accept_encoding]})) {
+        if (!file.gzipped.empty()
+            && accepts_gzip(std::string{req[bhttp::field::accept_encoding]})) {
           res.set(bhttp::field::content_encoding, "gzip");
           res.body() = file.gzipped;
         } else {
@@ -338,7 +336,8 @@ void api::serve(request req, engine_port& engine, answer_fn done) {
     return answer_for("unrouted")(
       error_answer({400, "bad_request", "the request target is not a valid URL"}));
   static const route_entry routes[] = {
-    {bhttp::verb::post, "POST /v1/jobs", is_jobs, [](handlers& h, const target&) { h.submit_job(); }},
+    {bhttp::verb::post, "POST /v1/jobs", is_jobs,
+     [](handlers& h, const target&) { h.submit_job(); }},
     {bhttp::verb::get, "GET /v1/jobs", is_jobs, [](handlers& h, const target&) { h.list_jobs(); }},
     {bhttp::verb::get, "GET /v1/jobs/{id}", is_job,
      [](handlers& h, const target& t) { h.get_job(t.segments[2]); }},
@@ -392,8 +391,8 @@ std::string api::refusal_body(int status) const {
       return api_error{431, "headers_too_large", "the request headers are too large"}.body();
     case 503:
       return api_error{503, "too_many_connections",
-                       "the server holds its maximum of "
-                         + std::to_string(config_.max_connections) + " connections"}
+                       "the server holds its maximum of " + std::to_string(config_.max_connections)
+                         + " connections"}
         .body();
     default:
       return api_error{status, "bad_request", "the request was not understood"}.body();

@@ -7,6 +7,7 @@
 #include "detail/recent_activity.hpp"
 #include "troupe/clock.hpp"
 #include "troupe/job.hpp"
+#include "troupe/stats.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -76,10 +77,10 @@ public:
 
   // -- rendering --
 
-  /// Fills `jobs`, `workers.restarts/replaced`, `submitted_total`, `types`,
-  /// `healthy`, `duration_seconds` and `recent` (as of `now`) of the stats
-  /// object.
-  void to_json(nlohmann::json& stats, clock::time_point now) const;
+  /// Fills `jobs`, `workers.restarts/replaced`, `submitted_total`, `types`
+  /// (but their `pending`), `healthy`, `duration_seconds` and `recent` (as of
+  /// `now`).
+  void fill(engine_stats& stats, clock::time_point now) const;
 
 private:
   static size_t index(job_status s) { return static_cast<size_t>(s); }

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "troupe/clock.hpp"
+#include "troupe/stats.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -32,12 +33,10 @@ public:
   /// (none for a job cancelled before it started).
   void finished(clock::time_point now, std::optional<double> run_seconds);
 
-  /// The last `buckets` complete buckets before `now`, oldest first:
-  /// {"bucket_seconds", "until_ms" (the end of the newest), "finished": [count
-  /// per bucket], "timed": [jobs with a run time], "run_seconds": [their sum]}.
-  /// The bucket `now` falls in is left out until it is complete, so that a
-  /// rate drawn from it is never a part of a bucket taken for the whole.
-  nlohmann::json to_json(clock::time_point now) const;
+  /// The last `buckets` complete buckets before `now`, oldest first. The
+  /// bucket `now` falls in is left out until it is complete, so that a rate
+  /// drawn from it is never a part of a bucket taken for the whole.
+  recent_stats snapshot(clock::time_point now) const;
 
 private:
   struct slot {

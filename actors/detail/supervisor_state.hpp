@@ -116,18 +116,6 @@ struct node_entry {
   std::optional<caf::response_promise> leave;
 };
 
-/// What happened to worker nodes since the start.
-struct node_counters {
-  uint64_t joins = 0;
-  uint64_t losses = 0;
-  uint64_t leaves = 0;
-  /// Jobs whose attempt ended because their node was lost.
-  uint64_t requeued_by_loss = 0;
-  /// Results that named no current lease (late, foreign, or of another
-  /// incarnation), dropped.
-  uint64_t stale_reports = 0;
-};
-
 struct supervisor_state {
   engine_config config;
   std::shared_ptr<troupe::clock> clock;
@@ -151,7 +139,8 @@ struct supervisor_state {
   type_set local_types;
   std::vector<node_entry> nodes;
   uint64_t next_node_id = 0;
-  node_counters node_counts;
+  /// Counted as nodes come and go (`connected` is counted when stats are read).
+  node_stats node_counts;
   deadline_queue<time_point, timer_event> timers;
   /// Earliest tick already scheduled on the clock.
   time_point armed = time_point::max();

@@ -21,6 +21,7 @@
 #include "troupe/errors.hpp"
 #include "troupe/handler.hpp"
 #include "troupe/job.hpp"
+#include "troupe/stats.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -32,45 +33,6 @@
 #include <string>
 
 namespace troupe {
-
-/// The engine's counters, as `stats_atom` answers them.
-struct engine_stats {
-  size_t pending = 0;
-  size_t running = 0;
-  size_t success = 0;
-  size_t failed = 0;
-  size_t cancelled = 0;
-  /// Jobs ready to run, waiting for a worker.
-  size_t queue_depth = 0;
-  /// Pending jobs waiting for their delay or retry backoff.
-  size_t delayed = 0;
-  size_t queue_capacity = 0;
-  /// Jobs held by workers in advance that the engine is taking back (for a
-  /// job of higher priority, a cancel or a drain).
-  size_t withdrawing = 0;
-  size_t workers_total = 0;
-  size_t workers_busy = 0;
-  uint64_t restarts = 0;
-  uint64_t replaced = 0;
-  uint64_t submitted_total = 0;
-  /// Jobs read back from the store at start.
-  uint64_t recovered = 0;
-  /// Transactions and writes the journal committed, and commits that failed.
-  uint64_t store_commits = 0;
-  uint64_t store_writes = 0;
-  uint64_t store_failures = 0;
-  /// False while the store refuses writes (submissions then fail).
-  bool store_healthy = true;
-  bool healthy = true;
-  bool accepting = true;
-  /// Jobs the engine holds in memory: unfinished ones in full, and finished
-  /// ones kept (as a few bytes each) until their TTL; the store has the rest.
-  size_t jobs_in_memory = 0;
-  size_t finished_in_memory = 0;
-
-  /// Reads the JSON object of the protocol.
-  static engine_stats from_json(const std::string& text);
-};
 
 /// The answer to a submission.
 struct submission {

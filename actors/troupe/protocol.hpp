@@ -32,22 +32,8 @@
 // on its own (an outcome's `error` says why), as if submitted one by one; a
 // whole batch is refused only while shutting down.
 //
-// stats_json: {"jobs": {"pending", "running", "success", "failed",
-// "cancelled"}, "queue": {"depth", "delayed", "capacity"}, "workers": {"total",
-// "busy", "restarts", "replaced"}, "submitted_total", "recovered", "healthy",
-// "accepting", "store": {"name", "durable", "healthy", "error", "commits",
-// "writes", "failures"},
-// "types": {type: {"submitted", "success", "failed", "cancelled", "pending"}}
-// ("pending": ready to start, waiting for a worker that serves the type),
-// "nodes": {"connected", "joins", "losses", "leaves", "requeued_by_loss",
-// "stale_reports"},
-// "duration_seconds": {"le": [bounds...], "counts": [per bucket, last is +Inf],
-// "sum", "count"}, "recent": {"bucket_seconds" (5), "until_ms", "finished",
-// "timed", "run_seconds"}} — the duration is the final attempt's, started to
-// finished. "recent" holds the last five minutes as arrays over complete
-// buckets, oldest first, the newest ending at until_ms: the jobs finished in
-// each, how many of those ran (a job cancelled before it started did not),
-// and the sum of their run times.
+// stats_json: an `engine_stats` (stats.hpp) as JSON, `nlohmann::json(stats)`;
+// read it back with `.get<engine_stats>()`.
 //
 // workers_json: {"local": {"workers", "busy", "jobs_held", "types", "list"},
 // "nodes": [{"name", "address", "state" (connected, leaving, lost or left),

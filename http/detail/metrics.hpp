@@ -3,6 +3,7 @@
 #pragma once
 
 #include "detail/session.hpp"
+#include "troupe/stats.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -30,7 +31,7 @@ private:
 
 /// Renders the engine's stats JSON, the request counts and the server's
 /// connection counts as Prometheus text.
-std::string render_metrics(const nlohmann::json& stats, const request_counter& requests,
+std::string render_metrics(const engine_stats& stats, const request_counter& requests,
                            const connection_counters& connections);
 
 } // namespace troupe::http::detail

@@ -71,8 +71,8 @@ TEST_CASE("a frame passes only once its payload has all arrived") {
 }
 
 TEST_CASE("nothing but a client handshake may come first") {
-  for (auto first : {heartbeat, frame(0x02, "x", 7), frame(0x00, "server", 0, 0, 0, 1),
-                     frame(0x07, "?")}) {
+  for (auto first :
+       {heartbeat, frame(0x02, "x", 7), frame(0x00, "server", 0, 0, 0, 1), frame(0x07, "?")}) {
     basp_frame_check check{1024};
     CHECK(check.scan(first).violation);
   }

@@ -96,5 +96,5 @@ TEST_CASE_METHOD(engine_fixture, "bad payloads fail the job with an error naming
     CHECK(job.attempts == 1);
     CHECK_THAT(*job.error, Catch::Contains("payload."));
   }
-  CHECK(stats().restarts == 0);
+  CHECK(stats().workers.restarts == 0);
 }

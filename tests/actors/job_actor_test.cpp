@@ -113,8 +113,8 @@ TEST_CASE_METHOD(engine_fixture, "a finished job is forgotten after result_ttl")
   finish(id);
   clock->advance(999ms);
   CHECK(eng->status(id));
-  CHECK(stats().success == 1);
+  CHECK(stats().jobs.success == 1);
   clock->advance(1ms);
   CHECK(is_troupe_error(eng->status(id).error(), errc::not_found));
-  CHECK(stats().success == 0);
+  CHECK(stats().jobs.success == 0);
 }

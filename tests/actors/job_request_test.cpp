@@ -40,8 +40,7 @@ TEST_CASE("every option is read within its rule") {
 }
 
 TEST_CASE("a payload is kept byte for byte, whitespace and number forms included") {
-  auto req =
-    accepted(R"({ "payload" : {"b" : [1, 2.50, "x\u00e9", 1E5, -0.0]} , "type":"echo" })");
+  auto req = accepted(R"({ "payload" : {"b" : [1, 2.50, "x\u00e9", 1E5, -0.0]} , "type":"echo" })");
   CHECK(req.payload == R"({"b" : [1, 2.50, "x\u00e9", 1E5, -0.0]})");
   CHECK(accepted(R"({"type":"echo","payload":12})").payload == "12");
   CHECK(accepted(R"({"type":"echo","payload":123456789012345678})").payload
@@ -83,12 +82,12 @@ TEST_CASE("options beyond their rules are refused with the field named") {
     const char* field;
     const char* value;
   };
-  for (auto c : {bad_case{"delay_ms", "9000000000000000000"},
-                 bad_case{"delay_ms", "9223372036854775807"}, bad_case{"delay_ms", "-1"},
-                 bad_case{"timeout_ms", "9223372036854775807"}, bad_case{"timeout_ms", "0"},
-                 bad_case{"priority", "1.5"}, bad_case{"priority", "\"1\""},
-                 bad_case{"priority", "10"}, bad_case{"max_attempts", "18446744073709551616"},
-                 bad_case{"max_attempts", "1e2"}, bad_case{"idempotency_key", "7"}}) {
+  for (auto c :
+       {bad_case{"delay_ms", "9000000000000000000"}, bad_case{"delay_ms", "9223372036854775807"},
+        bad_case{"delay_ms", "-1"}, bad_case{"timeout_ms", "9223372036854775807"},
+        bad_case{"timeout_ms", "0"}, bad_case{"priority", "1.5"}, bad_case{"priority", "\"1\""},
+        bad_case{"priority", "10"}, bad_case{"max_attempts", "18446744073709551616"},
+        bad_case{"max_attempts", "1e2"}, bad_case{"idempotency_key", "7"}}) {
     INFO(c.field << " = " << c.value);
     auto p = refused(std::string{R"({"type":"echo",")"} + c.field + "\":" + c.value + "}");
     CHECK(p.what == kind::invalid_field);

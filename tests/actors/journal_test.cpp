@@ -86,7 +86,7 @@ TEST_CASE_METHOD(engine_fixture, "a job a worker only holds stays pending in the
   // The start of `running` is stored by now: its report came before the
   // later submissions' inserts, which are stored, since they were answered.
   submit("echo", 99);
-  REQUIRE(eng->stats()->workers_busy == 1);
+  REQUIRE(eng->stats()->workers.busy == 1);
   auto row = require_stored(*jobs, running);
   CHECK(row.status == job_status::running);
   CHECK(row.attempts == 1);
@@ -114,9 +114,9 @@ TEST_CASE_METHOD(engine_fixture, "submissions that arrive together share a commi
   self->receive_for(acknowledged, submissions)([](const std::string&, bool) {},
                                                [](const caf::error& err) { FAIL(describe(err)); });
   auto counters = stats();
-  CHECK(counters.pending == submissions);
-  CHECK(counters.store_writes >= submissions);
-  CHECK(counters.store_commits <= submissions / 4);
+  CHECK(counters.jobs.pending == submissions);
+  CHECK(counters.store.writes >= submissions);
+  CHECK(counters.store.commits <= submissions / 4);
 }
 
 TEST_CASE_METHOD(engine_fixture,
@@ -135,13 +135,13 @@ TEST_CASE_METHOD(engine_fixture,
   REQUIRE_FALSE(too_big);
   CHECK(is_troupe_error(too_big.error(), errc::store_unavailable));
   auto during = stats();
-  CHECK_FALSE(during.store_healthy);
-  CHECK(during.store_failures == 1);
+  CHECK_FALSE(during.store.healthy);
+  CHECK(during.store.failures == 1);
   CHECK(during.submitted_total == 1);
   CHECK(status(accepted).status == job_status::success);
 
   auto after = submit("echo", {{"n", 2}});
   CHECK(finish(after).status == job_status::success);
-  CHECK(stats().store_healthy);
+  CHECK(stats().store.healthy);
   CHECK(*jobs->count() == 2);
 }

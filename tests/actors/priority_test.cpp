@@ -27,8 +27,8 @@ template <class Pred> engine_stats stats_until(engine_fixture& f, Pred pred) {
       return s;
   }
   FAIL("the engine never reached the expected state; queue depth "
-       << s.queue_depth << ", pending " << s.pending << ", running " << s.running << ", success "
-       << s.success);
+       << s.queue.depth << ", pending " << s.jobs.pending << ", running " << s.jobs.running
+       << ", success " << s.jobs.success);
   return s;
 }
 
@@ -45,10 +45,10 @@ TEST_CASE_METHOD(engine_fixture,
   for (auto label : {"high-1", "high-2", "high-3", "high-4", "high-5"})
     submit_record(*this, label, 9);
   // Whatever the worker was asked to give back, it answered for.
-  stats_until(*this, [](const engine_stats& s) { return s.withdrawing == 0; });
+  stats_until(*this, [](const engine_stats& s) { return s.queue.withdrawing == 0; });
   release.open();
   finish(blocker);
-  stats_until(*this, [](const engine_stats& s) { return s.success == 11; });
+  stats_until(*this, [](const engine_stats& s) { return s.jobs.success == 11; });
   CHECK(recorded_labels()
         == std::vector<std::string>{"high-1", "high-2", "high-3", "high-4", "high-5", "low-1",
                                     "low-2", "low-3", "low-4", "low-5"});
@@ -66,7 +66,7 @@ TEST_CASE_METHOD(engine_fixture, "jobs held in advance keep FIFO order within on
     submit_record(*this, label, 5);
   release.open();
   finish(blocker);
-  stats_until(*this, [](const engine_stats& s) { return s.success == 13; });
+  stats_until(*this, [](const engine_stats& s) { return s.jobs.success == 13; });
   CHECK(recorded_labels() == labels);
 }
 
@@ -108,10 +108,10 @@ TEST_CASE_METHOD(engine_fixture, "a backlog far beyond the workers drains in pri
   REQUIRE(outcomes.size() == batch.size());
   for (auto& o : outcomes)
     REQUIRE_FALSE(o.error);
-  CHECK(stats().pending == 15000);
+  CHECK(stats().jobs.pending == 15000);
   release.open();
   finish(blocker);
-  stats_until(*this, [](const engine_stats& s) { return s.success == 15001; });
+  stats_until(*this, [](const engine_stats& s) { return s.jobs.success == 15001; });
   std::vector<std::string> order;
   for (auto& band : expected)
     order.insert(order.end(), band.begin(), band.end());

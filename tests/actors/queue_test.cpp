@@ -46,8 +46,8 @@ TEST_CASE_METHOD(engine_fixture, "a delayed job does not start before its delay"
   auto id = submit("echo", 1, opts);
   clock->advance(999ms);
   auto before = stats();
-  CHECK(before.delayed == 1);
-  CHECK(before.queue_depth == 0);
+  CHECK(before.queue.delayed == 1);
+  CHECK(before.queue.depth == 0);
   CHECK(status(id).status == job_status::pending);
   clock->advance(1ms);
   auto job = finish(id);
@@ -65,7 +65,7 @@ TEST_CASE_METHOD(engine_fixture, "a delayed job keeps its place among jobs of it
   REQUIRE(started.wait_for(1));
   auto second = submit("record", {{"label", "later"}});
   clock->advance(500ms);
-  CHECK(stats().queue_depth == 2);
+  CHECK(stats().queue.depth == 2);
   release.open();
   finish(blocker);
   finish(first);
@@ -84,7 +84,7 @@ TEST_CASE_METHOD(engine_fixture, "a submission beyond capacity is refused with q
   auto refused = eng->submit("echo", 3, opts);
   REQUIRE_FALSE(refused);
   CHECK(is_troupe_error(refused.error(), errc::queue_full));
-  CHECK(stats().pending == 2);
+  CHECK(stats().jobs.pending == 2);
   REQUIRE(eng->cancel(a));
   CHECK(eng->submit("echo", 3, opts));
 }

@@ -97,7 +97,7 @@ TEST_CASE_METHOD(recovery_fixture, "a delayed job waits only for the rest of its
   start_recovering(config());
   CHECK(next_timer_within(1h) == started_at + 2s);
   CHECK(status(id_of("delayed")).status == job_status::pending);
-  CHECK(stats().delayed == 1);
+  CHECK(stats().queue.delayed == 1);
   clock->advance(2s);
   CHECK(finish(id_of("delayed")).status == job_status::success);
 }
@@ -153,7 +153,7 @@ TEST_CASE_METHOD(recovery_fixture,
   CHECK(job.status == job_status::success);
   CHECK(job.result == nlohmann::json{{"answer", 42}});
   CHECK(eng->wait(id_of("done"), 5s)->status == job_status::success);
-  CHECK(stats().success == 1);
+  CHECK(stats().jobs.success == 1);
   clock->advance(9s);
   auto gone = eng->status(id_of("done"));
   REQUIRE_FALSE(gone);
@@ -237,8 +237,8 @@ TEST_CASE_METHOD(
   later.delay_ms = 3600 * 1000;
   auto id = submit("echo", nullptr, later);
   auto final_stats = stop(1s);
-  CHECK(final_stats.pending == 1);
-  CHECK(final_stats.cancelled == 0);
+  CHECK(final_stats.jobs.pending == 1);
+  CHECK(final_stats.jobs.cancelled == 0);
   start_on(dir.sqlite_store());
   CHECK(status(id).status == job_status::pending);
   CHECK(stats().recovered == 1);
@@ -251,8 +251,8 @@ TEST_CASE_METHOD(engine_fixture,
   auto id = submit("block");
   REQUIRE(started.wait_for(1));
   auto final_stats = stop(0ms);
-  CHECK(final_stats.running == 1);
-  CHECK(final_stats.success == 0);
+  CHECK(final_stats.jobs.running == 1);
+  CHECK(final_stats.jobs.success == 0);
   release.open();
   start_on(dir.sqlite_store());
   auto job = finish(id);

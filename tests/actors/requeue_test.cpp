@@ -26,7 +26,7 @@ TEST_CASE_METHOD(engine_fixture,
   auto failed = finish(id);
   REQUIRE(failed.status == job_status::failed);
   CHECK(failed.attempts == 1);
-  CHECK(stats().failed == 1);
+  CHECK(stats().jobs.failed == 1);
   failing = false;
   auto retried = eng->retry(id);
   REQUIRE(retried);
@@ -39,8 +39,8 @@ TEST_CASE_METHOD(engine_fixture,
   CHECK(job.attempts == 1);
   CHECK(job.result == "ok");
   auto counts = stats();
-  CHECK(counts.failed == 0);
-  CHECK(counts.success == 1);
+  CHECK(counts.jobs.failed == 0);
+  CHECK(counts.jobs.success == 1);
 }
 
 TEST_CASE_METHOD(engine_fixture, "a cancelled job can be retried and then runs") {
@@ -122,8 +122,8 @@ TEST_CASE_METHOD(engine_fixture,
   REQUIRE(retried);
   CHECK(retried->status == job_status::pending);
   auto final_stats = stop(0ms);
-  CHECK(final_stats.pending == 1);
-  CHECK(final_stats.failed == 0);
+  CHECK(final_stats.jobs.pending == 1);
+  CHECK(final_stats.jobs.failed == 0);
   failing = false;
   release.open();
   start_on(dir.sqlite_store());

@@ -44,12 +44,12 @@ TEST_CASE_METHOD(engine_fixture,
     for (auto& id : ids)
       finish(id);
     auto s = stats();
-    CHECK(s.jobs_in_memory == 0);
-    CHECK(s.finished_in_memory == 50);
-    CHECK(s.success == 50);
+    CHECK(s.memory.jobs == 0);
+    CHECK(s.memory.finished == 50);
+    CHECK(s.jobs.success == 50);
     check_answered_from_store(*this, ids);
     clock->advance(60s);
-    CHECK(stats().finished_in_memory == 0);
+    CHECK(stats().memory.finished == 0);
     CHECK(is_troupe_error(eng->status(ids.front()).error(), errc::not_found));
     stop(0ms);
   };
@@ -91,6 +91,6 @@ TEST_CASE_METHOD(engine_fixture,
     finish(id);
   stop(1s);
   start_on(dir.sqlite_store());
-  CHECK(stats().jobs_in_memory == 0);
+  CHECK(stats().memory.jobs == 0);
   check_answered_from_store(*this, ids);
 }

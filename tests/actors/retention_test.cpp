@@ -46,7 +46,7 @@ TEST_CASE_METHOD(engine_fixture,
       REQUIRE(finish(id).status == job_status::success);
     // Everything but this round is older than the TTL once the clock moves on.
     CHECK(*(*jobs)->count() <= 2 * per_round);
-    CHECK(stats().success == static_cast<size_t>(per_round));
+    CHECK(stats().jobs.success == static_cast<size_t>(per_round));
     sizes.push_back(size_on_disk(dir.file("troupe.db")));
     clock->advance(2s);
   }

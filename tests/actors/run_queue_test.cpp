@@ -26,12 +26,13 @@ run_result success(uint64_t lease) {
 /// A queue whose reports and tick requests are kept for the test to read.
 struct recorded_queue {
   explicit recorded_queue(size_t flush_every, std::chrono::milliseconds delay = 1h)
-      : q(flush_every, delay,
-          [this](run_report&& r) {
-            sent.push_back(std::move(r));
-            ++reports;
-          },
-          [this] { ++ticks_armed; }) {}
+      : q(
+        flush_every, delay,
+        [this](run_report&& r) {
+          sent.push_back(std::move(r));
+          ++reports;
+        },
+        [this] { ++ticks_armed; }) {}
 
   /// Waits until `n` reports went out (from a runner thread).
   void await_reports(int n) {

@@ -22,8 +22,8 @@ TEST_CASE_METHOD(engine_fixture,
   CHECK(job.result == nlohmann::json{{"crashed", false}});
   CHECK_THAT(*job.error, Catch::Contains("worker crashed"));
   auto s = stats();
-  CHECK(s.restarts == 1);
-  CHECK(s.workers_total == 1);
+  CHECK(s.workers.restarts == 1);
+  CHECK(s.workers.total == 1);
   CHECK(finish(submit("echo", 1)).status == job_status::success);
 }
 
@@ -36,7 +36,7 @@ TEST_CASE_METHOD(engine_fixture,
   CHECK(job.status == job_status::failed);
   CHECK(job.attempts == 3);
   CHECK_THAT(*job.error, Catch::Contains("worker crashed"));
-  CHECK(stats().restarts == 3);
+  CHECK(stats().workers.restarts == 3);
   CHECK(finish(submit("echo", 1)).status == job_status::success);
 }
 
@@ -70,7 +70,7 @@ TEST_CASE_METHOD(engine_fixture,
   opts.max_attempts = 1;
   finish(submit("crash", nullptr, opts));
   auto s = stats();
-  CHECK(s.restarts == 3);
+  CHECK(s.workers.restarts == 3);
   CHECK_FALSE(s.healthy);
   clock->advance(60001ms);
   CHECK(stats().healthy);

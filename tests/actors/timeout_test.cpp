@@ -61,11 +61,11 @@ TEST_CASE_METHOD(engine_fixture,
   auto stuck = run_past_timeout(*this, "stubborn", 1);
   CHECK(finish(stuck).status == job_status::failed);
   auto waiting = submit("echo", 7);
-  CHECK(stats().queue_depth == 1);
+  CHECK(stats().queue.depth == 1);
   clock->advance_to(next_timer_within(5001ms));
   auto job = finish(waiting);
   CHECK(job.status == job_status::success);
   auto s = stats();
-  CHECK(s.replaced == 1);
-  CHECK(s.workers_total == 1);
+  CHECK(s.workers.replaced == 1);
+  CHECK(s.workers.total == 1);
 }

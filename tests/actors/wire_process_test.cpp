@@ -110,8 +110,7 @@ TEST_CASE("every wire message crosses to another process and back intact") {
   join.heartbeat_ms = 500;
   join.timeout_ms = 2000;
   join.types = {"echo", "greet"};
-  auto got_join =
-    wire.echo<join_atom, node_join>(caf::make_message(join_atom::value, join));
+  auto got_join = wire.echo<join_atom, node_join>(caf::make_message(join_atom::value, join));
   REQUIRE((got_join.match_elements<join_atom, node_join>()));
   auto& j = got_join.get_as<node_join>(1);
   CHECK(j.version == node_protocol_version);
