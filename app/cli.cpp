@@ -95,9 +95,11 @@ template <class Options> std::vector<flag<Options>> node_flags() {
 }
 
 void set_store(serve_options& opt, const std::string& value) {
-  if (value != "memory" && (value.rfind("sqlite:", 0) != 0 || value.size() == 7))
-    throw usage_error{"--store must be sqlite:PATH or memory, not '" + value + "'"};
-  opt.store = value;
+  auto spec = store_spec::parse(value);
+  if (!spec)
+    throw usage_error{std::string{"--store must be "} + store_spec::forms + ", not '" + value
+                      + "'"};
+  opt.store = std::move(*spec);
 }
 
 void set_sync(serve_options& opt, const std::string& value) {

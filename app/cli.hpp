@@ -28,8 +28,7 @@ public:
 struct serve_options {
   engine_config engine;
   http::gateway_config http;
-  /// `sqlite:PATH` or `memory`, for `open_store`.
-  std::string store = "sqlite:./troupe-data/troupe.db";
+  store_spec store{store_spec::kind::sqlite, "./troupe-data/troupe.db"};
   troupe::store_options store_options;
   log_level log = log_level::info;
   std::chrono::seconds shutdown_timeout{30};

@@ -150,10 +150,31 @@ public:
   virtual store_counters counters() const = 0;
 };
 
-/// Opens the store named by `spec`: `memory` or `sqlite:PATH` (the parent
-/// directory of PATH is created if missing). Fails with `store_unavailable`
-/// and a message that says what to fix when the file cannot be created or
-/// opened, is not a troupe database, or is in use by another process.
+/// Which store to open, as `--store` and `TROUPE_STORE` name it.
+struct store_spec {
+  enum class kind { memory, sqlite };
+  kind type = kind::sqlite;
+  /// The SQLite file; empty for the memory store.
+  std::string path;
+
+  /// The forms `parse` accepts, for messages.
+  static constexpr const char* forms = "'memory' or 'sqlite:PATH'";
+
+  /// Reads `memory` or `sqlite:PATH`; nothing for anything else.
+  static std::optional<store_spec> parse(const std::string& text);
+
+  /// The spec as it is written: `memory` or `sqlite:PATH`.
+  std::string text() const;
+};
+
+/// Opens the store `spec` names (for SQLite, the parent directory of its file
+/// is created if missing). Fails with `store_unavailable` and a message that
+/// says what to fix when the file cannot be created or opened, is not a
+/// troupe database, or is in use by another process.
+caf::expected<std::shared_ptr<store>> open_store(const store_spec& spec,
+                                                 store_options options = {});
+
+/// Parses `spec` (see `store_spec::parse`) and opens that store.
 caf::expected<std::shared_ptr<store>> open_store(const std::string& spec,
                                                  store_options options = {});
 

@@ -26,7 +26,7 @@ TEST_CASE("defaults bind loopback port 8080 with a durable sqlite store in ./tro
   auto opt = parse_serve({}, {});
   CHECK(opt.http.host == "127.0.0.1");
   CHECK(opt.http.port == 8080);
-  CHECK(opt.store == "sqlite:./troupe-data/troupe.db");
+  CHECK(opt.store.text() == "sqlite:./troupe-data/troupe.db");
   CHECK(opt.store_options.sync == troupe::sync_mode::normal);
   CHECK(opt.log == log_level::info);
   CHECK(opt.http.max_body == 1 << 20);
@@ -75,10 +75,11 @@ TEST_CASE("zero local workers leave all jobs to worker nodes, which needs --node
 TEST_CASE("store, sync and debug logging flags select the store and the attempt log") {
   auto opt = parse_serve(
     {"--store", "sqlite:/var/lib/troupe/jobs.db", "--sync", "full", "--log-level", "debug"}, {});
-  CHECK(opt.store == "sqlite:/var/lib/troupe/jobs.db");
+  CHECK(opt.store.text() == "sqlite:/var/lib/troupe/jobs.db");
   CHECK(opt.store_options.sync == troupe::sync_mode::full);
   CHECK(opt.log == log_level::debug);
-  CHECK(parse_serve({}, {{"TROUPE_STORE", "memory"}}).store == "memory");
+  CHECK(parse_serve({}, {{"TROUPE_STORE", "memory"}}).store.type
+        == troupe::store_spec::kind::memory);
 }
 
 TEST_CASE("--help asks for the help text, which lists every flag and variable") {
