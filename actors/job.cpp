@@ -1,6 +1,6 @@
 #include "troupe/job.hpp"
 
-#include "detail/job_record.hpp"
+#include "job_record.hpp"
 
 #include <array>
 #include <cstdio>

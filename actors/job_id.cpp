@@ -1,4 +1,4 @@
-#include "detail/job_id.hpp"
+#include "job_id.hpp"
 
 #include <openssl/rand.h>
 

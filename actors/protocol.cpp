@@ -1,7 +1,7 @@
 #include "troupe/protocol.hpp"
 
-#include "detail/internal_protocol.hpp"
-#include "detail/node_protocol.hpp"
+#include "internal_protocol.hpp"
+#include "nodes/node_protocol.hpp"
 #include "troupe/errors.hpp"
 
 namespace troupe {

@@ -1,7 +1,7 @@
 // libFuzzer target: the node port's frame rules. Whatever a peer sends, in
 // whatever pieces, the check must not crash, must pass on only what a fresh
 // check finds whole and valid, and must never pass more than it was given.
-#include "detail/basp_frame_check.hpp"
+#include "nodes/basp_frame_check.hpp"
 
 #include <cstdint>
 #include <cstdlib>

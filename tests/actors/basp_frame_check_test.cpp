@@ -1,6 +1,6 @@
 // The node port's frame rules: only whole, valid BASP frames pass, and a
 // peer that breaks a rule is told at once, before its payload arrives.
-#include "detail/basp_frame_check.hpp"
+#include "nodes/basp_frame_check.hpp"
 
 #include <catch2/catch.hpp>
 

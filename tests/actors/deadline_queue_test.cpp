@@ -1,5 +1,5 @@
 // The timer set: time is an input, due events come out in deadline order.
-#include "detail/deadline_queue.hpp"
+#include "supervisor/deadline_queue.hpp"
 
 #include <catch2/catch.hpp>
 

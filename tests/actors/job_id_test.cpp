@@ -1,5 +1,5 @@
 // Job ids: unguessable, UUID-shaped, and carrying their submission sequence.
-#include "detail/job_id.hpp"
+#include "job_id.hpp"
 
 #include <catch2/catch.hpp>
 

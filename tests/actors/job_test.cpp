@@ -2,7 +2,7 @@
 #include <troupe/clock.hpp>
 #include <troupe/job.hpp>
 
-#include "detail/job_record.hpp"
+#include "job_record.hpp"
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>

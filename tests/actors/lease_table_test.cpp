@@ -1,6 +1,6 @@
 // The lease table: which worker holds which job, and which leases the
 // supervisor asks back to keep priorities honest.
-#include "detail/lease_table.hpp"
+#include "supervisor/lease_table.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,7 +1,7 @@
 // The node gateway admits a node that speaks this protocol with the
 // server's heartbeat settings under a free name, and frees the name when the
 // node's agent is gone.
-#include "detail/node_gateway.hpp"
+#include "nodes/node_gateway.hpp"
 
 #include <troupe/errors.hpp>
 #include <troupe/protocol.hpp>

@@ -1,6 +1,6 @@
 // The ready queue: higher priorities first, submission order within one,
 // kept per job type.
-#include "detail/ready_queue.hpp"
+#include "supervisor/ready_queue.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -4,7 +4,7 @@
 #include "support/engine_fixture.hpp"
 #include "support/server_process.hpp"
 
-#include "detail/job_id.hpp"
+#include "job_id.hpp"
 
 #include <troupe/protocol.hpp>
 #include <troupe/store.hpp>

@@ -1,7 +1,7 @@
 // Retries: attempt counting, exponential backoff with jitter, permanent errors.
 #include "support/engine_fixture.hpp"
 
-#include "detail/backoff.hpp"
+#include "supervisor/backoff.hpp"
 
 using namespace troupe;
 using namespace troupe::test;

@@ -1,7 +1,7 @@
 // Every message between the supervisor and its workers, and the public
 // submit_many types, survive CAF's serialization once add_message_types
 // registered them: a worker may live in another process.
-#include "detail/internal_protocol.hpp"
+#include "internal_protocol.hpp"
 
 #include <troupe/errors.hpp>
 #include <troupe/protocol.hpp>

@@ -1,8 +1,8 @@
 // The wire messages between two real processes over CAF's network layer: a
 // worker on another node must receive exactly what a local one would (CAF
 // 0.17 sends an unregistered type silently empty).
-#include "detail/internal_protocol.hpp"
-#include "detail/node_protocol.hpp"
+#include "internal_protocol.hpp"
+#include "nodes/node_protocol.hpp"
 #include "support/process.hpp"
 
 #include <troupe/errors.hpp>

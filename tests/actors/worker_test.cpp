@@ -1,8 +1,8 @@
 // A worker actor runs the orders it has handlers for and gives back, unrun,
 // those of a type it lacks (so that no attempt is spent on a worker that
 // cannot run the job).
-#include "detail/internal_protocol.hpp"
-#include "detail/worker.hpp"
+#include "internal_protocol.hpp"
+#include "worker/worker.hpp"
 
 #include <troupe/protocol.hpp>
 

@@ -5,8 +5,8 @@
 // still sends its heartbeats: it is not taken for lost.
 #include "support/node_cluster.hpp"
 
-#include "detail/internal_protocol.hpp"
-#include "detail/node_protocol.hpp"
+#include "internal_protocol.hpp"
+#include "nodes/node_protocol.hpp"
 
 #include <troupe/engine.hpp>
 #include <troupe/node_settings.hpp>

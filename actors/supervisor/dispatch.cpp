@@ -1,0 +1,401 @@
+// From the ready queue to the workers and back: leases, withdrawals, worker
+// reports, and restarts of workers that fail.
+//
+// A job goes only to a worker that serves its type (local workers serve the
+// engine's handlers, a node's workers the types the node advertised); a type
+// no worker serves waits in its own queue. Priorities stay honest at any
+// prefetch: before jobs are handed out, every unstarted lease of lower
+// priority than the best ready job of a type is asked back from the workers
+// that serve that type, and a worker that runs dry takes the best job it can
+// run that another worker holds behind a running one. A lease a worker gives
+// back never started, so no attempt is spent on it.
+#include "supervisor/supervisor_state.hpp"
+
+#include "worker/worker.hpp"
+#include "troupe/errors.hpp"
+#include "troupe/log.hpp"
+
+namespace troupe::detail {
+
+void enqueue(self_ptr self, uint64_t seq, job_entry& job) {
+  set_waiting(self, job, false);
+  job.queued = true;
+  self->state.ready.push(job.record.type, job.record.priority, seq);
+}
+
+void dequeue(self_ptr self, uint64_t seq, job_entry& job) {
+  if (job.queued)
+    self->state.ready.erase(job.record.type, job.record.priority, seq);
+  job.queued = false;
+}
+
+void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at) {
+  if (ready_at > self->state.clock->now()) {
+    set_waiting(self, job, true);
+    add_timer(self, ready_at, timer_event{timer_kind::ready, seq, 0});
+  } else {
+    enqueue(self, seq, job);
+  }
+}
+
+void send_withdrawal(self_ptr self, size_t slot, std::vector<uint64_t> leases) {
+  auto& st = self->state;
+  st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, std::move(leases), {}});
+  schedule_flush(self);
+}
+
+void send_withdrawals(self_ptr self, std::vector<std::vector<uint64_t>> per_slot) {
+  for (size_t slot = 0; slot < per_slot.size(); ++slot)
+    if (!per_slot[slot].empty())
+      send_withdrawal(self, slot, std::move(per_slot[slot]));
+}
+
+void send_stop(self_ptr self, uint64_t lease) {
+  auto& st = self->state;
+  if (auto* entry = st.leases.find(lease))
+    self->send(st.workers[entry->slot].actor, stop_atom::value, lease_list{{lease}});
+}
+
+namespace {
+
+/// How long a job must have run before an idle worker takes what waits
+/// behind it (real time: a cost trade-off, not part of any job's semantics).
+constexpr auto steal_after = std::chrono::milliseconds{20};
+
+/// The slot with the most room left among those that take `type`, if any
+/// has room.
+std::optional<size_t> least_loaded(self_ptr self, const std::string& type) {
+  auto& st = self->state;
+  auto room = st.config.prefetch + 1;
+  std::optional<size_t> best;
+  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
+    if (!st.workers[slot].takes(type))
+      continue;
+    auto load = st.leases.load(slot);
+    if (load < room && (!best || load < st.leases.load(*best)))
+      best = slot;
+  }
+  return best;
+}
+
+/// Takes back every lease of a slot whose worker is gone: a started attempt
+/// failed with `error`; an unstarted job goes back to the queue with its
+/// attempts as they were (nothing of it was stored as started).
+void take_back_leases(self_ptr self, size_t slot, const std::string& error) {
+  auto& st = self->state;
+  auto held = st.leases.of(slot);
+  for (auto lease : held) {
+    auto entry = release_lease(self, lease);
+    auto* job = st.jobs.find(entry->seq);
+    if (job == nullptr || job->lease != lease)
+      continue;
+    job->lease = 0;
+    if (entry->started)
+      attempt_failed(self, entry->seq, *job, error, false);
+    else
+      enqueue(self, entry->seq, *job);
+  }
+}
+
+/// Puts a fresh worker in a slot whose worker failed or hangs.
+void reset_slot(self_ptr self, size_t slot, const std::string& error) {
+  auto& st = self->state;
+  ++st.workers[slot].restarts;
+  auto old = st.workers[slot].actor;
+  self->demonitor(old);
+  self->send_exit(old, caf::exit_reason::user_shutdown);
+  take_back_leases(self, slot, error);
+  start_worker(self, slot);
+}
+
+/// A node's worker cannot be restarted from here: its jobs go elsewhere and
+/// its slot is retired until the node rejoins.
+void retire_node_slot(self_ptr self, size_t slot, const std::string& error) {
+  auto& st = self->state;
+  log(log_level::warn, st.workers[slot].name + ": " + error + "; it gets no more jobs");
+  take_back_leases(self, slot, error);
+  self->demonitor(st.workers[slot].actor);
+  self->send_exit(st.workers[slot].actor, caf::exit_reason::user_shutdown);
+  st.workers[slot].actor = nullptr;
+}
+
+void worker_crashed(self_ptr self, size_t slot, const std::string& reason) {
+  auto& st = self->state;
+  st.counters.restarted(st.clock->now());
+  update_health(self);
+  if (st.workers[slot].node == 0)
+    reset_slot(self, slot, "worker crashed: " + reason);
+  else
+    retire_node_slot(self, slot, "worker crashed: " + reason);
+}
+
+/// Applies the start of a lease, reported by its worker or implied by its
+/// result (`ran_for` ago); returns its job if the lease is still current.
+job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds ran_for,
+                      bool by_worker = true) {
+  auto& st = self->state;
+  auto* entry = st.leases.find(lease);
+  if (entry == nullptr)
+    return nullptr;
+  auto* job = st.jobs.find(entry->seq);
+  if (job == nullptr || job->lease != lease)
+    return nullptr;
+  auto log_start = [&] {
+    entry->announced = true;
+    if (logs(log_level::debug))
+      log(log_level::debug, "job " + format_job_id({entry->seq, job->tag}) + " attempt "
+                              + std::to_string(job->record.attempts) + " started on "
+                              + *job->record.worker);
+  };
+  if (entry->started) {
+    // A gated lease the worker now begins: the attempt really started.
+    if (by_worker && !entry->announced)
+      log_start();
+    return job;
+  }
+  st.leases.start(lease);
+  auto now = st.clock->now();
+  auto& rec = job->record;
+  ++rec.attempts;
+  job->started_at = now - ran_for;
+  set_status(self, *job, job_status::running);
+  rec.started_at_ms = to_epoch_ms(*job->started_at);
+  rec.worker = st.workers[entry->slot].name;
+  rec.progress.reset();
+  rec.progress_message.reset();
+  // The attempt counts once this is stored (with the next group commit).
+  auto& row = write(self, write_kind::start, entry->seq, *job);
+  row.status = job_status::running;
+  row.attempts = rec.attempts;
+  row.started_at_ms = rec.started_at_ms;
+  row.worker = rec.worker;
+  if (ran_for.count() == 0) { // Still running: watch its time limit.
+    bool moved = false;
+    st.timeouts[lease] = st.timers.add(now + std::chrono::milliseconds{job->options.timeout_ms},
+                                       timer_event{timer_kind::timeout, entry->seq, lease}, &moved);
+    if (moved)
+      arm(self);
+  }
+  if (by_worker)
+    log_start();
+  return job;
+}
+
+/// Asks back unstarted leases that must start after the best ready job of
+/// each type (a lower priority, or the same and submitted later), from the
+/// workers that could run that job instead.
+void make_room_for_priorities(self_ptr self) {
+  auto& st = self->state;
+  struct best_job {
+    std::string type;
+    int32_t priority;
+    uint64_t seq;
+  };
+  std::vector<best_job> tops;
+  st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
+    if (st.leases.holds_unstarted_after(priority, seq))
+      tops.push_back({type, priority, seq});
+  });
+  for (auto& top : tops)
+    send_withdrawals(self, st.leases.withdraw_after(top.priority, top.seq, [&](size_t slot) {
+      return st.workers[slot].takes(top.type);
+    }));
+}
+
+/// The ready job that must start next among those some worker has room
+/// for, with the slot to run it.
+std::optional<std::pair<std::string, size_t>> next_runnable(self_ptr self) {
+  std::optional<std::pair<std::string, size_t>> best;
+  int32_t best_priority = 0;
+  uint64_t best_seq = 0;
+  self->state.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
+    if (best && !ready_queue::before(priority, seq, best_priority, best_seq))
+      return;
+    if (auto slot = least_loaded(self, type)) {
+      best.emplace(type, *slot);
+      best_priority = priority;
+      best_seq = seq;
+    }
+  });
+  return best;
+}
+
+} // namespace
+
+void dispatch(self_ptr self) {
+  auto& st = self->state;
+  if (!st.accepting)
+    return;
+  make_room_for_priorities(self);
+  std::vector<std::vector<run_order>> batches(st.workers.size());
+  while (auto next = next_runnable(self)) {
+    auto& [type, slot] = *next;
+    auto seq = st.ready.pop(type);
+    auto& job = *st.jobs.find(seq);
+    job.queued = false;
+    auto lease = st.leases.grant(slot, seq, job.record.priority);
+    job.lease = lease;
+    // Nothing is written for a job handed out: only its start counts. A
+    // last attempt waits for its stored start (a store that survives a
+    // crash could otherwise see it run twice).
+    auto attempt = job.record.attempts + 1;
+    auto gated = st.journal && attempt >= job.options.max_attempts;
+    batches[slot].push_back(run_order{lease, st.incarnation, format_job_id({seq, job.tag}), attempt,
+                                      job.record.type, job.record.payload, job.record.priority, seq,
+                                      gated});
+  }
+  auto runnable_by = [&](size_t slot) {
+    return
+      [&, slot](uint64_t seq) { return st.workers[slot].takes(st.jobs.find(seq)->record.type); };
+  };
+  for (size_t slot = 0; slot < batches.size(); ++slot) {
+    if (!batches[slot].empty()) {
+      st.unflushed.runs.push_back(
+        run_batch{st.workers[slot].actor, std::move(batches[slot]), {}, {}});
+      schedule_flush(self);
+    }
+    // A worker that ran dry takes the best job waiting behind another's.
+    else if (st.leases.load(slot) == 0 && st.workers[slot].actor && !st.workers[slot].leaving)
+      if (auto taken = st.leases.withdraw_one_for(
+            slot, steal_after, std::chrono::steady_clock::now(), runnable_by(slot)))
+        send_withdrawal(self, taken->first, {taken->second});
+  }
+}
+
+std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease) {
+  auto& st = self->state;
+  if (auto t = st.timeouts.find(lease); t != st.timeouts.end()) {
+    st.timers.cancel(t->second);
+    st.timeouts.erase(t);
+  }
+  return st.leases.release(lease);
+}
+
+void on_report(self_ptr self, run_report& report) {
+  auto& st = self->state;
+  for (auto& result : report.finished) {
+    if (result.incarnation != st.incarnation) {
+      ++st.node_counts.stale_reports;
+      continue;
+    }
+    // A worker runs its leases in order: a result says that it started too.
+    auto ran_for = std::chrono::microseconds{std::max<int64_t>(1, result.duration_us)};
+    auto* job = on_started(self, result.lease, ran_for);
+    auto entry = release_lease(self, result.lease);
+    if (!entry) {
+      ++st.node_counts.stale_reports;
+      continue;
+    }
+    auto outcome = static_cast<run_outcome>(result.outcome);
+    if (outcome == run_outcome::worker_fault)
+      result.text = "worker_fault: " + result.text;
+    if (job != nullptr) {
+      job->started_at = st.clock->now() - ran_for;
+      job->lease = 0;
+      if (outcome == run_outcome::success && !job->record.cancel_requested)
+        finish(self, entry->seq, *job, job_status::success, std::move(result.text), {});
+      else if (outcome == run_outcome::success)
+        finish(self, entry->seq, *job, job_status::cancelled, {}, "cancelled");
+      else if (outcome == run_outcome::worker_fault)
+        attempt_failed(self, entry->seq, *job, "worker crashed: " + result.text, false);
+      else
+        attempt_failed(self, entry->seq, *job, std::move(result.text),
+                       outcome == run_outcome::permanent_failure);
+    }
+    // The runner ended with the fault, whether or not its lease was current.
+    if (outcome == run_outcome::worker_fault)
+      worker_crashed(self, entry->slot, result.text);
+  }
+  if (report.started != 0)
+    on_started(self, report.started, std::chrono::microseconds{0});
+  if (report.ready != 0)
+    let_go(self, report.ready);
+  check_drain(self);
+  check_node_leaves(self);
+  dispatch(self);
+}
+
+void let_go(self_ptr self, uint64_t lease) {
+  auto& st = self->state;
+  auto* entry = st.leases.find(lease);
+  auto* job = entry != nullptr ? st.jobs.find(entry->seq) : nullptr;
+  // A lease being taken back is not let go: the worker gives it back.
+  if (job == nullptr || job->lease != lease || entry->started || entry->withdrawing)
+    return;
+  auto slot = entry->slot;
+  on_started(self, lease, std::chrono::microseconds{0}, false);
+  st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, {}, {lease}});
+  schedule_flush(self);
+}
+
+void on_withdrawn(self_ptr self, lease_list& given_back) {
+  auto& st = self->state;
+  for (auto lease : given_back.leases) {
+    auto entry = release_lease(self, lease);
+    if (!entry)
+      continue;
+    auto* job = st.jobs.find(entry->seq);
+    if (job == nullptr || job->lease != lease)
+      continue;
+    job->lease = 0;
+    enqueue(self, entry->seq, *job);
+  }
+  check_drain(self);
+  check_node_leaves(self);
+  dispatch(self);
+}
+
+void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& message) {
+  auto& st = self->state;
+  auto* entry = st.leases.find(lease);
+  auto* job = entry != nullptr ? st.jobs.find(entry->seq) : nullptr;
+  if (job == nullptr || job->lease != lease || job->status() != job_status::running)
+    return;
+  job->record.progress = fraction;
+  if (message.empty())
+    job->record.progress_message.reset();
+  else
+    job->record.progress_message = std::move(message);
+}
+
+void start_worker(self_ptr self, size_t slot) {
+  auto& st = self->state;
+  // The supervisor logs local attempts itself (at debug level).
+  st.workers[slot].actor = self->spawn<caf::monitored>(
+    worker, caf::actor_cast<caf::actor>(self), st.handlers, st.config.prefetch, std::string{});
+  st.workers[slot].types = st.local_types;
+}
+
+void end_slot_leases(self_ptr self, size_t slot, const std::string& error) {
+  self->state.workers[slot].actor = nullptr;
+  take_back_leases(self, slot, error);
+}
+
+void on_worker_down(self_ptr self, const caf::down_msg& down) {
+  auto& st = self->state;
+  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
+    if (st.workers[slot].actor.address() == down.source) {
+      if (st.workers[slot].node == 0)
+        worker_crashed(self, slot, describe(down.reason));
+      else
+        on_node_worker_down(self, slot);
+      dispatch(self);
+      return;
+    }
+  }
+}
+
+void replace_worker(self_ptr self, size_t slot) {
+  auto& st = self->state;
+  if (st.workers[slot].node != 0) {
+    retire_node_slot(self, slot, "worker stuck in a timed-out handler");
+    return;
+  }
+  st.counters.replaced();
+  log(log_level::warn,
+      st.workers[slot].name
+        + " did not return from a timed-out handler within the grace period; replaced it");
+  reset_slot(self, slot, "worker replaced");
+}
+
+} // namespace troupe::detail

@@ -1,0 +1,152 @@
+// Submissions: validation, idempotency keys, capacity, and the new job's
+// first write. A submission is answered once its insert is committed
+// (write_behind.cpp); one `submit_many` message carries many jobs and is
+// answered once for all of them.
+#include "supervisor/supervisor_state.hpp"
+
+#include "troupe/errors.hpp"
+#include "troupe/job_request.hpp"
+
+namespace troupe::detail {
+
+namespace {
+
+caf::error validate(self_ptr self, const job_request& req) {
+  if (self->state.known_types.count(req.type) == 0)
+    return make_error(errc::unknown_type, "no worker serves type '" + req.type + "'");
+  if (auto problem = check_options(req.options))
+    return make_error(errc::invalid_argument, std::move(problem->message));
+  if (!req.payload.empty())
+    if (auto problem = json_text_problem(req.payload))
+      return make_error(errc::invalid_argument, "payload must be valid JSON: " + *problem);
+  return {};
+}
+
+/// Accepts or refuses one job. `waits` tells whether the answer must wait for
+/// a commit; `matched_key` is set when an idempotency key matched.
+submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& matched_key) {
+  auto& st = self->state;
+  waits = false;
+  if (auto err = validate(self, req))
+    return {{}, false, std::move(err), {}};
+  auto& key = req.options.idempotency_key;
+  if (!key.empty()) {
+    if (auto k = st.idempotency_keys.find(key); k != st.idempotency_keys.end()) {
+      auto* first = st.jobs.find(k->second);
+      waits = first != nullptr && !first->stored;
+      matched_key = key;
+      return {format_job_id(k->second), false, {}, {}};
+    }
+  }
+  if (auto err = refuse_when_full(self))
+    return {{}, false, std::move(err), {}};
+  auto seq = st.next_seq++;
+  job_entry job;
+  job.tag = st.tags.next();
+  auto& rec = job.record;
+  rec.type = std::move(req.type);
+  rec.payload = req.payload.empty() ? "null" : std::move(req.payload);
+  rec.priority = req.options.priority;
+  rec.max_attempts = req.options.max_attempts;
+  rec.created_at_ms = to_epoch_ms(st.clock->now());
+  job.options = std::move(req.options);
+  auto& row = write(self, write_kind::insert, seq, job);
+  row.type = rec.type;
+  row.payload = rec.payload;
+  row.options = job.options;
+  row.options.delay_ms = 0;
+  row.created_at_ms = rec.created_at_ms;
+  row.ready_at_ms = rec.created_at_ms + job.options.delay_ms;
+  st.counters.add(job_status::pending);
+  st.counters.submitted(rec.type);
+  auto& entry = st.jobs.insert(seq, std::move(job));
+  if (!entry.options.idempotency_key.empty())
+    st.idempotency_keys.emplace(entry.options.idempotency_key, job_key{seq, entry.tag});
+  queue_at(self, seq, entry, st.clock->now() + std::chrono::milliseconds{entry.options.delay_ms});
+  waits = true;
+  return {format_job_id({seq, entry.tag}), true, {}, {}};
+}
+
+} // namespace
+
+caf::error refuse_while_draining(self_ptr self) {
+  if (self->state.accepting)
+    return {};
+  return make_error(errc::shutting_down, "the engine is shutting down");
+}
+
+caf::error refuse_when_full(self_ptr self) {
+  auto& st = self->state;
+  if (st.counters.count(job_status::pending) < st.config.queue_capacity)
+    return {};
+  return make_error(errc::queue_full, "the queue holds " + std::to_string(st.config.queue_capacity)
+                                        + " pending jobs; try again later");
+}
+
+caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::string& payload,
+                                         job_options& opts) {
+  if (auto err = refuse_while_draining(self))
+    return err;
+  job_request req{std::move(type), std::move(payload), std::move(opts)};
+  bool waits = false;
+  std::string matched_key;
+  auto outcome = admit(self, req, waits, matched_key);
+  if (outcome.error)
+    return std::move(outcome.error);
+  dispatch(self);
+  if (!waits)
+    return {std::move(outcome.id), outcome.created};
+  auto promise = self->make_response_promise();
+  self->state.unflushed.submits.push_back(
+    pending_submit{promise, true, {std::move(outcome)}, {std::move(matched_key)}});
+  schedule_flush(self);
+  return promise;
+}
+
+caf::result<std::vector<submit_outcome>> on_submit_many(self_ptr self,
+                                                        std::vector<job_request>& jobs) {
+  if (auto err = refuse_while_draining(self))
+    return err;
+  pending_submit pending;
+  pending.single = false;
+  pending.outcomes.reserve(jobs.size());
+  pending.matched_keys.resize(jobs.size());
+  bool any_waits = false;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    bool waits = false;
+    pending.outcomes.push_back(admit(self, jobs[i], waits, pending.matched_keys[i]));
+    any_waits = any_waits || waits;
+  }
+  dispatch(self);
+  if (!any_waits) {
+    add_snapshots(self, pending.outcomes);
+    return std::move(pending.outcomes);
+  }
+  pending.promise = self->make_response_promise();
+  auto promise = pending.promise;
+  self->state.unflushed.submits.push_back(std::move(pending));
+  schedule_flush(self);
+  return promise;
+}
+
+void drop_job(self_ptr self, uint64_t seq) {
+  auto& st = self->state;
+  auto* job = st.jobs.find(seq);
+  if (job == nullptr)
+    return;
+  if (job->lease != 0)
+    release_lease(self, job->lease);
+  dequeue(self, seq, *job);
+  set_waiting(self, *job, false);
+  st.counters.unsubmitted(job->record.type);
+  st.counters.remove(job->status());
+  auto k = st.idempotency_keys.find(job->options.idempotency_key);
+  if (k != st.idempotency_keys.end() && k->second.seq == seq)
+    st.idempotency_keys.erase(k);
+  if (job->observer)
+    self->send_exit(job->observer, caf::exit_reason::user_shutdown);
+  forget_wait_deadlines(self, seq);
+  st.jobs.erase(seq);
+}
+
+} // namespace troupe::detail

@@ -1,0 +1,87 @@
+// Rebuilding the jobs a store holds, as they were when the engine last
+// stopped. Pending jobs keep their order and their remaining delay; jobs that
+// were running lost their attempt, which counts; finished ones stay
+// answerable (from the store) until their TTL and cost only their count.
+#include "supervisor/supervisor_state.hpp"
+
+#include <algorithm>
+
+namespace troupe::detail {
+
+namespace {
+
+/// A job that was running when the engine stopped: the attempt is over.
+void interrupted(self_ptr self, uint64_t seq, job_entry& job, int64_t now_ms) {
+  auto error =
+    "interrupted: the engine stopped during attempt " + std::to_string(job.record.attempts);
+  if (job.record.cancel_requested) {
+    finish(self, seq, job, job_status::cancelled, {}, "cancelled");
+  } else if (job.record.attempts >= job.options.max_attempts) {
+    finish(self, seq, job, job_status::failed, {}, error + "; no attempts remain");
+  } else {
+    auto& retry = write(self, write_kind::retry, seq, job);
+    retry.status = job_status::pending;
+    retry.error = error;
+    retry.ready_at_ms = now_ms;
+    job.record.error = std::move(error);
+    enqueue(self, seq, job);
+  }
+}
+
+} // namespace
+
+job_entry& adopt(self_ptr self, const stored_job& row, const job_key& key) {
+  auto& st = self->state;
+  job_entry job;
+  job.tag = key.tag;
+  job.record = to_record(row);
+  job.record.id.clear();
+  job.options = row.options;
+  job.stored = true;
+  st.counters.add(job.status());
+  auto& entry = st.jobs.insert(row.seq, std::move(job));
+  if (!entry.options.idempotency_key.empty())
+    st.idempotency_keys.emplace(entry.options.idempotency_key, key);
+  return entry;
+}
+
+void recover(self_ptr self, std::vector<stored_job>& rows) {
+  auto& st = self->state;
+  auto now = st.clock->now();
+  auto now_ms = to_epoch_ms(now);
+  auto ttl = st.config.result_ttl.count();
+  for (auto& row : rows) {
+    st.next_seq = std::max(st.next_seq, row.seq + 1);
+    auto key = parse_job_id(row.id);
+    if (!key || key->seq != row.seq)
+      continue; // Not made by an engine of this version; nothing can ask for it.
+    if (is_terminal(row.status)) {
+      auto finished = row.finished_at_ms.value_or(0);
+      if (finished + ttl <= now_ms)
+        continue;
+      ++st.recovered;
+      st.counters.add(row.status);
+      if (!row.options.idempotency_key.empty())
+        st.idempotency_keys.emplace(row.options.idempotency_key, *key);
+      retain(self, row.seq, row.status, row.options.idempotency_key,
+             now + std::chrono::milliseconds{finished + ttl - now_ms});
+      continue;
+    }
+    ++st.recovered;
+    auto& entry = adopt(self, row, *key);
+    if (entry.status() == job_status::running) {
+      set_status(self, entry, job_status::pending);
+      interrupted(self, row.seq, entry, now_ms);
+    } else {
+      queue_at(self, row.seq, entry, now + std::chrono::milliseconds{row.ready_at_ms - now_ms});
+    }
+  }
+  // Rows come in submission order, not in the order they finished; from here
+  // on, one TTL for all keeps the expiries sorted.
+  std::sort(st.retained.begin(), st.retained.end(),
+            [](auto& a, auto& b) { return a.expires < b.expires; });
+  write_purge(self, now_ms - ttl);
+  arm(self);
+}
+
+} // namespace troupe::detail
