@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=$1
 tags() { ls "$@" | xargs -n1 basename | sed 's/\.cpp$//; s/.*/[#&]/' | paste -sd, -; }
-engine=$(tags tests/actors/*_test.cpp)
+engine=$(tags tests/actors/*_test.cpp tests/actors/*/*_test.cpp)
 front_and_nodes=$(tags tests/http/*_test.cpp tests/app/node_*_test.cpp)
 scratch=${TSAN_LOGS:-$(mktemp -d)}
 [ -n "${TSAN_LOGS:-}" ] || trap 'rm -rf "$scratch"' EXIT

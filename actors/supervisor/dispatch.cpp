@@ -11,9 +11,9 @@
 // back never started, so no attempt is spent on it.
 #include "supervisor/supervisor_state.hpp"
 
-#include "worker/worker.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
+#include "worker/worker.hpp"
 
 namespace troupe::detail {
 
@@ -30,7 +30,7 @@ void dequeue(self_ptr self, uint64_t seq, job_entry& job) {
 }
 
 void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at) {
-  if (ready_at > self->state.clock->now()) {
+  if (ready_at > self->state.now()) {
     set_waiting(self, job, true);
     add_timer(self, ready_at, timer_event{timer_kind::ready, seq, 0});
   } else {
@@ -40,7 +40,7 @@ void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at) 
 
 void send_withdrawal(self_ptr self, size_t slot, std::vector<uint64_t> leases) {
   auto& st = self->state;
-  st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, std::move(leases), {}});
+  st.writes.add_run(run_batch{st.workers[slot].actor, {}, std::move(leases), {}});
   schedule_flush(self);
 }
 
@@ -121,7 +121,7 @@ void retire_node_slot(self_ptr self, size_t slot, const std::string& error) {
 
 void worker_crashed(self_ptr self, size_t slot, const std::string& reason) {
   auto& st = self->state;
-  st.counters.restarted(st.clock->now());
+  st.counters.restarted(st.now());
   update_health(self);
   if (st.workers[slot].node == 0)
     reset_slot(self, slot, "worker crashed: " + reason);
@@ -154,7 +154,7 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
     return job;
   }
   st.leases.start(lease);
-  auto now = st.clock->now();
+  auto now = st.now();
   auto& rec = job->record;
   ++rec.attempts;
   job->started_at = now - ran_for;
@@ -170,11 +170,9 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
   row.started_at_ms = rec.started_at_ms;
   row.worker = rec.worker;
   if (ran_for.count() == 0) { // Still running: watch its time limit.
-    bool moved = false;
-    st.timeouts[lease] = st.timers.add(now + std::chrono::milliseconds{job->options.timeout_ms},
-                                       timer_event{timer_kind::timeout, entry->seq, lease}, &moved);
-    if (moved)
-      arm(self);
+    st.timers.watch_timeout(lease, entry->seq,
+                            now + std::chrono::milliseconds{job->options.timeout_ms});
+    arm(self);
   }
   if (by_worker)
     log_start();
@@ -224,7 +222,7 @@ std::optional<std::pair<std::string, size_t>> next_runnable(self_ptr self) {
 
 void dispatch(self_ptr self) {
   auto& st = self->state;
-  if (!st.accepting)
+  if (!st.gate.open())
     return;
   make_room_for_priorities(self);
   std::vector<std::vector<run_order>> batches(st.workers.size());
@@ -250,12 +248,11 @@ void dispatch(self_ptr self) {
   };
   for (size_t slot = 0; slot < batches.size(); ++slot) {
     if (!batches[slot].empty()) {
-      st.unflushed.runs.push_back(
-        run_batch{st.workers[slot].actor, std::move(batches[slot]), {}, {}});
+      st.writes.add_run(run_batch{st.workers[slot].actor, std::move(batches[slot]), {}, {}});
       schedule_flush(self);
     }
     // A worker that ran dry takes the best job waiting behind another's.
-    else if (st.leases.load(slot) == 0 && st.workers[slot].actor && !st.workers[slot].leaving)
+    else if (st.leases.load(slot) == 0 && st.workers[slot].open())
       if (auto taken = st.leases.withdraw_one_for(
             slot, steal_after, std::chrono::steady_clock::now(), runnable_by(slot)))
         send_withdrawal(self, taken->first, {taken->second});
@@ -264,10 +261,7 @@ void dispatch(self_ptr self) {
 
 std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease) {
   auto& st = self->state;
-  if (auto t = st.timeouts.find(lease); t != st.timeouts.end()) {
-    st.timers.cancel(t->second);
-    st.timeouts.erase(t);
-  }
+  st.timers.cancel_timeout(lease);
   return st.leases.release(lease);
 }
 
@@ -275,7 +269,7 @@ void on_report(self_ptr self, run_report& report) {
   auto& st = self->state;
   for (auto& result : report.finished) {
     if (result.incarnation != st.incarnation) {
-      ++st.node_counts.stale_reports;
+      ++st.nodes.counts().stale_reports;
       continue;
     }
     // A worker runs its leases in order: a result says that it started too.
@@ -283,14 +277,14 @@ void on_report(self_ptr self, run_report& report) {
     auto* job = on_started(self, result.lease, ran_for);
     auto entry = release_lease(self, result.lease);
     if (!entry) {
-      ++st.node_counts.stale_reports;
+      ++st.nodes.counts().stale_reports;
       continue;
     }
     auto outcome = static_cast<run_outcome>(result.outcome);
     if (outcome == run_outcome::worker_fault)
       result.text = "worker_fault: " + result.text;
     if (job != nullptr) {
-      job->started_at = st.clock->now() - ran_for;
+      job->started_at = st.now() - ran_for;
       job->lease = 0;
       if (outcome == run_outcome::success && !job->record.cancel_requested)
         finish(self, entry->seq, *job, job_status::success, std::move(result.text), {});
@@ -324,7 +318,7 @@ void let_go(self_ptr self, uint64_t lease) {
     return;
   auto slot = entry->slot;
   on_started(self, lease, std::chrono::microseconds{0}, false);
-  st.unflushed.runs.push_back(run_batch{st.workers[slot].actor, {}, {}, {lease}});
+  st.writes.add_run(run_batch{st.workers[slot].actor, {}, {}, {lease}});
   schedule_flush(self);
 }
 
@@ -361,9 +355,9 @@ void on_progress(self_ptr self, uint64_t lease, double fraction, std::string& me
 void start_worker(self_ptr self, size_t slot) {
   auto& st = self->state;
   // The supervisor logs local attempts itself (at debug level).
-  st.workers[slot].actor = self->spawn<caf::monitored>(
-    worker, caf::actor_cast<caf::actor>(self), st.handlers, st.config.prefetch, std::string{});
-  st.workers[slot].types = st.local_types;
+  st.workers[slot].actor =
+    self->spawn<caf::monitored>(worker, caf::actor_cast<caf::actor>(self), st.workers.handlers(),
+                                st.config.prefetch, std::string{});
 }
 
 void end_slot_leases(self_ptr self, size_t slot, const std::string& error) {
@@ -373,16 +367,14 @@ void end_slot_leases(self_ptr self, size_t slot, const std::string& error) {
 
 void on_worker_down(self_ptr self, const caf::down_msg& down) {
   auto& st = self->state;
-  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
-    if (st.workers[slot].actor.address() == down.source) {
-      if (st.workers[slot].node == 0)
-        worker_crashed(self, slot, describe(down.reason));
-      else
-        on_node_worker_down(self, slot);
-      dispatch(self);
-      return;
-    }
-  }
+  auto slot = st.workers.find(down.source);
+  if (!slot)
+    return;
+  if (st.workers[*slot].node == 0)
+    worker_crashed(self, *slot, describe(down.reason));
+  else
+    on_node_worker_down(self, *slot);
+  dispatch(self);
 }
 
 void replace_worker(self_ptr self, size_t slot) {

@@ -33,6 +33,8 @@ void engine_counters::fill(engine_stats& s, clock::time_point now) const {
   s.workers.restarts = restarts_;
   s.workers.replaced = replaced_;
   s.submitted_total = submitted_total_;
+  s.queue.delayed = waiting_;
+  s.recovered = recovered_;
   s.healthy = healthy_;
   for (auto& [name, c] : types_) {
     auto& t = s.types[name];

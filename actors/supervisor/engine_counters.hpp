@@ -57,6 +57,14 @@ public:
   void finished(const std::string& type, job_status status, clock::time_point now,
                 std::optional<double> run_seconds);
 
+  /// A job began (true) or ended (false) waiting for a timer: a delay or a
+  /// retry's backoff.
+  void waiting(bool begins) { begins ? ++waiting_ : --waiting_; }
+  size_t waiting() const { return waiting_; }
+
+  /// A job was read back from the store at start.
+  void recovered() { ++recovered_; }
+
   // -- workers --
 
   /// Records a worker restart at `now`.
@@ -78,8 +86,8 @@ public:
   // -- rendering --
 
   /// Fills `jobs`, `workers.restarts/replaced`, `submitted_total`, `types`
-  /// (but their `pending`), `healthy`, `duration_seconds` and `recent` (as of
-  /// `now`).
+  /// (but their `pending`), `queue.delayed`, `recovered`, `healthy`,
+  /// `duration_seconds` and `recent` (as of `now`).
   void fill(engine_stats& stats, clock::time_point now) const;
 
 private:
@@ -92,6 +100,8 @@ private:
 
   std::array<size_t, job_status_count> by_status_{};
   uint64_t submitted_total_ = 0;
+  size_t waiting_ = 0;
+  uint64_t recovered_ = 0;
   std::map<std::string, type_counters> types_;
   std::array<uint64_t, duration_bounds.size() + 1> duration_counts_{};
   double duration_sum_ = 0;

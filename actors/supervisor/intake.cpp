@@ -12,7 +12,7 @@ namespace troupe::detail {
 namespace {
 
 caf::error validate(self_ptr self, const job_request& req) {
-  if (self->state.known_types.count(req.type) == 0)
+  if (!self->state.workers.knows(req.type))
     return make_error(errc::unknown_type, "no worker serves type '" + req.type + "'");
   if (auto problem = check_options(req.options))
     return make_error(errc::invalid_argument, std::move(problem->message));
@@ -31,24 +31,24 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
     return {{}, false, std::move(err), {}};
   auto& key = req.options.idempotency_key;
   if (!key.empty()) {
-    if (auto k = st.idempotency_keys.find(key); k != st.idempotency_keys.end()) {
-      auto* first = st.jobs.find(k->second);
+    if (auto* k = st.keys.find(key)) {
+      auto* first = st.jobs.find(*k);
       waits = first != nullptr && !first->stored;
       matched_key = key;
-      return {format_job_id(k->second), false, {}, {}};
+      return {format_job_id(*k), false, {}, {}};
     }
   }
   if (auto err = refuse_when_full(self))
     return {{}, false, std::move(err), {}};
-  auto seq = st.next_seq++;
+  auto [seq, tag] = st.jobs.next_key();
   job_entry job;
-  job.tag = st.tags.next();
+  job.tag = tag;
   auto& rec = job.record;
   rec.type = std::move(req.type);
   rec.payload = req.payload.empty() ? "null" : std::move(req.payload);
   rec.priority = req.options.priority;
   rec.max_attempts = req.options.max_attempts;
-  rec.created_at_ms = to_epoch_ms(st.clock->now());
+  rec.created_at_ms = to_epoch_ms(st.now());
   job.options = std::move(req.options);
   auto& row = write(self, write_kind::insert, seq, job);
   row.type = rec.type;
@@ -60,20 +60,13 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
   st.counters.add(job_status::pending);
   st.counters.submitted(rec.type);
   auto& entry = st.jobs.insert(seq, std::move(job));
-  if (!entry.options.idempotency_key.empty())
-    st.idempotency_keys.emplace(entry.options.idempotency_key, job_key{seq, entry.tag});
-  queue_at(self, seq, entry, st.clock->now() + std::chrono::milliseconds{entry.options.delay_ms});
+  st.keys.remember(entry.options.idempotency_key, job_key{seq, entry.tag});
+  queue_at(self, seq, entry, st.now() + std::chrono::milliseconds{entry.options.delay_ms});
   waits = true;
   return {format_job_id({seq, entry.tag}), true, {}, {}};
 }
 
 } // namespace
-
-caf::error refuse_while_draining(self_ptr self) {
-  if (self->state.accepting)
-    return {};
-  return make_error(errc::shutting_down, "the engine is shutting down");
-}
 
 caf::error refuse_when_full(self_ptr self) {
   auto& st = self->state;
@@ -85,7 +78,7 @@ caf::error refuse_when_full(self_ptr self) {
 
 caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::string& payload,
                                          job_options& opts) {
-  if (auto err = refuse_while_draining(self))
+  if (auto err = self->state.gate.refusal())
     return err;
   job_request req{std::move(type), std::move(payload), std::move(opts)};
   bool waits = false;
@@ -97,7 +90,7 @@ caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::
   if (!waits)
     return {std::move(outcome.id), outcome.created};
   auto promise = self->make_response_promise();
-  self->state.unflushed.submits.push_back(
+  self->state.writes.add_submit(
     pending_submit{promise, true, {std::move(outcome)}, {std::move(matched_key)}});
   schedule_flush(self);
   return promise;
@@ -105,7 +98,7 @@ caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::
 
 caf::result<std::vector<submit_outcome>> on_submit_many(self_ptr self,
                                                         std::vector<job_request>& jobs) {
-  if (auto err = refuse_while_draining(self))
+  if (auto err = self->state.gate.refusal())
     return err;
   pending_submit pending;
   pending.single = false;
@@ -124,7 +117,7 @@ caf::result<std::vector<submit_outcome>> on_submit_many(self_ptr self,
   }
   pending.promise = self->make_response_promise();
   auto promise = pending.promise;
-  self->state.unflushed.submits.push_back(std::move(pending));
+  self->state.writes.add_submit(std::move(pending));
   schedule_flush(self);
   return promise;
 }
@@ -140,12 +133,10 @@ void drop_job(self_ptr self, uint64_t seq) {
   set_waiting(self, *job, false);
   st.counters.unsubmitted(job->record.type);
   st.counters.remove(job->status());
-  auto k = st.idempotency_keys.find(job->options.idempotency_key);
-  if (k != st.idempotency_keys.end() && k->second.seq == seq)
-    st.idempotency_keys.erase(k);
+  st.keys.forget(job->options.idempotency_key, seq);
   if (job->observer)
     self->send_exit(job->observer, caf::exit_reason::user_shutdown);
-  forget_wait_deadlines(self, seq);
+  st.timers.cancel_waits(seq);
   st.jobs.erase(seq);
 }
 

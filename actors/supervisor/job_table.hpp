@@ -13,6 +13,7 @@
 
 #include <caf/actor.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <unordered_map>
 
@@ -41,6 +42,12 @@ struct job_entry {
 
 class job_table {
 public:
+  /// The key of a new job: the next sequence, with a fresh random tag.
+  job_key next_key() { return {next_seq_++, tags_.next()}; }
+
+  /// Job `seq` exists (in the store): new jobs are numbered after it.
+  void numbered(uint64_t seq) { next_seq_ = std::max(next_seq_, seq + 1); }
+
   using map_type = std::unordered_map<uint64_t, job_entry>;
 
   /// Finds a job by sequence.
@@ -68,6 +75,8 @@ public:
 
 private:
   map_type jobs_;
+  uint64_t next_seq_ = 0;
+  tag_source tags_;
 };
 
 /// Renders the snapshot of a job held in the table.

@@ -12,9 +12,9 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
-#include <set>
 #include <functional>
 #include <optional>
+#include <set>
 #include <unordered_map>
 #include <vector>
 

@@ -3,8 +3,8 @@
 // the drain.
 #include "supervisor/supervisor_state.hpp"
 
-#include "supervisor/backoff.hpp"
 #include "store/store_queries.hpp"
+#include "supervisor/backoff.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
 
@@ -19,33 +19,26 @@ void set_status(self_ptr self, job_entry& job, job_status status) {
 
 void set_waiting(self_ptr self, job_entry& job, bool waiting) {
   if (job.waiting != waiting)
-    waiting ? ++self->state.waiting : --self->state.waiting;
+    self->state.counters.waiting(waiting);
   job.waiting = waiting;
 }
 
 void arm(self_ptr self) {
   auto& st = self->state;
-  auto earliest = st.timers.next().value_or(time_point::max());
-  if (!st.retained.empty())
-    earliest = std::min(earliest, st.retained.front().expires);
-  if (earliest < st.armed) {
-    st.armed = earliest;
-    st.clock->schedule(earliest, caf::actor_cast<caf::actor>(self),
-                       caf::make_message(tick_atom::value));
-  }
+  if (auto when = st.timers.wake_up(st.finished.next_expiry()))
+    st.config.clock->schedule(*when, caf::actor_cast<caf::actor>(self),
+                              caf::make_message(tick_atom::value));
 }
 
 void add_timer(self_ptr self, time_point when, timer_event event) {
-  bool moved = false;
-  self->state.timers.add(when, event, &moved);
-  if (moved)
-    arm(self);
+  self->state.timers.add(when, event);
+  arm(self);
 }
 
 void update_health(self_ptr self) {
   auto& st = self->state;
   auto& cfg = st.config;
-  if (!st.counters.update_health(st.clock->now(), cfg.restart_window, cfg.max_restarts))
+  if (!st.counters.update_health(st.now(), cfg.restart_window, cfg.max_restarts))
     return;
   if (st.counters.healthy())
     log(log_level::info, "worker restarts back within limits; engine healthy again");
@@ -57,11 +50,10 @@ void update_health(self_ptr self) {
 }
 
 void retain(self_ptr self, uint64_t seq, job_status status, const std::string& key,
-            time_point expires) {
+            time_point expires, std::optional<job_record> record) {
   auto& st = self->state;
-  st.retained.push_back(retained_job{expires, seq, status});
-  if (!key.empty())
-    st.retained_keys.emplace(seq, key);
+  st.finished.retain(seq, status, expires, std::move(record));
+  st.keys.retain(seq, key);
   arm(self);
 }
 
@@ -70,7 +62,7 @@ void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std:
   auto& st = self->state;
   // One reading of the clock for everything, taken before anyone is told:
   // whoever is answered may move a manual clock on at once.
-  auto now = st.clock->now();
+  auto now = st.now();
   auto now_ms = to_epoch_ms(now);
   dequeue(self, seq, job);
   set_waiting(self, job, false);
@@ -86,7 +78,7 @@ void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std:
   rec.finished_at_ms = now_ms;
   if (status == job_status::success)
     rec.progress = 1.0;
-  auto& row = write_finish(self, seq, job);
+  auto& row = write_finish(self, seq);
   row.status = status;
   row.result = rec.result;
   row.error = rec.error;
@@ -94,39 +86,25 @@ void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std:
   row.attempts = rec.attempts;
   row.started_at_ms = rec.started_at_ms;
   row.worker = rec.worker;
-  retain(self, seq, status, job.options.idempotency_key, now + st.config.result_ttl);
   rec.id = format_job_id({seq, job.tag});
   if (job.observer)
     self->send(job.observer, finish_atom::value, to_json(rec));
-  forget_wait_deadlines(self, seq);
-  st.recent.add(seq, std::move(rec));
+  st.timers.cancel_waits(seq);
+  retain(self, seq, status, job.options.idempotency_key, now + st.config.result_ttl,
+         std::move(rec));
   st.jobs.erase(seq);
 }
 
-void forget_wait_deadlines(self_ptr self, uint64_t seq) {
-  auto& st = self->state;
-  auto i = st.wait_deadlines.find(seq);
-  if (i == st.wait_deadlines.end())
-    return;
-  for (auto& [number, handle] : i->second)
-    st.timers.cancel(handle);
-  st.wait_deadlines.erase(i);
-}
+namespace {
 
-void on_wait_deadline(self_ptr self, uint64_t seq, uint64_t number) {
-  auto& st = self->state;
-  auto i = st.wait_deadlines.find(seq);
-  if (i == st.wait_deadlines.end())
-    return;
-  auto& waits = i->second;
-  waits.erase(
-    std::remove_if(waits.begin(), waits.end(), [&](const auto& w) { return w.first == number; }),
-    waits.end());
-  if (waits.empty())
-    st.wait_deadlines.erase(i);
-  if (auto* job = st.jobs.find(seq); job != nullptr && job->observer)
+/// Long-poll `number` on job `seq` ends before the job does: its job actor
+/// answers it with the job as it is now.
+void answer_wait(self_ptr self, uint64_t seq, uint64_t number) {
+  if (auto* job = self->state.jobs.find(seq); job != nullptr && job->observer)
     self->send(job->observer, timeout_atom::value, number, snapshot(seq, *job));
 }
+
+} // namespace
 
 void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string error,
                     bool permanent) {
@@ -141,10 +119,7 @@ void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string err
     return;
   }
   set_status(self, job, job_status::pending);
-  std::uniform_real_distribution<double> unit{0.0, 1.0};
-  auto delay = backoff_delay(st.config.backoff_base, st.config.backoff_cap, job.record.attempts,
-                             unit(st.jitter));
-  auto ready_at = st.clock->now() + delay;
+  auto ready_at = st.now() + st.backoff.after(job.record.attempts);
   auto& row = write(self, write_kind::retry, seq, job);
   row.status = job_status::pending;
   row.error = error;
@@ -161,16 +136,11 @@ namespace {
 std::string requeued(self_ptr self, stored_job& row) {
   auto& st = self->state;
   auto key = parse_job_id(row.id);
-  auto done = std::find_if(st.retained.begin(), st.retained.end(),
-                           [&](const retained_job& job) { return job.seq == row.seq; });
-  if (done != st.retained.end()) {
-    st.counters.remove(done->status);
-    st.retained.erase(done);
-  }
-  st.retained_keys.erase(row.seq);
-  st.recent.erase(row.seq);
+  if (auto status = st.finished.take_back(row.seq))
+    st.counters.remove(*status);
+  st.keys.unretain(row.seq);
   auto& job = adopt(self, row, *key);
-  queue_at(self, row.seq, job, st.clock->now());
+  queue_at(self, row.seq, job, st.now());
   // As it was put back: dispatching may hand it to a worker at once.
   auto answer = snapshot(row.seq, job);
   dispatch(self);
@@ -186,16 +156,16 @@ caf::result<std::string> on_retry(self_ptr self, const std::string& id) {
     return make_error(errc::not_found, "no job with id " + id);
   if (auto* job = st.jobs.find(*key))
     return retry_refusal(job->status());
-  if (auto err = refuse_while_draining(self))
+  if (auto err = st.gate.refusal())
     return err;
   if (auto err = refuse_when_full(self))
     return err;
   // The store decides: it holds the job's payload and options, and changes
   // the row before the job runs again, so a crash never loses the retry.
   flush(self);
-  auto now_ms = to_epoch_ms(st.clock->now());
+  auto now_ms = to_epoch_ms(st.now());
   if (!st.journal) {
-    auto row = stored_requeue(*st.store, id, now_ms);
+    auto row = stored_requeue(st.store(), id, now_ms);
     if (!row)
       return row.error();
     return requeued(self, *row);
@@ -225,17 +195,15 @@ void complete_drain(self_ptr self) {
       job.lease = 0;
     }
   }
-  if (!st.store->durable())
+  if (!st.store().durable())
     for (auto seq : unfinished)
       finish(self, seq, *st.jobs.find(seq), job_status::cancelled, {},
              "cancelled: engine shut down");
   // Nothing runs any more: a client waiting on a job left for the next
   // start gets its state now rather than at its deadline.
-  while (!st.wait_deadlines.empty()) {
-    auto& [seq, waits] = *st.wait_deadlines.begin();
-    on_wait_deadline(self, seq, waits.front().first);
-  }
-  st.drain_settled = true;
+  for (auto& [seq, number] : st.timers.take_waits())
+    answer_wait(self, seq, number);
+  st.gate.settle();
   flush(self);
   answer_drain_when_committed(self);
 }
@@ -248,12 +216,11 @@ void on_timer(self_ptr self, const timer_event& event) {
         enqueue(self, event.seq, *job);
       break;
     case timer_kind::timeout: {
-      st.timeouts.erase(event.lease);
       auto* job = st.jobs.find(event.seq);
       if (st.leases.find(event.lease) == nullptr || job == nullptr || job->lease != event.lease)
         break;
       send_stop(self, event.lease);
-      add_timer(self, st.clock->now() + st.config.timeout_grace,
+      add_timer(self, st.now() + st.config.timeout_grace,
                 timer_event{timer_kind::grace, event.seq, event.lease});
       attempt_failed(self, event.seq, *job,
                      "timeout: attempt exceeded " + std::to_string(job->options.timeout_ms) + " ms",
@@ -265,14 +232,14 @@ void on_timer(self_ptr self, const timer_event& event) {
         replace_worker(self, entry->slot);
       break;
     case timer_kind::drain_deadline:
-      if (st.drain && !st.drain_settled)
+      if (st.gate.waiting_for_jobs())
         complete_drain(self);
       break;
     case timer_kind::node_deadline:
       on_node_deadline(self, event.seq);
       break;
     case timer_kind::wait:
-      on_wait_deadline(self, event.seq, event.lease);
+      answer_wait(self, event.seq, event.lease);
       break;
   }
 }
@@ -280,21 +247,13 @@ void on_timer(self_ptr self, const timer_event& event) {
 /// Forgets finished jobs whose TTL ran out; their rows go in one purge.
 void expire_results(self_ptr self, time_point now) {
   auto& st = self->state;
-  if (st.retained.empty() || st.retained.front().expires > now)
+  auto expired = st.finished.expire(now);
+  if (expired.empty())
     return;
   write_purge(self, to_epoch_ms(now) - st.config.result_ttl.count());
-  while (!st.retained.empty() && st.retained.front().expires <= now) {
-    auto done = st.retained.front();
-    st.retained.pop_front();
+  for (auto& done : expired) {
     st.counters.remove(done.status);
-    st.recent.erase(done.seq);
-    auto k = st.retained_keys.find(done.seq);
-    if (k == st.retained_keys.end())
-      continue;
-    auto key = st.idempotency_keys.find(k->second);
-    if (key != st.idempotency_keys.end() && key->second.seq == done.seq)
-      st.idempotency_keys.erase(key);
-    st.retained_keys.erase(k);
+    st.keys.expire(done.seq);
   }
 }
 
@@ -302,8 +261,7 @@ void expire_results(self_ptr self, time_point now) {
 
 void on_tick(self_ptr self) {
   auto& st = self->state;
-  st.armed = time_point::max();
-  auto now = st.clock->now();
+  auto now = st.now();
   for (auto& event : st.timers.expire(now))
     on_timer(self, event);
   expire_results(self, now);
@@ -314,17 +272,16 @@ void on_tick(self_ptr self) {
 
 void check_drain(self_ptr self) {
   auto& st = self->state;
-  if (st.drain && !st.drain_settled && st.counters.count(job_status::running) == 0)
+  if (st.gate.waiting_for_jobs() && st.counters.count(job_status::running) == 0)
     complete_drain(self);
 }
 
 caf::result<std::string> on_drain(self_ptr self, int64_t deadline_ms) {
   auto& st = self->state;
-  st.accepting = false;
-  send_withdrawals(self, st.leases.withdraw_unstarted());
   auto promise = self->make_response_promise();
-  st.drain = promise;
-  add_timer(self, st.clock->now() + std::chrono::milliseconds{deadline_ms},
+  st.gate.begin(promise);
+  send_withdrawals(self, st.leases.withdraw_unstarted());
+  add_timer(self, st.now() + std::chrono::milliseconds{deadline_ms},
             timer_event{timer_kind::drain_deadline, 0, 0});
   check_drain(self);
   return promise;

@@ -1,22 +1,10 @@
-// Worker nodes as the supervisor sees them: each joined node brings worker
-// slots (its stand-ins) that serve the types it advertised. A node that
-// leaves gives back what it has not started and gets a drain time for its
-// running jobs; a node that is lost ends every attempt it held. Node losses
-// are not worker crashes: they do not count towards restart intensity.
-#include "supervisor/supervisor_state.hpp"
-
-#include "troupe/log.hpp"
+#include "supervisor/node_roster.hpp"
 
 #include <algorithm>
 
 namespace troupe::detail {
 
-namespace {
-
-/// Gone nodes kept to be shown by `workers_json`.
-constexpr size_t gone_nodes_kept = 32;
-
-const char* state_name(node_state state) {
+const char* to_string(node_state state) {
   switch (state) {
     case node_state::connected:
       return "connected";
@@ -30,212 +18,54 @@ const char* state_name(node_state state) {
   return "unknown";
 }
 
-bool gone(const node_entry& node) {
-  return node.state == node_state::lost || node.state == node_state::left;
-}
-
-node_entry* find_node(self_ptr self, uint64_t id) {
-  auto& nodes = self->state.nodes;
-  auto i =
-    std::find_if(nodes.begin(), nodes.end(), [&](const node_entry& n) { return n.id == id; });
-  return i == nodes.end() ? nullptr : &*i;
-}
-
-/// Keeps the last few gone nodes, and no gone node of a name that rejoined.
-void forget_old_nodes(self_ptr self, const std::string& rejoined) {
-  auto& nodes = self->state.nodes;
-  nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
-                             [&](const node_entry& n) { return gone(n) && n.name == rejoined; }),
-              nodes.end());
-  auto gone_count = static_cast<size_t>(std::count_if(nodes.begin(), nodes.end(), gone));
-  for (auto i = nodes.begin(); gone_count > gone_nodes_kept && i != nodes.end();) {
-    if (gone(*i)) {
-      i = nodes.erase(i);
+node_entry& node_roster::join(std::string name, std::string address,
+                              const std::vector<std::string>& types, int64_t now_ms) {
+  auto gone = [](const node_entry& n) { return n.gone(); };
+  nodes_.erase(std::remove_if(nodes_.begin(), nodes_.end(),
+                              [&](const node_entry& n) { return n.gone() && n.name == name; }),
+               nodes_.end());
+  auto gone_count = static_cast<size_t>(std::count_if(nodes_.begin(), nodes_.end(), gone));
+  for (auto i = nodes_.begin(); gone_count > gone_kept && i != nodes_.end();) {
+    if (i->gone()) {
+      i = nodes_.erase(i);
       --gone_count;
     } else {
       ++i;
     }
   }
-}
-
-/// A retired slot to reuse (one of a gone node, holding no lease), or a new
-/// one.
-size_t free_slot(self_ptr self) {
-  auto& st = self->state;
-  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
-    auto& w = st.workers[slot];
-    if (w.node == 0 || w.actor || !st.leases.of(slot).empty())
-      continue;
-    auto* node = node_of(self, slot);
-    if (node == nullptr || gone(*node))
-      return slot;
-  }
-  st.workers.emplace_back();
-  return st.leases.add_slot();
-}
-
-size_t held_by(self_ptr self, const node_entry& node) {
-  size_t held = 0;
-  for (auto slot : node.slots)
-    held += self->state.leases.of(slot).size();
-  return held;
-}
-
-/// A leaving node holds nothing any more: it may go.
-void complete_leave(self_ptr self, node_entry& node) {
-  auto& st = self->state;
-  node.state = node_state::left;
-  ++st.node_counts.leaves;
-  for (auto slot : node.slots)
-    st.workers[slot].actor = nullptr;
-  if (node.leave) {
-    node.leave->deliver(caf::ok_atom::value);
-    node.leave.reset();
-  }
-  log(log_level::info, "node " + node.name + " left");
-}
-
-} // namespace
-
-node_entry* node_of(self_ptr self, size_t slot) {
-  auto id = self->state.workers[slot].node;
-  return id == 0 ? nullptr : find_node(self, id);
-}
-
-void on_node_joined(self_ptr self, const std::string& name, const std::string& address,
-                    const std::vector<std::string>& types,
-                    const std::vector<caf::actor>& stand_ins) {
-  auto& st = self->state;
-  forget_old_nodes(self, name);
   node_entry node;
-  node.id = ++st.next_node_id;
-  node.name = name;
-  node.address = address;
+  node.id = ++last_id_;
+  node.name = std::move(name);
+  node.address = std::move(address);
   node.types = std::make_shared<const std::set<std::string>>(types.begin(), types.end());
-  node.connected_since_ms = to_epoch_ms(st.clock->now());
-  st.known_types.insert(types.begin(), types.end());
-  for (size_t k = 0; k < stand_ins.size(); ++k) {
-    auto slot = free_slot(self);
-    self->monitor(stand_ins[k]);
-    st.workers[slot] = {stand_ins[k], name + "/worker-" + std::to_string(k + 1), node.id,
-                        node.types, false};
-    node.slots.push_back(slot);
-  }
-  ++st.node_counts.joins;
-  log(log_level::info, "node " + name + " joined from " + address + " with "
-                         + std::to_string(stand_ins.size()) + " workers");
-  st.nodes.push_back(std::move(node));
-  dispatch(self);
+  node.connected_since_ms = now_ms;
+  ++counts_.joins;
+  nodes_.push_back(std::move(node));
+  return nodes_.back();
 }
 
-caf::result<caf::ok_atom> on_node_leaving(self_ptr self, const std::string& name,
-                                          int64_t drain_ms) {
-  auto& st = self->state;
-  auto node = std::find_if(st.nodes.begin(), st.nodes.end(), [&](const node_entry& n) {
+node_entry* node_roster::find(uint64_t id) {
+  auto i =
+    std::find_if(nodes_.begin(), nodes_.end(), [&](const node_entry& n) { return n.id == id; });
+  return i == nodes_.end() ? nullptr : &*i;
+}
+
+node_entry* node_roster::find_connected(const std::string& name) {
+  auto i = std::find_if(nodes_.begin(), nodes_.end(), [&](const node_entry& n) {
     return n.name == name && n.state == node_state::connected;
   });
-  if (node == st.nodes.end())
-    return caf::ok_atom::value;
-  node->state = node_state::leaving;
-  for (auto slot : node->slots)
-    st.workers[slot].leaving = true;
-  auto promise = self->make_response_promise<caf::ok_atom>();
-  node->leave = promise;
-  log(log_level::info,
-      "node " + name + " is leaving; its running jobs get " + std::to_string(drain_ms) + " ms");
-  const auto& slots = node->slots;
-  send_withdrawals(self, st.leases.withdraw_unstarted([&](size_t slot) {
-    return std::find(slots.begin(), slots.end(), slot) != slots.end();
-  }));
-  add_timer(self, st.clock->now() + std::chrono::milliseconds{drain_ms},
-            timer_event{timer_kind::node_deadline, node->id, 0});
-  check_node_leaves(self);
-  dispatch(self);
-  return promise;
+  return i == nodes_.end() ? nullptr : &*i;
 }
 
-void check_node_leaves(self_ptr self) {
-  for (auto& node : self->state.nodes)
-    if (node.state == node_state::leaving && held_by(self, node) == 0)
-      complete_leave(self, node);
+size_t node_roster::present() const {
+  return static_cast<size_t>(
+    std::count_if(nodes_.begin(), nodes_.end(), [](const node_entry& n) { return !n.gone(); }));
 }
 
-void on_node_deadline(self_ptr self, uint64_t node_id) {
-  auto* node = find_node(self, node_id);
-  if (node == nullptr || node->state != node_state::leaving)
-    return;
-  auto& st = self->state;
-  for (auto slot : node->slots)
-    for (auto lease : st.leases.of(slot))
-      send_stop(self, lease);
-  for (auto slot : node->slots)
-    end_slot_leases(self, slot, "interrupted: node " + node->name + " left");
-  complete_leave(self, *node);
-}
-
-void on_node_worker_down(self_ptr self, size_t slot) {
-  auto& st = self->state;
-  auto* node = node_of(self, slot);
-  if (node != nullptr && !gone(*node)) {
-    node->state = node_state::lost;
-    ++st.node_counts.losses;
-    log(log_level::warn, "node " + node->name + " lost");
-    if (node->leave) {
-      node->leave->deliver(caf::ok_atom::value);
-      node->leave.reset();
-    }
-  }
-  auto held = st.leases.of(slot).size();
-  st.node_counts.requeued_by_loss += held;
-  end_slot_leases(self, slot, "node lost: " + (node != nullptr ? node->name : std::string{}));
-}
-
-std::string workers_json(self_ptr self) {
-  auto& st = self->state;
-  auto describe_slots = [&](const std::vector<size_t>& slots, nlohmann::json& j) {
-    size_t busy = 0;
-    size_t held = 0;
-    auto list = nlohmann::json::array();
-    for (auto slot : slots) {
-      nlohmann::json running = nullptr;
-      for (auto lease : st.leases.of(slot)) {
-        auto* entry = st.leases.find(lease);
-        auto* job = entry != nullptr && entry->started ? st.jobs.find(entry->seq) : nullptr;
-        if (job != nullptr)
-          running = format_job_id({entry->seq, job->tag});
-      }
-      busy += running.is_null() ? 0 : 1;
-      held += st.leases.of(slot).size();
-      list.push_back({{"name", st.workers[slot].name},
-                      {"state", running.is_null() ? "idle" : "busy"},
-                      {"job", std::move(running)},
-                      {"jobs_held", st.leases.of(slot).size()},
-                      {"restarts", st.workers[slot].restarts}});
-    }
-    j["workers"] = slots.size();
-    j["busy"] = busy;
-    j["jobs_held"] = held;
-    j["list"] = std::move(list);
-  };
-  nlohmann::json local;
-  std::vector<size_t> local_slots;
-  for (size_t slot = 0; slot < st.workers.size(); ++slot)
-    if (st.workers[slot].node == 0)
-      local_slots.push_back(slot);
-  describe_slots(local_slots, local);
-  local["types"] = *st.local_types;
-  auto nodes = nlohmann::json::array();
-  for (auto& node : st.nodes) {
-    nlohmann::json j{{"name", node.name},
-                     {"address", node.address},
-                     {"state", state_name(node.state)},
-                     {"connected_since", format_rfc3339(node.connected_since_ms)},
-                     {"types", *node.types}};
-    describe_slots(gone(node) ? std::vector<size_t>{} : node.slots, j);
-    j["workers"] = node.slots.size();
-    nodes.push_back(std::move(j));
-  }
-  return nlohmann::json{{"local", std::move(local)}, {"nodes", std::move(nodes)}}.dump();
+node_stats node_roster::stats() const {
+  auto stats = counts_;
+  stats.connected = present();
+  return stats;
 }
 
 } // namespace troupe::detail

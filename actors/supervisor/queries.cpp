@@ -7,8 +7,8 @@
 // the memory store.
 #include "supervisor/supervisor_state.hpp"
 
-#include "supervisor/job_actor.hpp"
 #include "store/store_queries.hpp"
+#include "supervisor/job_actor.hpp"
 #include "troupe/errors.hpp"
 
 #include <algorithm>
@@ -30,7 +30,7 @@ caf::result<std::string> ask_store(self_ptr self, Local local, Ts... query) {
   // Whatever this supervisor changed must reach the store first.
   flush(self);
   if (!st.journal)
-    return local(*st.store);
+    return local(st.store());
   auto promise = self->make_response_promise();
   promise.delegate(st.journal, query...);
   return promise;
@@ -39,7 +39,7 @@ caf::result<std::string> ask_store(self_ptr self, Local local, Ts... query) {
 /// Answers for a job that is no longer in the table: from the recent results
 /// if kept there, else from the store.
 caf::result<std::string> finished(self_ptr self, const job_key& key, const std::string& id) {
-  if (auto* rec = self->state.recent.find(key.seq, id))
+  if (auto* rec = self->state.finished.recent(key.seq, id))
     return to_json(*rec);
   return ask_store(
     self,
@@ -64,30 +64,26 @@ const caf::actor& observer(self_ptr self, uint64_t seq, job_entry& job) {
 std::string stats_json(self_ptr self) {
   auto& st = self->state;
   engine_stats s;
-  st.counters.fill(s, st.clock->now());
-  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
+  st.counters.fill(s, st.now());
+  for (size_t slot = 0; slot < st.workers.size(); ++slot)
     s.workers.busy += st.leases.busy(slot) ? 1 : 0;
-    s.workers.total += st.workers[slot].actor ? 1 : 0;
-  }
-  s.queue = {st.ready.size(), st.waiting, st.config.queue_capacity, st.leases.withdrawing()};
-  for (auto& type : st.known_types)
+  s.workers.total = st.workers.staffed();
+  s.queue.depth = st.ready.size();
+  s.queue.capacity = st.config.queue_capacity;
+  s.queue.withdrawing = st.leases.withdrawing();
+  for (auto& type : st.workers.known_types())
     s.types[type];
   for (auto& [type, counts] : s.types)
     counts.pending = st.ready.size(type);
-  s.nodes = st.node_counts;
-  for (auto& node : st.nodes)
-    s.nodes.connected +=
-      node.state == node_state::connected || node.state == node_state::leaving ? 1 : 0;
-  s.recovered = st.recovered;
-  s.memory = {st.jobs.size(), st.retained.size()};
-  s.accepting = st.accepting;
-  auto counters = st.store->counters();
-  s.store = {st.store->name(),
-             st.store->durable(),
-             st.store_error.empty(),
-             st.store_error.empty() ? std::nullopt : std::optional<std::string>{st.store_error},
-             counters.commits,
-             counters.writes,
+  s.nodes = st.nodes.stats();
+  s.memory = {st.jobs.size(), st.finished.size()};
+  s.accepting = st.gate.open();
+  auto& store = st.store();
+  auto counters = store.counters();
+  auto& error = st.writes.store_error();
+  s.store = {store.name(),     store.durable(),
+             error.empty(),    error.empty() ? std::nullopt : std::optional<std::string>{error},
+             counters.commits, counters.writes,
              counters.failures};
   return nlohmann::json(s).dump();
 }
@@ -109,7 +105,7 @@ void add_snapshots(self_ptr self, std::vector<submit_outcome>& outcomes) {
     auto key = parse_job_id(outcome.id);
     if (auto* job = st.jobs.find(*key))
       outcome.job = snapshot(key->seq, *job);
-    else if (auto* rec = st.recent.find(key->seq, outcome.id))
+    else if (auto* rec = st.finished.recent(key->seq, outcome.id))
       outcome.job = to_json(*rec);
   }
 }
@@ -123,16 +119,11 @@ caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t w
     return finished(self, *key, id);
   auto& st = self->state;
   // After a drain nothing will change the job before the next start.
-  bool drained = !st.accepting && !st.drain;
-  if (wait_ms <= 0 || drained)
+  if (wait_ms <= 0 || st.gate.drained())
     return snapshot(key->seq, *job);
-  auto number = ++st.next_waiter;
-  bool moved = false;
-  auto deadline = st.clock->now() + std::chrono::milliseconds{std::min<int64_t>(wait_ms, 3600000)};
-  auto handle = st.timers.add(deadline, timer_event{timer_kind::wait, key->seq, number}, &moved);
-  st.wait_deadlines[key->seq].emplace_back(number, handle);
-  if (moved)
-    arm(self);
+  auto deadline = st.now() + std::chrono::milliseconds{std::min<int64_t>(wait_ms, 3600000)};
+  auto number = st.timers.add_wait(key->seq, deadline);
+  arm(self);
   auto promise = self->make_response_promise();
   promise.delegate(observer(self, key->seq, *job), wait_atom::value, number);
   return promise;
@@ -149,7 +140,7 @@ caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id) {
     return promise;
   }
   auto watcher = caf::actor_cast<caf::actor>(self->current_sender());
-  if (auto* rec = st.recent.find(key->seq, id)) {
+  if (auto* rec = st.finished.recent(key->seq, id)) {
     self->send(watcher, finished_atom::value, to_json(*rec));
     return caf::ok_atom::value;
   }
@@ -159,7 +150,7 @@ caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id) {
     promise.delegate(st.journal, watch_atom::value, id);
     return promise;
   }
-  auto job = stored_snapshot(*st.store, id);
+  auto job = stored_snapshot(st.store(), id);
   if (!job)
     return job.error();
   self->send(watcher, finished_atom::value, std::move(*job));
@@ -173,7 +164,7 @@ caf::result<std::string> on_cancel(self_ptr self, const std::string& id) {
   if (job == nullptr) {
     if (!key)
       return no_such_job(id);
-    if (auto* rec = st.recent.find(key->seq, id))
+    if (auto* rec = st.finished.recent(key->seq, id))
       return make_error(errc::already_terminal,
                         std::string{"the job is already "} + to_string(rec->status));
     return ask_store(
@@ -246,7 +237,7 @@ caf::result<std::string> on_list(self_ptr self, const std::string& status, const
     return merge({});
   flush(self);
   if (!st.journal) {
-    auto finished = stored_list(*st.store, status, type, limit, before_seq);
+    auto finished = stored_list(st.store(), status, type, limit, before_seq);
     if (!finished)
       return finished.error();
     return merge(std::move(*finished));

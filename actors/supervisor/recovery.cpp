@@ -4,8 +4,6 @@
 // answerable (from the store) until their TTL and cost only their count.
 #include "supervisor/supervisor_state.hpp"
 
-#include <algorithm>
-
 namespace troupe::detail {
 
 namespace {
@@ -40,18 +38,17 @@ job_entry& adopt(self_ptr self, const stored_job& row, const job_key& key) {
   job.stored = true;
   st.counters.add(job.status());
   auto& entry = st.jobs.insert(row.seq, std::move(job));
-  if (!entry.options.idempotency_key.empty())
-    st.idempotency_keys.emplace(entry.options.idempotency_key, key);
+  st.keys.remember(entry.options.idempotency_key, key);
   return entry;
 }
 
 void recover(self_ptr self, std::vector<stored_job>& rows) {
   auto& st = self->state;
-  auto now = st.clock->now();
+  auto now = st.now();
   auto now_ms = to_epoch_ms(now);
   auto ttl = st.config.result_ttl.count();
   for (auto& row : rows) {
-    st.next_seq = std::max(st.next_seq, row.seq + 1);
+    st.jobs.numbered(row.seq);
     auto key = parse_job_id(row.id);
     if (!key || key->seq != row.seq)
       continue; // Not made by an engine of this version; nothing can ask for it.
@@ -59,15 +56,14 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
       auto finished = row.finished_at_ms.value_or(0);
       if (finished + ttl <= now_ms)
         continue;
-      ++st.recovered;
+      st.counters.recovered();
       st.counters.add(row.status);
-      if (!row.options.idempotency_key.empty())
-        st.idempotency_keys.emplace(row.options.idempotency_key, *key);
+      st.keys.remember(row.options.idempotency_key, *key);
       retain(self, row.seq, row.status, row.options.idempotency_key,
              now + std::chrono::milliseconds{finished + ttl - now_ms});
       continue;
     }
-    ++st.recovered;
+    st.counters.recovered();
     auto& entry = adopt(self, row, *key);
     if (entry.status() == job_status::running) {
       set_status(self, entry, job_status::pending);
@@ -78,8 +74,7 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
   }
   // Rows come in submission order, not in the order they finished; from here
   // on, one TTL for all keeps the expiries sorted.
-  std::sort(st.retained.begin(), st.retained.end(),
-            [](auto& a, auto& b) { return a.expires < b.expires; });
+  st.finished.sort_by_expiry();
   write_purge(self, now_ms - ttl);
   arm(self);
 }

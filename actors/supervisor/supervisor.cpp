@@ -1,10 +1,10 @@
 // The supervisor actor: wires the protocol's messages to the units that act
-// on its state (see detail/supervisor_state.hpp for the map).
+// on its state (see supervisor_state.hpp for the map).
 #include "troupe/supervisor.hpp"
 
+#include "nodes/node_protocol.hpp"
 #include "store/journal.hpp"
 #include "store/memory_store.hpp"
-#include "nodes/node_protocol.hpp"
 #include "supervisor/supervisor_state.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
@@ -24,12 +24,11 @@ using namespace detail;
 /// for it to end may open the store again).
 void on_exit(self_ptr self, caf::exit_msg& exit) {
   auto& st = self->state;
-  if (st.stopping)
+  if (!st.gate.stop())
     return;
-  st.stopping = true;
-  for (auto& w : st.workers) {
-    self->demonitor(w.actor);
-    self->send_exit(w.actor, exit.reason);
+  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
+    self->demonitor(st.workers[slot].actor);
+    self->send_exit(st.workers[slot].actor, exit.reason);
   }
   for (auto& [seq, job] : st.jobs)
     if (job.observer)
@@ -48,40 +47,33 @@ void on_down(self_ptr self, caf::down_msg& down) {
   }
   // Nothing can be written any more: an engine that cannot keep its promise
   // stops.
-  if (!st.stopping)
+  auto stopping = !st.gate.stop();
+  if (!stopping)
     log(log_level::error,
         "the journal stopped unexpectedly (" + describe(down.reason) + "); stopping the engine");
-  self->quit(st.stopping ? caf::error{} : down.reason);
+  self->quit(stopping ? caf::error{} : down.reason);
 }
 
 caf::behavior supervisor(self_ptr self, engine_config config,
                          std::shared_ptr<const handler_registry> handlers,
                          std::vector<stored_job> rows) {
   auto& st = self->state;
-  st.clock = config.clock ? config.clock : make_system_clock();
+  if (!config.clock)
+    config.clock = make_system_clock();
   if (!config.workers)
     config.workers = std::max(1u, std::thread::hardware_concurrency());
-  st.jitter.seed(config.jitter_seed != 0 ? config.jitter_seed : std::random_device{}());
   std::random_device seed;
   st.incarnation = (uint64_t{seed()} << 32) | seed();
-  auto local_types = handlers->types();
-  st.local_types =
-    std::make_shared<const std::set<std::string>>(local_types.begin(), local_types.end());
-  st.known_types.insert(local_types.begin(), local_types.end());
-  st.known_types.insert(config.node_types.begin(), config.node_types.end());
-  st.store = config.store;
-  st.recent = recent_results{config.recent_results};
-  st.config = std::move(config);
-  st.handlers = std::move(handlers);
-  if (st.store->durable())
-    st.journal = self->spawn<caf::detached + caf::monitored>(
-      journal, st.store, caf::actor_cast<caf::actor>(self), st.config.max_commit_writes);
-  st.workers.resize(*st.config.workers);
+  st.backoff = retry_backoff{config.backoff_base, config.backoff_cap, config.jitter_seed};
+  st.workers = worker_pool{*config.workers, std::move(handlers), config.node_types};
+  st.finished = retention{config.recent_results};
   st.leases = lease_table{st.workers.size()};
-  for (size_t slot = 0; slot < st.workers.size(); ++slot) {
-    st.workers[slot].name = "worker-" + std::to_string(slot + 1);
+  st.config = std::move(config);
+  if (st.store().durable())
+    st.journal = self->spawn<caf::detached + caf::monitored>(
+      journal, st.config.store, caf::actor_cast<caf::actor>(self), st.config.max_commit_writes);
+  for (size_t slot = 0; slot < st.workers.size(); ++slot)
     start_worker(self, slot);
-  }
   recover(self, rows);
   dispatch(self);
   self->set_down_handler([=](caf::down_msg& down) { on_down(self, down); });
@@ -117,7 +109,7 @@ caf::behavior supervisor(self_ptr self, engine_config config,
     [=](leave_atom, const std::string& node, int64_t drain_ms) {
       return on_node_leaving(self, node, drain_ms);
     },
-    [=](stale_atom, uint64_t count) { self->state.node_counts.stale_reports += count; },
+    [=](stale_atom, uint64_t count) { self->state.nodes.counts().stale_reports += count; },
     // -- from workers --
     [=](report_atom, run_report& report) { on_report(self, report); },
     [=](withdrawn_atom, lease_list& given_back) { on_withdrawn(self, given_back); },

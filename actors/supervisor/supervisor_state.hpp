@@ -1,25 +1,35 @@
-// The supervisor's state, built from named parts, and the functions over it.
+// The supervisor's state: a handful of parts that each own their fields, and
+// the functions through which the actor acts on them.
 //
-// The supervisor actor (supervisor.cpp) only wires messages to the units that
-// act on this state, each in a file named for its responsibility:
+// The parts hold no actor and are tested on their own: the job table and the
+// ready queue, the leases, the worker pool and the node roster, the timers,
+// the retention of finished jobs and the idempotency index, the counters, the
+// write-behind batch and the drain gate. The supervisor actor (supervisor.cpp)
+// wires messages to the functions below, each in a file named for its
+// responsibility:
 // - intake.cpp: submissions, validation, idempotency keys;
-// - write_behind.cpp: batching writes to the store, acknowledging after commit;
-// - dispatch.cpp: ready queue → leases → workers, withdrawals, worker reports,
-//   worker restarts;
-// - lifecycle.cpp: retries, timeouts, terminal states, timers and retention;
+// - write_behind.cpp: batches to the store, answers after their commit;
+// - dispatch.cpp: ready queue → leases → workers, withdrawals, worker
+//   reports, worker restarts;
+// - lifecycle.cpp: retries, timeouts, terminal states, the tick, the drain;
 // - queries.cpp: status, wait, watch, list, stats;
+// - node_events.cpp: nodes joining, leaving and lost;
 // - recovery.cpp: rebuilding the jobs a store holds at start.
-// The plain parts (ready_queue, lease_table, deadline_queue, job_table,
-// engine_counters) own no actor and are tested on their own.
 #pragma once
 
-#include "supervisor/deadline_queue.hpp"
-#include "supervisor/engine_counters.hpp"
 #include "internal_protocol.hpp"
+#include "supervisor/backoff.hpp"
+#include "supervisor/drain_gate.hpp"
+#include "supervisor/engine_counters.hpp"
+#include "supervisor/idempotency_index.hpp"
 #include "supervisor/job_table.hpp"
+#include "supervisor/job_timers.hpp"
 #include "supervisor/lease_table.hpp"
+#include "supervisor/node_roster.hpp"
 #include "supervisor/ready_queue.hpp"
-#include "supervisor/recent_results.hpp"
+#include "supervisor/retention.hpp"
+#include "supervisor/worker_pool.hpp"
+#include "supervisor/write_behind.hpp"
 #include "troupe/engine_config.hpp"
 #include "troupe/protocol.hpp"
 
@@ -27,159 +37,35 @@
 #include <caf/response_promise.hpp>
 #include <caf/stateful_actor.hpp>
 
-#include <deque>
-#include <optional>
-#include <random>
-#include <set>
-#include <unordered_map>
-
 namespace troupe::detail {
 
 using time_point = clock::time_point;
 
-enum class timer_kind : uint8_t { ready, timeout, grace, drain_deadline, node_deadline, wait };
-
-struct timer_event {
-  timer_kind kind;
-  /// The job, or for `node_deadline` the node's join number.
-  uint64_t seq = 0;
-  /// The lease, or for `wait` the long-poll's number.
-  uint64_t lease = 0;
-};
-
-using timer_handle = deadline_queue<clock::time_point, timer_event>::handle;
-
-/// A submission (one job, or a `submit_many`) waiting for its inserts to
-/// commit.
-struct pending_submit {
-  caf::response_promise promise;
-  /// Answered as `(id, created)` rather than a vector.
-  bool single = true;
-  std::vector<submit_outcome> outcomes;
-  /// Per outcome, the idempotency key that matched an earlier submission
-  /// (empty for created jobs): that job must still be known when answering.
-  std::vector<std::string> matched_keys;
-};
-
-/// Writes for the store, and what waits for their commit.
-struct write_batch {
-  std::vector<store_write> writes;
-  std::vector<run_batch> runs;
-  std::vector<pending_submit> submits;
-
-  bool empty() const { return writes.empty() && submits.empty() && runs.empty(); }
-};
-
-/// A finished job, until its result expires: 24 bytes, whatever its size.
-struct retained_job {
-  time_point expires;
-  uint64_t seq;
-  job_status status;
-};
-
-/// Job types, shared by the slots that serve the same ones.
-using type_set = std::shared_ptr<const std::set<std::string>>;
-
-struct worker_slot {
-  /// Null once the slot's node is lost or gone: it gets no more jobs.
-  caf::actor actor;
-  std::string name;
-  /// The join number of the worker node that runs it; 0 for a local worker.
-  uint64_t node = 0;
-  /// The job types it runs.
-  type_set types;
-  /// Its node is leaving: it gets no more jobs.
-  bool leaving = false;
-  /// Times this supervisor restarted or replaced its worker.
-  uint32_t restarts = 0;
-
-  /// Whether it takes new jobs of `type`.
-  bool takes(const std::string& type) const { return actor && !leaving && types->count(type) != 0; }
-};
-
-enum class node_state : uint8_t { connected, leaving, lost, left };
-
-/// A worker node as the supervisor knows it: connected, leaving, or gone (the
-/// last few gone ones are kept to be shown).
-struct node_entry {
-  /// Join number, unique within the supervisor's life.
-  uint64_t id = 0;
-  std::string name;
-  /// Where the node connected from, as `host:port`.
-  std::string address;
-  type_set types;
-  /// Its worker slots.
-  std::vector<size_t> slots;
-  node_state state = node_state::connected;
-  int64_t connected_since_ms = 0;
-  /// The node's request to leave, answered once it holds no lease.
-  std::optional<caf::response_promise> leave;
-};
-
 struct supervisor_state {
+  /// With its clock and store set.
   engine_config config;
-  std::shared_ptr<troupe::clock> clock;
-  std::shared_ptr<const handler_registry> handlers;
-  /// Types accepted for submission: served by a local worker, by a node
-  /// connected or seen since the start, or configured for nodes.
-  std::set<std::string> known_types;
-  /// Random per start; every lease carries it, so a report meant for an
-  /// earlier run of the server is recognised.
-  uint64_t incarnation = 0;
-  std::shared_ptr<troupe::store> store;
   /// Commits writes for a durable store; null for the memory store, whose
   /// writes apply at once.
   caf::actor journal;
+  /// Random per start; every lease carries it, so a report meant for an
+  /// earlier run of the server is recognised.
+  uint64_t incarnation = 0;
 
   job_table jobs;
   ready_queue ready;
   lease_table leases;
-  std::vector<worker_slot> workers;
-  /// The types the local workers serve.
-  type_set local_types;
-  std::vector<node_entry> nodes;
-  uint64_t next_node_id = 0;
-  /// Counted as nodes come and go (`connected` is counted when stats are read).
-  node_stats node_counts;
-  deadline_queue<time_point, timer_event> timers;
-  /// Earliest tick already scheduled on the clock.
-  time_point armed = time_point::max();
-  std::unordered_map<uint64_t, timer_handle> timeouts;
-  /// The deadlines of long-polls parked in job actors, by job, until the
-  /// job finishes (then they are cancelled); numbered by `next_waiter`.
-  std::unordered_map<uint64_t, std::vector<std::pair<uint64_t, timer_handle>>> wait_deadlines;
-  uint64_t next_waiter = 0;
-
-  /// Idempotency keys of jobs in memory or retained, and the keys of retained
-  /// jobs by sequence (to forget them on expiry).
-  std::unordered_map<std::string, job_key> idempotency_keys;
-  std::unordered_map<uint64_t, std::string> retained_keys;
-  /// Finished jobs in order of expiry (one TTL for all keeps this sorted).
-  std::deque<retained_job> retained;
-  /// The last finished jobs in full, to answer the usual question right
-  /// after the end without a trip to the store.
-  recent_results recent{0};
-
+  worker_pool workers;
+  node_roster nodes;
+  job_timers timers;
+  retention finished;
+  idempotency_index keys;
   engine_counters counters;
-  size_t waiting = 0;
-  uint64_t recovered = 0;
+  write_behind writes;
+  drain_gate gate;
+  retry_backoff backoff;
 
-  write_batch unflushed;
-  bool flush_scheduled = false;
-  uint64_t next_batch = 0;
-  std::deque<std::pair<uint64_t, std::vector<pending_submit>>> in_flight;
-  /// Why the last commit failed; empty while commits succeed.
-  std::string store_error;
-
-  bool accepting = true;
-  std::optional<caf::response_promise> drain;
-  /// The drain is over; its answer waits for the last commits.
-  bool drain_settled = false;
-  bool stopping = false;
-
-  uint64_t next_seq = 0;
-  tag_source tags;
-  std::mt19937_64 jitter;
+  time_point now() const { return config.clock->now(); }
+  troupe::store& store() const { return *config.store; }
 
   static inline const char* name = "troupe.supervisor";
 };
@@ -193,7 +79,7 @@ using self_ptr = caf::stateful_actor<supervisor_state>*;
 stored_job& write(self_ptr self, write_kind kind, uint64_t seq, const job_entry& job);
 /// The finish of job `seq`: the row of its start, if that is the last write
 /// of the batch (a start and its finish are then one write), else a new one.
-stored_job& write_finish(self_ptr self, uint64_t seq, const job_entry& job);
+stored_job& write_finish(self_ptr self, uint64_t seq);
 void write_purge(self_ptr self, int64_t cutoff_ms);
 void schedule_flush(self_ptr self);
 void flush(self_ptr self);
@@ -207,8 +93,6 @@ caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::
                                          job_options& opts);
 caf::result<std::vector<submit_outcome>> on_submit_many(self_ptr self,
                                                         std::vector<job_request>& jobs);
-/// A `shutting_down` error once the engine drains.
-caf::error refuse_while_draining(self_ptr self);
 /// A `queue_full` error while the pending jobs fill the queue.
 caf::error refuse_when_full(self_ptr self);
 /// Forgets a job whose insert could not be committed: it was never accepted.
@@ -255,20 +139,17 @@ void arm(self_ptr self);
 void finish(self_ptr self, uint64_t seq, job_entry& job, job_status status, std::string result,
             std::string error);
 void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string error, bool permanent);
+/// Job `seq` finished in `status`, holding idempotency `key`: kept until
+/// `expires`, with its full `record` for a while if given.
 void retain(self_ptr self, uint64_t seq, job_status status, const std::string& key,
-            time_point expires);
-/// A long-poll on job `seq` ran out: its job actor answers it with the job
-/// as it is now.
-void on_wait_deadline(self_ptr self, uint64_t seq, uint64_t number);
-/// Cancels the long-poll deadlines of a job that leaves the table.
-void forget_wait_deadlines(self_ptr self, uint64_t seq);
+            time_point expires, std::optional<job_record> record = std::nullopt);
 void on_tick(self_ptr self);
 void check_drain(self_ptr self);
 /// Runs a failed or cancelled job again (see `retry_atom`).
 caf::result<std::string> on_retry(self_ptr self, const std::string& id);
 caf::result<std::string> on_drain(self_ptr self, int64_t deadline_ms);
 
-// -- nodes.cpp --
+// -- node_events.cpp --
 
 /// A node joined with `stand_ins`, the local stand-ins of its workers.
 void on_node_joined(self_ptr self, const std::string& name, const std::string& address,

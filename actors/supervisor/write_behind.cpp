@@ -1,12 +1,8 @@
-// Write-behind: the supervisor's changes reach the store in batches.
-//
-// Every message the supervisor handles may change jobs; the writes of all the
-// messages in its mailbox go out as one batch when a self-sent `flush` comes
-// round (so there is no timer: under light load a write leaves at once, under
-// load a batch carries everything that queued). A durable store commits the
-// batch in the journal actor, which then starts the batch's runs and reports
-// back; submissions are acknowledged only after that. The memory store has
-// nothing to wait for: the batch applies at once, in the supervisor.
+// Write-behind as the supervisor does it (the batch itself: write_behind.hpp).
+// A durable store commits the batch in the journal actor, which then starts
+// the batch's runs and reports back; submissions are acknowledged only after
+// that. The memory store has nothing to wait for: the batch applies at once,
+// in the supervisor.
 #include "supervisor/supervisor_state.hpp"
 
 #include "troupe/errors.hpp"
@@ -15,38 +11,26 @@
 namespace troupe::detail {
 
 void schedule_flush(self_ptr self) {
-  auto& st = self->state;
-  if (!st.flush_scheduled) {
-    st.flush_scheduled = true;
+  if (self->state.writes.needs_flush())
     self->send(self, flush_atom::value);
-  }
 }
 
 stored_job& write(self_ptr self, write_kind kind, uint64_t seq, const job_entry& job) {
-  auto& writes = self->state.unflushed.writes;
-  writes.push_back(store_write{kind, {}});
-  auto& row = writes.back().job;
+  auto& row = self->state.writes.add(kind, seq);
   // Stores key rows by sequence; the id is written once, with the insert.
   if (kind == write_kind::insert)
     row.id = format_job_id({seq, job.tag});
-  row.seq = seq;
   schedule_flush(self);
   return row;
 }
 
-stored_job& write_finish(self_ptr self, uint64_t seq, const job_entry& job) {
-  auto& writes = self->state.unflushed.writes;
-  if (!writes.empty() && writes.back().kind == write_kind::start && writes.back().job.seq == seq) {
-    writes.back().kind = write_kind::finish;
-    return writes.back().job;
-  }
-  return write(self, write_kind::finish, seq, job);
+stored_job& write_finish(self_ptr self, uint64_t seq) {
+  schedule_flush(self);
+  return self->state.writes.add_finish(seq);
 }
 
 void write_purge(self_ptr self, int64_t cutoff_ms) {
-  auto& writes = self->state.unflushed.writes;
-  writes.push_back(store_write{write_kind::purge, {}});
-  writes.back().job.finished_at_ms = cutoff_ms;
+  self->state.writes.add_purge(cutoff_ms);
   schedule_flush(self);
 }
 
@@ -71,8 +55,8 @@ void answer(self_ptr self, std::vector<pending_submit>& submits, const std::stri
       }
       if (error.empty()) {
         // A repeated key: fine unless the first submission was refused.
-        auto first = st.idempotency_keys.find(submit.matched_keys[i]);
-        if (first != st.idempotency_keys.end() && first->second == *key)
+        auto* first = st.keys.find(submit.matched_keys[i]);
+        if (first != nullptr && *first == *key)
           continue;
       }
       if (outcome.created)
@@ -96,24 +80,19 @@ void answer(self_ptr self, std::vector<pending_submit>& submits, const std::stri
 
 void flush(self_ptr self) {
   auto& st = self->state;
-  st.flush_scheduled = false;
-  if (st.unflushed.empty())
+  auto taken = st.writes.take();
+  if (!taken)
     return;
-  auto batch = std::move(st.unflushed);
-  st.unflushed = write_batch{};
-  // The next batch is likely as large: growing it write by write would move
-  // every row several times.
-  st.unflushed.writes.reserve(batch.writes.size());
+  auto& batch = *taken;
   if (st.journal) {
-    auto number = ++st.next_batch;
+    auto number = st.writes.sent(std::move(batch.submits));
     self->send(st.journal, journal_atom::value, number, std::move(batch.writes),
                std::move(batch.runs));
-    st.in_flight.emplace_back(number, std::move(batch.submits));
     return;
   }
   // The memory store: nothing to wait for.
   if (!batch.writes.empty())
-    st.store->apply(batch.writes);
+    st.store().apply(batch.writes);
   for (auto& run : batch.runs)
     hand_over(self, run);
   answer(self, batch.submits, {});
@@ -122,28 +101,21 @@ void flush(self_ptr self) {
 
 void on_journal_answer(self_ptr self, uint64_t last, const std::string& error) {
   auto& st = self->state;
-  if (error.empty() != st.store_error.empty())
+  if (st.writes.record(error))
     log(error.empty() ? log_level::info : log_level::error,
         error.empty() ? "the job store accepts writes again"
                       : "the job store failed a write; refusing submissions until it "
                         "recovers: "
                           + error);
-  st.store_error = error;
-  while (!st.in_flight.empty() && st.in_flight.front().first <= last) {
-    auto submits = std::move(st.in_flight.front().second);
-    st.in_flight.pop_front();
-    answer(self, submits, error);
-  }
+  auto submits = st.writes.answered(last);
+  answer(self, submits, error);
   answer_drain_when_committed(self);
 }
 
 void answer_drain_when_committed(self_ptr self) {
   auto& st = self->state;
-  if (!st.drain_settled || !st.in_flight.empty() || !st.unflushed.empty())
-    return;
-  st.drain->deliver(stats_json(self));
-  st.drain.reset();
-  st.drain_settled = false;
+  if (st.gate.owes_answer() && st.writes.idle())
+    st.gate.answer(stats_json(self));
 }
 
 } // namespace troupe::detail

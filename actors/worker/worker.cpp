@@ -1,7 +1,7 @@
 #include "worker/worker.hpp"
 
 #include "internal_protocol.hpp"
-#include "supervisor/run_queue.hpp"
+#include "worker/run_queue.hpp"
 #include "troupe/log.hpp"
 
 #include <caf/send.hpp>

@@ -1,6 +1,6 @@
 // The hand-over between a worker actor and its runner thread, and when the
 // runner's reports go out.
-#include "supervisor/run_queue.hpp"
+#include "worker/run_queue.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,4 @@
-#include "supervisor/run_queue.hpp"
+#include "worker/run_queue.hpp"
 
 #include <algorithm>
 

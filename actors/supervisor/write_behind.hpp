@@ -1,0 +1,135 @@
+// The supervisor's writes on their way to the store, and what waits for them.
+//
+// Every message the supervisor handles may change jobs; the writes of all the
+// messages in its mailbox leave as one batch when a self-sent `flush` comes
+// round (so there is no timer: under light load a write leaves at once, under
+// load a batch carries everything that queued). Orders for workers travel
+// with the batch, behind its commit; submissions are answered after it. A
+// batch sent to the journal is numbered and its submissions wait here until
+// the journal answers for it.
+#pragma once
+
+#include "internal_protocol.hpp"
+#include "troupe/store.hpp"
+
+#include <caf/response_promise.hpp>
+
+#include <deque>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace troupe::detail {
+
+/// A submission (one job, or a `submit_many`) waiting for its inserts to
+/// commit.
+struct pending_submit {
+  caf::response_promise promise;
+  /// Answered as `(id, created)` rather than a vector.
+  bool single = true;
+  std::vector<submit_outcome> outcomes;
+  /// Per outcome, the idempotency key that matched an earlier submission
+  /// (empty for created jobs): that job must still be known when answering.
+  std::vector<std::string> matched_keys;
+};
+
+/// Writes for the store, and what waits for their commit.
+struct write_batch {
+  std::vector<store_write> writes;
+  std::vector<run_batch> runs;
+  std::vector<pending_submit> submits;
+
+  bool empty() const { return writes.empty() && submits.empty() && runs.empty(); }
+};
+
+class write_behind {
+public:
+  /// Adds a write of `kind` for job `seq` and returns its row, to be filled
+  /// with the fields `kind` names. Valid until the next write.
+  stored_job& add(write_kind kind, uint64_t seq) {
+    next_.writes.push_back(store_write{kind, {}});
+    next_.writes.back().job.seq = seq;
+    return next_.writes.back().job;
+  }
+
+  /// The finish of job `seq`: the row of its start if that is the last write
+  /// (a start and its finish are then one write), else a new one.
+  stored_job& add_finish(uint64_t seq) {
+    auto& writes = next_.writes;
+    if (!writes.empty() && writes.back().kind == write_kind::start
+        && writes.back().job.seq == seq) {
+      writes.back().kind = write_kind::finish;
+      return writes.back().job;
+    }
+    return add(write_kind::finish, seq);
+  }
+
+  /// Drops the finished jobs that ended before `cutoff_ms`.
+  void add_purge(int64_t cutoff_ms) {
+    next_.writes.push_back(store_write{write_kind::purge, {}});
+    next_.writes.back().job.finished_at_ms = cutoff_ms;
+  }
+
+  /// Orders for a worker, sent once the writes before them are stored.
+  void add_run(run_batch run) { next_.runs.push_back(std::move(run)); }
+
+  /// A submission answered once the writes before it are stored.
+  void add_submit(pending_submit submit) { next_.submits.push_back(std::move(submit)); }
+
+  /// Whether a flush must be asked for: true once per batch.
+  bool needs_flush() { return !std::exchange(flush_asked_, true); }
+
+  /// Takes the batch to send, if anything waits.
+  std::optional<write_batch> take() {
+    flush_asked_ = false;
+    if (next_.empty())
+      return std::nullopt;
+    auto batch = std::move(next_);
+    next_ = write_batch{};
+    // The next batch is likely as large: growing it write by write would move
+    // every row several times.
+    next_.writes.reserve(batch.writes.size());
+    return batch;
+  }
+
+  /// A batch went to the journal with `submits`; returns its number.
+  uint64_t sent(std::vector<pending_submit> submits) {
+    in_flight_.emplace_back(++last_sent_, std::move(submits));
+    return last_sent_;
+  }
+
+  /// The journal answered for the batches up to `last`: their submissions.
+  std::vector<pending_submit> answered(uint64_t last) {
+    std::vector<pending_submit> done;
+    while (!in_flight_.empty() && in_flight_.front().first <= last) {
+      for (auto& submit : in_flight_.front().second)
+        done.push_back(std::move(submit));
+      in_flight_.pop_front();
+    }
+    return done;
+  }
+
+  /// Nothing waits to be sent or stored.
+  bool idle() const { return in_flight_.empty() && next_.empty(); }
+
+  /// Records how the last commit went (`error` empty: stored); returns
+  /// whether that changed the store's health.
+  bool record(const std::string& error) {
+    auto changed = error.empty() != store_error_.empty();
+    store_error_ = error;
+    return changed;
+  }
+
+  /// Why the last commit failed; empty while commits succeed.
+  const std::string& store_error() const { return store_error_; }
+
+private:
+  write_batch next_;
+  bool flush_asked_ = false;
+  uint64_t last_sent_ = 0;
+  std::deque<std::pair<uint64_t, std::vector<pending_submit>>> in_flight_;
+  std::string store_error_;
+};
+
+} // namespace troupe::detail

@@ -1,0 +1,87 @@
+// The write-behind batch: writes, orders and submissions leave together, and
+// submissions wait for the journal's answer on their batch.
+#include "supervisor/write_behind.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace troupe;
+using namespace troupe::detail;
+
+namespace {
+
+pending_submit submission(const std::string& id) {
+  pending_submit s;
+  s.outcomes.push_back(submit_outcome{id, true, {}, {}});
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("a flush is asked for once per batch") {
+  write_behind writes;
+  CHECK(writes.needs_flush());
+  CHECK_FALSE(writes.needs_flush());
+  writes.take();
+  CHECK(writes.needs_flush());
+}
+
+TEST_CASE("an empty batch is not taken") {
+  write_behind writes;
+  CHECK_FALSE(writes.take());
+  CHECK(writes.idle());
+}
+
+TEST_CASE("a start followed by its finish is one write") {
+  write_behind writes;
+  writes.add(write_kind::start, 4).attempts = 1;
+  writes.add_finish(4).result = "ok";
+  auto batch = writes.take();
+  REQUIRE(batch);
+  REQUIRE(batch->writes.size() == 1);
+  CHECK(batch->writes[0].kind == write_kind::finish);
+  CHECK(batch->writes[0].job.attempts == 1);
+  CHECK(batch->writes[0].job.result == "ok");
+}
+
+TEST_CASE("a finish after another job's write is a write of its own") {
+  write_behind writes;
+  writes.add(write_kind::start, 4);
+  writes.add(write_kind::start, 5);
+  writes.add_finish(4);
+  auto batch = writes.take();
+  REQUIRE(batch->writes.size() == 3);
+  CHECK(batch->writes[2].kind == write_kind::finish);
+  CHECK(batch->writes[2].job.seq == 4);
+}
+
+TEST_CASE("a purge carries its cutoff") {
+  write_behind writes;
+  writes.add_purge(1234);
+  auto batch = writes.take();
+  REQUIRE(batch->writes.size() == 1);
+  CHECK(batch->writes[0].kind == write_kind::purge);
+  CHECK(batch->writes[0].job.finished_at_ms == 1234);
+}
+
+TEST_CASE("submissions wait until the journal answers for their batch") {
+  write_behind writes;
+  auto first = writes.sent({submission("a")});
+  auto second = writes.sent({submission("b"), submission("c")});
+  CHECK_FALSE(writes.idle());
+  auto done = writes.answered(first);
+  REQUIRE(done.size() == 1);
+  CHECK(done[0].outcomes[0].id == "a");
+  CHECK(writes.answered(first).empty());
+  CHECK(writes.answered(second).size() == 2);
+  CHECK(writes.idle());
+}
+
+TEST_CASE("the store's health changes are reported once") {
+  write_behind writes;
+  CHECK_FALSE(writes.record({}));
+  CHECK(writes.record("disk full"));
+  CHECK_FALSE(writes.record("disk full"));
+  CHECK(writes.store_error() == "disk full");
+  CHECK(writes.record({}));
+  CHECK(writes.store_error().empty());
+}
