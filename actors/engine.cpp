@@ -36,10 +36,7 @@ caf::expected<Result> ask_json(caf::actor_system& sys, const caf::actor& supervi
                                std::chrono::milliseconds timeout, Ts&&... xs) {
   std::optional<Result> result;
   auto on_reply = [&](std::string& json) {
-    if constexpr (std::is_same_v<Result, job_info>)
-      result = job_info::from_json(json);
-    else
-      result = nlohmann::json::parse(json).get<Result>();
+    result = nlohmann::json::parse(json).get<Result>();
   };
   if (auto err = ask(sys, supervisor, timeout, on_reply, std::forward<Ts>(xs)...))
     return err;

@@ -66,14 +66,12 @@ int64_t parse_rfc3339(const std::string& text) {
   return static_cast<int64_t>(timegm(&utc)) * 1000 + millis;
 }
 
-job_info job_info::from_json(const std::string& text) {
-  auto j = nlohmann::json::parse(text);
-  job_info info;
+void from_json(const nlohmann::json& j, job_info& info) {
   info.id = j.at("id").get<std::string>();
   info.type = j.at("type").get<std::string>();
   auto status = parse_job_status(j.at("status").get<std::string>());
   if (!status)
-    throw std::invalid_argument("unknown job status in " + text);
+    throw std::invalid_argument("unknown job status in " + j.dump());
   info.status = *status;
   info.priority = j.at("priority").get<int32_t>();
   info.attempts = j.at("attempts").get<int32_t>();
@@ -87,7 +85,11 @@ job_info job_info::from_json(const std::string& text) {
   info.started_at_ms = time_from_json(j.at("started_at"));
   info.finished_at_ms = time_from_json(j.at("finished_at"));
   info.worker = optional_from_json<std::string>(j.at("worker"));
-  return info;
+  info.cancel_requested = j.value("cancel_requested", false);
+}
+
+job_info job_info::from_json(const std::string& text) {
+  return nlohmann::json::parse(text).get<job_info>();
 }
 
 namespace detail {

@@ -5,53 +5,48 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <type_traits>
+#include <variant>
 
 namespace troupe::detail {
 
 namespace {
 
-/// Applies the fields `w.kind` names to a row.
-void apply_to_row(const store_write& w, stored_job& row) {
-  const auto& job = w.job;
-  switch (w.kind) {
-    case write_kind::insert:
-      row = job;
-      break;
-    case write_kind::start:
-      row.status = job.status;
-      row.attempts = job.attempts;
-      row.started_at_ms = job.started_at_ms;
-      row.worker = job.worker;
-      break;
-    case write_kind::retry:
-      row.status = job.status;
-      row.error = job.error;
-      row.ready_at_ms = job.ready_at_ms;
-      break;
-    case write_kind::finish:
-      row.status = job.status;
-      row.result = job.result;
-      row.error = job.error;
-      row.finished_at_ms = job.finished_at_ms;
-      row.attempts = job.attempts;
-      row.started_at_ms = job.started_at_ms;
-      row.worker = job.worker;
-      break;
-    case write_kind::request_cancel:
-      row.cancel_requested = job.cancel_requested;
-      break;
-    case write_kind::requeue: {
-      auto kept = std::move(row);
-      row = job;
-      row.id = std::move(kept.id);
-      row.type = std::move(kept.type);
-      row.payload = std::move(kept.payload);
-      row.options = std::move(kept.options);
-      break;
-    }
-    case write_kind::purge:
-      break;
-  }
+/// Applies the fields a change names to its row.
+void change_row(stored_job& row, const attempt_started& w) {
+  row.status = job_status::running;
+  row.attempts = w.attempts;
+  row.started_at_ms = w.started_at_ms;
+  row.worker = w.worker;
+}
+
+void change_row(stored_job& row, const retry_scheduled& w) {
+  row.status = job_status::pending;
+  row.error = w.error;
+  row.ready_at_ms = w.ready_at_ms;
+}
+
+void change_row(stored_job& row, const job_finished& w) {
+  row.status = w.status;
+  row.result = w.result;
+  row.error = w.error;
+  row.finished_at_ms = w.finished_at_ms;
+  row.attempts = w.attempts;
+  row.started_at_ms = w.started_at_ms;
+  row.worker = w.worker;
+}
+
+void change_row(stored_job& row, const cancel_arrived&) {
+  row.cancel_requested = true;
+}
+
+void change_row(stored_job& row, const job_requeued& w) {
+  auto kept = std::move(row);
+  row = w.job;
+  row.id = std::move(kept.id);
+  row.type = std::move(kept.type);
+  row.payload = std::move(kept.payload);
+  row.options = std::move(kept.options);
 }
 
 /// Rows keyed by submission sequence, with an index of finished ones by time,
@@ -73,19 +68,8 @@ public:
 
   caf::error apply(const std::vector<store_write>& writes) override {
     std::lock_guard<std::mutex> guard{mtx_};
-    for (auto& w : writes) {
-      if (w.kind == write_kind::insert) {
-        rows_[w.job.seq] = w.job;
-        if (w.job.finished_at_ms)
-          by_finish_.emplace(*w.job.finished_at_ms, w.job.seq);
-      } else if (w.kind == write_kind::purge) {
-        purge(*w.job.finished_at_ms);
-      } else if (auto i = rows_.find(w.job.seq); i != rows_.end()) {
-        apply_to_row(w, i->second);
-        if (w.kind == write_kind::finish)
-          by_finish_.emplace(*w.job.finished_at_ms, w.job.seq);
-      }
-    }
+    for (auto& w : writes)
+      std::visit([&](auto& change) { apply_locked(change); }, w);
     ++counters_.commits;
     counters_.writes += writes.size();
     return {};
@@ -129,6 +113,28 @@ public:
   }
 
 private:
+  void apply_locked(const job_inserted& w) {
+    rows_[w.job.seq] = w.job;
+    if (w.job.finished_at_ms)
+      by_finish_.emplace(*w.job.finished_at_ms, w.job.seq);
+  }
+
+  void apply_locked(const results_purged& w) { purge(w.cutoff_ms); }
+
+  template <class Change> void apply_locked(const Change& w) {
+    uint64_t seq = 0;
+    if constexpr (std::is_same_v<Change, job_requeued>)
+      seq = w.job.seq;
+    else
+      seq = w.seq;
+    auto i = rows_.find(seq);
+    if (i == rows_.end())
+      return;
+    change_row(i->second, w);
+    if constexpr (std::is_same_v<Change, job_finished>)
+      by_finish_.emplace(w.finished_at_ms, w.seq);
+  }
+
   void purge(int64_t cutoff_ms) {
     auto end = by_finish_.upper_bound(cutoff_ms);
     for (auto i = by_finish_.begin(); i != end; ++i) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <mutex>
+#include <variant>
 
 namespace troupe::detail {
 
@@ -172,65 +173,77 @@ private:
   }
 
   int apply_one(const store_write& w) {
-    const auto& job = w.job;
-    auto status = std::string{to_string(job.status)};
-    switch (w.kind) {
-      case write_kind::insert: {
-        std::optional<std::string> key;
-        if (!job.options.idempotency_key.empty())
-          key = job.options.idempotency_key;
-        insert_.bind(1, static_cast<int64_t>(job.seq))
-          .bind(2, job.id)
-          .bind(3, job.type)
-          .bind(4, job.payload)
-          .bind(5, job.options.priority)
-          .bind(6, job.options.max_attempts)
-          .bind(7, job.options.timeout_ms)
-          .bind(8, key);
-        return bind_state(insert_, 9, status, job).run();
-      }
-      case write_kind::start:
-        return start_.bind(1, static_cast<int64_t>(job.seq))
-          .bind(2, status)
-          .bind(3, job.attempts)
-          .bind(4, job.started_at_ms)
-          .bind(5, job.worker)
-          .run();
-      case write_kind::retry:
-        return retry_.bind(1, static_cast<int64_t>(job.seq))
-          .bind(2, status)
-          .bind(3, job.error)
-          .bind(4, job.ready_at_ms)
-          .run();
-      case write_kind::finish:
-        return finish_.bind(1, static_cast<int64_t>(job.seq))
-          .bind(2, status)
-          .bind(3, job.result.empty() ? std::optional<std::string>{} : job.result)
-          .bind(4, job.error)
-          .bind(5, job.finished_at_ms)
-          .bind(6, job.attempts)
-          .bind(7, job.started_at_ms)
-          .bind(8, job.worker)
-          .run();
-      case write_kind::request_cancel:
-        return request_cancel_.bind(1, static_cast<int64_t>(job.seq))
-          .bind(2, job.cancel_requested ? 1 : 0)
-          .run();
-      case write_kind::requeue:
-        requeue_.bind(1, static_cast<int64_t>(job.seq));
-        return bind_state(requeue_, 2, status, job).run();
-      case write_kind::purge:
-        return purge_.bind(1, job.finished_at_ms).run();
-    }
-    return SQLITE_MISUSE;
+    return std::visit([this](auto& change) { return run(change); }, w);
   }
+
+  // One statement per change. Text is bound without a copy: whatever is
+  // bound must outlive the statement's run, so no temporary string is.
+
+  int run(const job_inserted& w) {
+    const auto& job = w.job;
+    std::optional<std::string> key;
+    if (!job.options.idempotency_key.empty())
+      key = job.options.idempotency_key;
+    auto status = std::string{to_string(job.status)};
+    insert_.bind(1, static_cast<int64_t>(job.seq))
+      .bind(2, job.id)
+      .bind(3, job.type)
+      .bind(4, job.payload)
+      .bind(5, job.options.priority)
+      .bind(6, job.options.max_attempts)
+      .bind(7, job.options.timeout_ms)
+      .bind(8, key);
+    return bind_state(insert_, 9, status, job).run();
+  }
+
+  int run(const attempt_started& w) {
+    static const std::string running{to_string(job_status::running)};
+    return start_.bind(1, static_cast<int64_t>(w.seq))
+      .bind(2, running)
+      .bind(3, w.attempts)
+      .bind(4, w.started_at_ms)
+      .bind(5, w.worker)
+      .run();
+  }
+
+  int run(const retry_scheduled& w) {
+    static const std::string pending{to_string(job_status::pending)};
+    return retry_.bind(1, static_cast<int64_t>(w.seq))
+      .bind(2, pending)
+      .bind(3, w.error)
+      .bind(4, w.ready_at_ms)
+      .run();
+  }
+
+  int run(const job_finished& w) {
+    auto status = std::string{to_string(w.status)};
+    return finish_.bind(1, static_cast<int64_t>(w.seq))
+      .bind(2, status)
+      .bind(3, w.result.empty() ? std::optional<std::string>{} : w.result)
+      .bind(4, w.error)
+      .bind(5, w.finished_at_ms)
+      .bind(6, w.attempts)
+      .bind(7, w.started_at_ms)
+      .bind(8, w.worker)
+      .run();
+  }
+
+  int run(const cancel_arrived& w) {
+    return request_cancel_.bind(1, static_cast<int64_t>(w.seq)).bind(2, 1).run();
+  }
+
+  int run(const job_requeued& w) {
+    auto status = std::string{to_string(w.job.status)};
+    requeue_.bind(1, static_cast<int64_t>(w.job.seq));
+    return bind_state(requeue_, 2, status, w.job).run();
+  }
+
+  int run(const results_purged& w) { return purge_.bind(1, w.cutoff_ms).run(); }
 
   /// Binds a job's state, the columns from `status` to `ready_at_ms` in the
   /// order of the schema, to the parameters from `first` on.
   static statement& bind_state(statement& s, int first, const std::string& status,
                                const stored_job& job) {
-    // Text is bound without a copy: it must outlive the statement's run, so
-    // no temporary string may be bound here.
     s.bind(first, status).bind(first + 1, job.attempts);
     if (job.result.empty())
       s.bind(first + 2, std::optional<std::string>{});

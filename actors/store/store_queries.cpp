@@ -49,7 +49,7 @@ caf::expected<stored_job> stored_requeue(store& jobs, const std::string& id, int
   row.worker.reset();
   row.cancel_requested = false;
   row.ready_at_ms = now_ms;
-  if (auto err = jobs.apply({store_write{write_kind::requeue, row}}))
+  if (auto err = jobs.apply({job_requeued{row}}))
     return err;
   return std::move(row);
 }

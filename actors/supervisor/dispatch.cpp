@@ -11,50 +11,10 @@
 // back never started, so no attempt is spent on it.
 #include "supervisor/supervisor_state.hpp"
 
-#include "troupe/errors.hpp"
 #include "troupe/log.hpp"
 #include "worker/worker.hpp"
 
 namespace troupe::detail {
-
-void enqueue(self_ptr self, uint64_t seq, job_entry& job) {
-  set_waiting(self, job, false);
-  job.queued = true;
-  self->state.ready.push(job.record.type, job.record.priority, seq);
-}
-
-void dequeue(self_ptr self, uint64_t seq, job_entry& job) {
-  if (job.queued)
-    self->state.ready.erase(job.record.type, job.record.priority, seq);
-  job.queued = false;
-}
-
-void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at) {
-  if (ready_at > self->state.now()) {
-    set_waiting(self, job, true);
-    add_timer(self, ready_at, timer_event{timer_kind::ready, seq, 0});
-  } else {
-    enqueue(self, seq, job);
-  }
-}
-
-void send_withdrawal(self_ptr self, size_t slot, std::vector<uint64_t> leases) {
-  auto& st = self->state;
-  st.writes.add_run(run_batch{st.workers[slot].actor, {}, std::move(leases), {}});
-  schedule_flush(self);
-}
-
-void send_withdrawals(self_ptr self, std::vector<std::vector<uint64_t>> per_slot) {
-  for (size_t slot = 0; slot < per_slot.size(); ++slot)
-    if (!per_slot[slot].empty())
-      send_withdrawal(self, slot, std::move(per_slot[slot]));
-}
-
-void send_stop(self_ptr self, uint64_t lease) {
-  auto& st = self->state;
-  if (auto* entry = st.leases.find(lease))
-    self->send(st.workers[entry->slot].actor, stop_atom::value, lease_list{{lease}});
-}
 
 namespace {
 
@@ -76,25 +36,6 @@ std::optional<size_t> least_loaded(self_ptr self, const std::string& type) {
       best = slot;
   }
   return best;
-}
-
-/// Takes back every lease of a slot whose worker is gone: a started attempt
-/// failed with `error`; an unstarted job goes back to the queue with its
-/// attempts as they were (nothing of it was stored as started).
-void take_back_leases(self_ptr self, size_t slot, const std::string& error) {
-  auto& st = self->state;
-  auto held = st.leases.of(slot);
-  for (auto lease : held) {
-    auto entry = release_lease(self, lease);
-    auto* job = st.jobs.find(entry->seq);
-    if (job == nullptr || job->lease != lease)
-      continue;
-    job->lease = 0;
-    if (entry->started)
-      attempt_failed(self, entry->seq, *job, error, false);
-    else
-      enqueue(self, entry->seq, *job);
-  }
 }
 
 /// Puts a fresh worker in a slot whose worker failed or hangs.
@@ -164,11 +105,7 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
   rec.progress.reset();
   rec.progress_message.reset();
   // The attempt counts once this is stored (with the next group commit).
-  auto& row = write(self, write_kind::start, entry->seq, *job);
-  row.status = job_status::running;
-  row.attempts = rec.attempts;
-  row.started_at_ms = rec.started_at_ms;
-  row.worker = rec.worker;
+  write(self, attempt_started{entry->seq, rec.attempts, *rec.started_at_ms, *rec.worker});
   if (ran_for.count() == 0) { // Still running: watch its time limit.
     st.timers.watch_timeout(lease, entry->seq,
                             now + std::chrono::milliseconds{job->options.timeout_ms});
@@ -257,12 +194,6 @@ void dispatch(self_ptr self) {
             slot, steal_after, std::chrono::steady_clock::now(), runnable_by(slot)))
         send_withdrawal(self, taken->first, {taken->second});
   }
-}
-
-std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease) {
-  auto& st = self->state;
-  st.timers.cancel_timeout(lease);
-  return st.leases.release(lease);
 }
 
 void on_report(self_ptr self, run_report& report) {
@@ -358,11 +289,6 @@ void start_worker(self_ptr self, size_t slot) {
   st.workers[slot].actor =
     self->spawn<caf::monitored>(worker, caf::actor_cast<caf::actor>(self), st.workers.handlers(),
                                 st.config.prefetch, std::string{});
-}
-
-void end_slot_leases(self_ptr self, size_t slot, const std::string& error) {
-  self->state.workers[slot].actor = nullptr;
-  take_back_leases(self, slot, error);
 }
 
 void on_worker_down(self_ptr self, const caf::down_msg& down) {

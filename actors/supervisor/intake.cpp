@@ -50,13 +50,17 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
   rec.max_attempts = req.options.max_attempts;
   rec.created_at_ms = to_epoch_ms(st.now());
   job.options = std::move(req.options);
-  auto& row = write(self, write_kind::insert, seq, job);
+  stored_job row;
+  // Stores key rows by sequence; the id is written once, with the insert.
+  row.id = format_job_id({seq, tag});
+  row.seq = seq;
   row.type = rec.type;
   row.payload = rec.payload;
   row.options = job.options;
   row.options.delay_ms = 0;
   row.created_at_ms = rec.created_at_ms;
   row.ready_at_ms = rec.created_at_ms + job.options.delay_ms;
+  write(self, job_inserted{std::move(row)});
   st.counters.add(job_status::pending);
   st.counters.submitted(rec.type);
   auto& entry = st.jobs.insert(seq, std::move(job));
@@ -67,14 +71,6 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
 }
 
 } // namespace
-
-caf::error refuse_when_full(self_ptr self) {
-  auto& st = self->state;
-  if (st.counters.count(job_status::pending) < st.config.queue_capacity)
-    return {};
-  return make_error(errc::queue_full, "the queue holds " + std::to_string(st.config.queue_capacity)
-                                        + " pending jobs; try again later");
-}
 
 caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::string& payload,
                                          job_options& opts) {
@@ -120,24 +116,6 @@ caf::result<std::vector<submit_outcome>> on_submit_many(self_ptr self,
   self->state.writes.add_submit(std::move(pending));
   schedule_flush(self);
   return promise;
-}
-
-void drop_job(self_ptr self, uint64_t seq) {
-  auto& st = self->state;
-  auto* job = st.jobs.find(seq);
-  if (job == nullptr)
-    return;
-  if (job->lease != 0)
-    release_lease(self, job->lease);
-  dequeue(self, seq, *job);
-  set_waiting(self, *job, false);
-  st.counters.unsubmitted(job->record.type);
-  st.counters.remove(job->status());
-  st.keys.forget(job->options.idempotency_key, seq);
-  if (job->observer)
-    self->send_exit(job->observer, caf::exit_reason::user_shutdown);
-  st.timers.cancel_waits(seq);
-  st.jobs.erase(seq);
 }
 
 } // namespace troupe::detail

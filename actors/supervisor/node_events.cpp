@@ -7,7 +7,6 @@
 #include "supervisor/supervisor_state.hpp"
 
 #include "troupe/log.hpp"
-
 #include <algorithm>
 
 namespace troupe::detail {
@@ -73,7 +72,6 @@ void on_node_joined(self_ptr self, const std::string& name, const std::string& a
   }
   log(log_level::info, "node " + name + " joined from " + address + " with "
                          + std::to_string(stand_ins.size()) + " workers");
-  dispatch(self);
 }
 
 caf::result<caf::ok_atom> on_node_leaving(self_ptr self, const std::string& name,
@@ -96,7 +94,6 @@ caf::result<caf::ok_atom> on_node_leaving(self_ptr self, const std::string& name
   add_timer(self, st.now() + std::chrono::milliseconds{drain_ms},
             timer_event{timer_kind::node_deadline, node->id, 0});
   check_node_leaves(self);
-  dispatch(self);
   return promise;
 }
 
@@ -134,50 +131,6 @@ void on_node_worker_down(self_ptr self, size_t slot) {
   auto held = st.leases.of(slot).size();
   st.nodes.counts().requeued_by_loss += held;
   end_slot_leases(self, slot, "node lost: " + (node != nullptr ? node->name : std::string{}));
-}
-
-std::string workers_json(self_ptr self) {
-  auto& st = self->state;
-  auto describe_slots = [&](const std::vector<size_t>& slots, nlohmann::json& j) {
-    size_t busy = 0;
-    size_t held = 0;
-    auto list = nlohmann::json::array();
-    for (auto slot : slots) {
-      nlohmann::json running = nullptr;
-      for (auto lease : st.leases.of(slot)) {
-        auto* entry = st.leases.find(lease);
-        auto* job = entry != nullptr && entry->started ? st.jobs.find(entry->seq) : nullptr;
-        if (job != nullptr)
-          running = format_job_id({entry->seq, job->tag});
-      }
-      busy += running.is_null() ? 0 : 1;
-      held += st.leases.of(slot).size();
-      list.push_back({{"name", st.workers[slot].name},
-                      {"state", running.is_null() ? "idle" : "busy"},
-                      {"job", std::move(running)},
-                      {"jobs_held", st.leases.of(slot).size()},
-                      {"restarts", st.workers[slot].restarts}});
-    }
-    j["workers"] = slots.size();
-    j["busy"] = busy;
-    j["jobs_held"] = held;
-    j["list"] = std::move(list);
-  };
-  nlohmann::json local;
-  describe_slots(st.workers.local_slots(), local);
-  local["types"] = *st.workers.local_types();
-  auto nodes = nlohmann::json::array();
-  for (auto& node : st.nodes) {
-    nlohmann::json j{{"name", node.name},
-                     {"address", node.address},
-                     {"state", to_string(node.state)},
-                     {"connected_since", format_rfc3339(node.connected_since_ms)},
-                     {"types", *node.types}};
-    describe_slots(node.gone() ? std::vector<size_t>{} : node.slots, j);
-    j["workers"] = node.slots.size();
-    nodes.push_back(std::move(j));
-  }
-  return nlohmann::json{{"local", std::move(local)}, {"nodes", std::move(nodes)}}.dump();
 }
 
 } // namespace troupe::detail

@@ -10,7 +10,6 @@
 #include "store/store_queries.hpp"
 #include "supervisor/job_actor.hpp"
 #include "troupe/errors.hpp"
-
 #include <algorithm>
 #include <limits>
 
@@ -61,33 +60,6 @@ const caf::actor& observer(self_ptr self, uint64_t seq, job_entry& job) {
 
 } // namespace
 
-std::string stats_json(self_ptr self) {
-  auto& st = self->state;
-  engine_stats s;
-  st.counters.fill(s, st.now());
-  for (size_t slot = 0; slot < st.workers.size(); ++slot)
-    s.workers.busy += st.leases.busy(slot) ? 1 : 0;
-  s.workers.total = st.workers.staffed();
-  s.queue.depth = st.ready.size();
-  s.queue.capacity = st.config.queue_capacity;
-  s.queue.withdrawing = st.leases.withdrawing();
-  for (auto& type : st.workers.known_types())
-    s.types[type];
-  for (auto& [type, counts] : s.types)
-    counts.pending = st.ready.size(type);
-  s.nodes = st.nodes.stats();
-  s.memory = {st.jobs.size(), st.finished.size()};
-  s.accepting = st.gate.open();
-  auto& store = st.store();
-  auto counters = store.counters();
-  auto& error = st.writes.store_error();
-  s.store = {store.name(),     store.durable(),
-             error.empty(),    error.empty() ? std::nullopt : std::optional<std::string>{error},
-             counters.commits, counters.writes,
-             counters.failures};
-  return nlohmann::json(s).dump();
-}
-
 caf::result<std::string> on_status(self_ptr self, const std::string& id) {
   auto key = parse_job_id(id);
   if (!key)
@@ -95,19 +67,6 @@ caf::result<std::string> on_status(self_ptr self, const std::string& id) {
   if (auto* job = self->state.jobs.find(*key))
     return snapshot(key->seq, *job);
   return finished(self, *key, id);
-}
-
-void add_snapshots(self_ptr self, std::vector<submit_outcome>& outcomes) {
-  auto& st = self->state;
-  for (auto& outcome : outcomes) {
-    if (outcome.error)
-      continue;
-    auto key = parse_job_id(outcome.id);
-    if (auto* job = st.jobs.find(*key))
-      outcome.job = snapshot(key->seq, *job);
-    else if (auto* rec = st.finished.recent(key->seq, outcome.id))
-      outcome.job = to_json(*rec);
-  }
 }
 
 caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t wait_ms) {
@@ -174,7 +133,7 @@ caf::result<std::string> on_cancel(self_ptr self, const std::string& id) {
   }
   if (job->status() == job_status::running) {
     job->record.cancel_requested = true;
-    write(self, write_kind::request_cancel, key->seq, *job).cancel_requested = true;
+    write(self, cancel_arrived{key->seq});
     send_stop(self, job->lease);
     return snapshot(key->seq, *job);
   }

@@ -17,30 +17,13 @@ void interrupted(self_ptr self, uint64_t seq, job_entry& job, int64_t now_ms) {
   } else if (job.record.attempts >= job.options.max_attempts) {
     finish(self, seq, job, job_status::failed, {}, error + "; no attempts remain");
   } else {
-    auto& retry = write(self, write_kind::retry, seq, job);
-    retry.status = job_status::pending;
-    retry.error = error;
-    retry.ready_at_ms = now_ms;
+    write(self, retry_scheduled{seq, error, now_ms});
     job.record.error = std::move(error);
     enqueue(self, seq, job);
   }
 }
 
 } // namespace
-
-job_entry& adopt(self_ptr self, const stored_job& row, const job_key& key) {
-  auto& st = self->state;
-  job_entry job;
-  job.tag = key.tag;
-  job.record = to_record(row);
-  job.record.id.clear();
-  job.options = row.options;
-  job.stored = true;
-  st.counters.add(job.status());
-  auto& entry = st.jobs.insert(row.seq, std::move(job));
-  st.keys.remember(entry.options.idempotency_key, key);
-  return entry;
-}
 
 void recover(self_ptr self, std::vector<stored_job>& rows) {
   auto& st = self->state;
@@ -75,7 +58,7 @@ void recover(self_ptr self, std::vector<stored_job>& rows) {
   // Rows come in submission order, not in the order they finished; from here
   // on, one TTL for all keeps the expiries sorted.
   st.finished.sort_by_expiry();
-  write_purge(self, now_ms - ttl);
+  write(self, results_purged{now_ms - ttl});
   arm(self);
 }
 

@@ -104,10 +104,13 @@ caf::behavior supervisor(self_ptr self, engine_config config,
     [=](workers_joined_atom, const std::string& node, const std::string& address,
         const std::vector<std::string>& types, const std::vector<caf::actor>& stand_ins) {
       on_node_joined(self, node, address, types, stand_ins);
+      dispatch(self);
       return self->state.incarnation;
     },
     [=](leave_atom, const std::string& node, int64_t drain_ms) {
-      return on_node_leaving(self, node, drain_ms);
+      auto answer = on_node_leaving(self, node, drain_ms);
+      dispatch(self);
+      return answer;
     },
     [=](stale_atom, uint64_t count) { self->state.nodes.counts().stale_reports += count; },
     // -- from workers --

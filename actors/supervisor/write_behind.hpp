@@ -45,30 +45,20 @@ struct write_batch {
 
 class write_behind {
 public:
-  /// Adds a write of `kind` for job `seq` and returns its row, to be filled
-  /// with the fields `kind` names. Valid until the next write.
-  stored_job& add(write_kind kind, uint64_t seq) {
-    next_.writes.push_back(store_write{kind, {}});
-    next_.writes.back().job.seq = seq;
-    return next_.writes.back().job;
-  }
+  /// Adds a write to the batch.
+  void add(store_write write) { next_.writes.push_back(std::move(write)); }
 
-  /// The finish of job `seq`: the row of its start if that is the last write
-  /// (a start and its finish are then one write), else a new one.
-  stored_job& add_finish(uint64_t seq) {
+  /// Adds the finish of a job: it takes the place of the job's start if
+  /// that is the last write (a start and its finish are then one write).
+  void add_finish(job_finished finish) {
     auto& writes = next_.writes;
-    if (!writes.empty() && writes.back().kind == write_kind::start
-        && writes.back().job.seq == seq) {
-      writes.back().kind = write_kind::finish;
-      return writes.back().job;
-    }
-    return add(write_kind::finish, seq);
-  }
-
-  /// Drops the finished jobs that ended before `cutoff_ms`.
-  void add_purge(int64_t cutoff_ms) {
-    next_.writes.push_back(store_write{write_kind::purge, {}});
-    next_.writes.back().job.finished_at_ms = cutoff_ms;
+    if (!writes.empty())
+      if (auto* start = std::get_if<attempt_started>(&writes.back());
+          start && start->seq == finish.seq) {
+        writes.back() = std::move(finish);
+        return;
+      }
+    writes.push_back(std::move(finish));
   }
 
   /// Orders for a worker, sent once the writes before them are stored.

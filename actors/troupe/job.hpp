@@ -87,17 +87,21 @@ typename Inspector::result_type inspect(Inspector& f, submit_outcome& x) {
   return f(caf::meta::type_name("troupe.submit_outcome"), x.id, x.created, x.error, x.job);
 }
 
-/// A snapshot of one job, as answered by status queries.
-struct job_info {
+/// A snapshot of one job, as status queries answer it: the one declaration
+/// of the job object of the protocol and the HTTP API. The engine keeps
+/// payload and result as compact JSON text (`Json` = `std::string`, empty
+/// meaning null) and splices them into its answers unparsed; C++ callers read
+/// them parsed, as `job_info`.
+template <class Json> struct basic_job_snapshot {
   std::string id;
   std::string type;
   job_status status = job_status::pending;
   int32_t priority = 5;
   int32_t attempts = 0;
   int32_t max_attempts = 3;
-  nlohmann::json payload;
+  Json payload;
   /// The handler's result; null until the job succeeded.
-  nlohmann::json result;
+  Json result;
   /// The last error, if any attempt failed.
   std::optional<std::string> error;
   /// Fraction done (0 to 1) as last reported by the handler.
@@ -109,10 +113,19 @@ struct job_info {
   std::optional<int64_t> finished_at_ms;
   /// Name of the worker that ran (or runs) the latest attempt.
   std::optional<std::string> worker;
+  /// A cancel arrived while the job ran; it ends `cancelled` unless it
+  /// finishes first.
+  bool cancel_requested = false;
+};
 
+/// A snapshot with payload and result parsed.
+struct job_info : basic_job_snapshot<nlohmann::json> {
   /// Reads a snapshot from the JSON object the engine answers with.
   static job_info from_json(const std::string& text);
 };
+
+/// Reads a job object (nlohmann's `get<job_info>()`).
+void from_json(const nlohmann::json& j, job_info& info);
 
 /// Formats milliseconds since the epoch as RFC 3339 UTC, e.g.
 /// `2026-11-22T21:35:22.123Z`.

@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace troupe {
@@ -59,36 +60,64 @@ struct stored_job {
   int64_t ready_at_ms = 0;
 };
 
-/// What a write changes.
-enum class write_kind : uint8_t {
-  /// A new job: every field of `job`.
-  insert,
-  /// An attempt started: `status` (running), `attempts` (counting it),
-  /// `started_at_ms`, `worker`. Written when the worker reports the start,
-  /// never when a job is merely handed to a worker.
-  start,
-  /// Waiting for another attempt: `status` (pending), `error`, `ready_at_ms`.
-  retry,
-  /// Terminal: `status`, `result`, `error`, `finished_at_ms`, and the last
-  /// attempt's `attempts`, `started_at_ms` and `worker` (so that a start and
-  /// its finish in one batch are one row write).
-  finish,
-  /// A cancel arrived while running: `cancel_requested`.
-  request_cancel,
-  /// Run again from the start: every field of `job` but its id, type,
-  /// payload and options (status pending, attempts 0, no outcome).
-  requeue,
-  /// Deletes every terminal job finished at or before `job.finished_at_ms`.
-  purge,
+// The writes a store applies: one type per change, holding only the fields
+// that change. Each names its job by `seq` (the store's key).
+
+/// A new job: the whole row.
+struct job_inserted {
+  stored_job job;
+};
+
+/// An attempt started: the job is `running`, with `attempts` counting it.
+/// Written when the worker reports the start, never when a job is merely
+/// handed to a worker.
+struct attempt_started {
+  uint64_t seq = 0;
+  int32_t attempts = 0;
+  int64_t started_at_ms = 0;
+  std::string worker;
+};
+
+/// The job waits for another attempt: `pending` until `ready_at_ms`.
+struct retry_scheduled {
+  uint64_t seq = 0;
+  std::string error;
+  int64_t ready_at_ms = 0;
+};
+
+/// The job ended in `status` (terminal), with the last attempt's start, so
+/// that a start and its finish in one batch are one row write.
+struct job_finished {
+  uint64_t seq = 0;
+  job_status status = job_status::success;
+  /// JSON text of a successful result; empty otherwise.
+  std::string result;
+  std::optional<std::string> error;
+  int64_t finished_at_ms = 0;
+  int32_t attempts = 0;
+  std::optional<int64_t> started_at_ms;
+  std::optional<std::string> worker;
+};
+
+/// A cancel arrived while the job ran.
+struct cancel_arrived {
+  uint64_t seq = 0;
+};
+
+/// The job runs again from the start: the row takes `job`'s state (pending,
+/// no attempt, no outcome) and keeps its id, type, payload and options.
+struct job_requeued {
+  stored_job job;
+};
+
+/// Every terminal job finished at or before `cutoff_ms` is deleted.
+struct results_purged {
+  int64_t cutoff_ms = 0;
 };
 
 /// One change, as the journal hands it to a store.
-struct store_write {
-  write_kind kind;
-  /// The job's id and `seq` (both identify it) and the fields `kind` names;
-  /// the others are ignored.
-  stored_job job;
-};
+using store_write = std::variant<job_inserted, attempt_started, retry_scheduled, job_finished,
+                                 cancel_arrived, job_requeued, results_purged>;
 
 /// What a commit must survive.
 enum class sync_mode : uint8_t {

@@ -32,15 +32,14 @@ stored_job new_job(const std::string& id, uint64_t seq) {
 }
 
 store_write insert(const stored_job& job) {
-  return {write_kind::insert, job};
+  return job_inserted{job};
 }
 
-store_write change(write_kind kind, const std::string& id, uint64_t seq,
-                   const std::function<void(stored_job&)>& fill) {
-  store_write w{kind, {}};
-  w.job.id = id;
-  w.job.seq = seq;
-  fill(w.job);
+store_write finished(uint64_t seq, job_status status, int64_t at) {
+  job_finished w;
+  w.seq = seq;
+  w.status = status;
+  w.finished_at_ms = at;
   return w;
 }
 
@@ -92,13 +91,7 @@ TEST_CASE("a store returns every field of its jobs, in submission order") {
 TEST_CASE("start, retry, finish and cancel writes change only the fields they name") {
   for_each_store([](store& s) {
     REQUIRE_FALSE(s.apply({insert(new_job("a", 1))}));
-    REQUIRE_FALSE(s.apply({change(write_kind::start, "a", 1, [](stored_job& j) {
-      j.status = job_status::running;
-      j.attempts = 1;
-      j.started_at_ms = 5000;
-      j.worker = "worker-2";
-      j.payload = "ignored";
-    })}));
+    REQUIRE_FALSE(s.apply({attempt_started{1, 1, 5000, "worker-2"}}));
     auto started = require_job(s, "a");
     CHECK(started.status == job_status::running);
     CHECK(started.attempts == 1);
@@ -106,14 +99,7 @@ TEST_CASE("start, retry, finish and cancel writes change only the fields they na
     CHECK(started.worker == "worker-2");
     CHECK(started.payload == R"({"n":1})");
 
-    REQUIRE_FALSE(s.apply({change(write_kind::retry, "a", 1,
-                                  [](stored_job& j) {
-                                    j.status = job_status::pending;
-                                    j.error = "boom";
-                                    j.ready_at_ms = 9000;
-                                  }),
-                           change(write_kind::request_cancel, "a", 1,
-                                  [](stored_job& j) { j.cancel_requested = true; })}));
+    REQUIRE_FALSE(s.apply({retry_scheduled{1, "boom", 9000}, cancel_arrived{1}}));
     auto retrying = require_job(s, "a");
     CHECK(retrying.status == job_status::pending);
     CHECK(retrying.error == "boom");
@@ -123,15 +109,8 @@ TEST_CASE("start, retry, finish and cancel writes change only the fields they na
 
     // A finish names its attempt too: a start and its finish in one batch
     // are one write.
-    REQUIRE_FALSE(s.apply({change(write_kind::finish, "a", 1, [](stored_job& j) {
-      j.status = job_status::success;
-      j.result = R"({"ok":true})";
-      j.finished_at_ms = 9500;
-      j.attempts = 2;
-      j.started_at_ms = 9400;
-      j.worker = "worker-1";
-      j.error = "boom";
-    })}));
+    REQUIRE_FALSE(s.apply(
+      {job_finished{1, job_status::success, R"({"ok":true})", "boom", 9500, 2, 9400, "worker-1"}}));
     auto done = require_job(s, "a");
     CHECK(done.status == job_status::success);
     CHECK(done.result == R"({"ok":true})");
@@ -146,19 +125,11 @@ TEST_CASE("start, retry, finish and cancel writes change only the fields they na
 
 TEST_CASE("a purge deletes finished jobs up to its cutoff and keeps the others") {
   for_each_store([](store& s) {
-    auto finished = [](const std::string& id, uint64_t seq, int64_t at) {
-      return change(write_kind::finish, id, seq, [at](stored_job& j) {
-        j.status = job_status::failed;
-        j.finished_at_ms = at;
-      });
-    };
     REQUIRE_FALSE(
       s.apply({insert(new_job("old", 1)), insert(new_job("edge", 2)), insert(new_job("young", 3)),
-               insert(new_job("pending", 4)), finished("old", 1, 100), finished("edge", 2, 200),
-               finished("young", 3, 300)}));
-    store_write purge{write_kind::purge, {}};
-    purge.job.finished_at_ms = 200;
-    REQUIRE_FALSE(s.apply({purge}));
+               insert(new_job("pending", 4)), finished(1, job_status::failed, 100),
+               finished(2, job_status::failed, 200), finished(3, job_status::failed, 300)}));
+    REQUIRE_FALSE(s.apply({results_purged{200}}));
     CHECK_FALSE(*s.find("old"));
     CHECK_FALSE(*s.find("edge"));
     CHECK(*s.find("young"));
@@ -169,25 +140,16 @@ TEST_CASE("a purge deletes finished jobs up to its cutoff and keeps the others")
 
 TEST_CASE("a requeued job is pending again, kept by purges until it finishes anew") {
   for_each_store([](store& s) {
-    auto finished = [](uint64_t seq, int64_t at) {
-      return change(write_kind::finish, "again", seq, [at](stored_job& j) {
-        j.status = job_status::failed;
-        j.result.clear();
-        j.error = "boom";
-        j.finished_at_ms = at;
-      });
+    auto failed = [](int64_t at) {
+      return job_finished{1, job_status::failed, {}, "boom", at, 1, 50, "worker-1"};
     };
-    auto claimed = change(write_kind::start, "again", 1, [](stored_job& j) {
-      j.status = job_status::running;
-      j.attempts = 1;
-      j.started_at_ms = 50;
-      j.worker = "worker-1";
-    });
-    REQUIRE_FALSE(s.apply({insert(new_job("again", 1)), claimed, finished(1, 100)}));
-    REQUIRE_FALSE(s.apply({change(write_kind::requeue, "again", 1, [](stored_job& j) {
-      j.status = job_status::pending;
-      j.ready_at_ms = 150;
-    })}));
+    REQUIRE_FALSE(
+      s.apply({insert(new_job("again", 1)), attempt_started{1, 1, 50, "worker-1"}, failed(100)}));
+    stored_job requeued;
+    requeued.seq = 1;
+    requeued.status = job_status::pending;
+    requeued.ready_at_ms = 150;
+    REQUIRE_FALSE(s.apply({job_requeued{requeued}}));
     auto job = require_job(s, "again");
     CHECK(job.status == job_status::pending);
     CHECK(job.attempts == 0);
@@ -197,15 +159,12 @@ TEST_CASE("a requeued job is pending again, kept by purges until it finishes ane
     CHECK_FALSE(job.worker);
     CHECK(job.ready_at_ms == 150);
     CHECK(job.payload == R"({"n":1})");
-    store_write purge{write_kind::purge, {}};
-    purge.job.finished_at_ms = 200;
-    REQUIRE_FALSE(s.apply({purge}));
+    REQUIRE_FALSE(s.apply({results_purged{200}}));
     CHECK(*s.find("again"));
     // Finished again later: a purge up to the first finish keeps it.
-    REQUIRE_FALSE(s.apply({finished(1, 300), purge}));
+    REQUIRE_FALSE(s.apply({failed(300), results_purged{200}}));
     CHECK(*s.find("again"));
-    purge.job.finished_at_ms = 300;
-    REQUIRE_FALSE(s.apply({purge}));
+    REQUIRE_FALSE(s.apply({results_purged{300}}));
     CHECK_FALSE(*s.find("again"));
   });
 }
@@ -216,10 +175,7 @@ TEST_CASE("finished jobs are listed newest first, from below a cursor") {
     for (uint64_t seq = 1; seq <= 5; ++seq) {
       auto id = "j" + std::to_string(seq);
       writes.push_back(insert(new_job(id, seq)));
-      writes.push_back(change(write_kind::finish, id, seq, [](stored_job& j) {
-        j.status = job_status::success;
-        j.finished_at_ms = 100;
-      }));
+      writes.push_back(finished(seq, job_status::success, 100));
     }
     REQUIRE_FALSE(s.apply(writes));
     auto ids = [&](size_t limit, uint64_t before) {

@@ -50,7 +50,7 @@ public:
   void put(std::vector<stored_job> rows) {
     std::vector<store_write> writes;
     for (auto& r : rows)
-      writes.push_back({write_kind::insert, std::move(r)});
+      writes.push_back(job_inserted{std::move(r)});
     REQUIRE_FALSE(jobs->apply(writes));
   }
 

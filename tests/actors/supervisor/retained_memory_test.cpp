@@ -71,9 +71,7 @@ TEST_CASE_METHOD(engine_fixture,
     finish(id);
   // The store loses a row only at a purge: drop them all behind the engine's
   // back, and only the last ten are still answered, from memory.
-  store_write purge_all{write_kind::purge, {}};
-  purge_all.job.finished_at_ms = std::numeric_limits<int64_t>::max();
-  REQUIRE_FALSE(cfg.store->apply({purge_all}));
+  REQUIRE_FALSE(cfg.store->apply({results_purged{std::numeric_limits<int64_t>::max()}}));
   for (size_t i = 0; i < ids.size(); ++i) {
     auto job = eng->status(ids[i]);
     INFO(i);

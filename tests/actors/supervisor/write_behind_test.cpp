@@ -33,34 +33,28 @@ TEST_CASE("an empty batch is not taken") {
 
 TEST_CASE("a start followed by its finish is one write") {
   write_behind writes;
-  writes.add(write_kind::start, 4).attempts = 1;
-  writes.add_finish(4).result = "ok";
+  writes.add(attempt_started{4, 1, 100, "worker-1"});
+  writes.add_finish(job_finished{4, job_status::success, "1", {}, 200, 1, 100, "worker-1"});
   auto batch = writes.take();
   REQUIRE(batch);
   REQUIRE(batch->writes.size() == 1);
-  CHECK(batch->writes[0].kind == write_kind::finish);
-  CHECK(batch->writes[0].job.attempts == 1);
-  CHECK(batch->writes[0].job.result == "ok");
+  auto* finish = std::get_if<job_finished>(&batch->writes[0]);
+  REQUIRE(finish != nullptr);
+  CHECK(finish->attempts == 1);
+  CHECK(finish->result == "1");
 }
 
 TEST_CASE("a finish after another job's write is a write of its own") {
   write_behind writes;
-  writes.add(write_kind::start, 4);
-  writes.add(write_kind::start, 5);
-  writes.add_finish(4);
+  writes.add(attempt_started{4, 1, 100, "worker-1"});
+  writes.add(attempt_started{5, 1, 100, "worker-2"});
+  writes.add_finish(job_finished{4, job_status::failed, {}, "boom", 200, 1, 100, "worker-1"});
   auto batch = writes.take();
   REQUIRE(batch->writes.size() == 3);
-  CHECK(batch->writes[2].kind == write_kind::finish);
-  CHECK(batch->writes[2].job.seq == 4);
-}
-
-TEST_CASE("a purge carries its cutoff") {
-  write_behind writes;
-  writes.add_purge(1234);
-  auto batch = writes.take();
-  REQUIRE(batch->writes.size() == 1);
-  CHECK(batch->writes[0].kind == write_kind::purge);
-  CHECK(batch->writes[0].job.finished_at_ms == 1234);
+  CHECK(std::holds_alternative<attempt_started>(batch->writes[0]));
+  auto* finish = std::get_if<job_finished>(&batch->writes[2]);
+  REQUIRE(finish != nullptr);
+  CHECK(finish->seq == 4);
 }
 
 TEST_CASE("submissions wait until the journal answers for their batch") {
