@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include "command_line.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <sstream>
@@ -280,41 +282,15 @@ std::string env_name(const std::string& flag_name) {
 /// Reads `args` (then `env` for flags not given) into `opt` with `table`;
 /// returns false if help was asked for.
 template <class Options>
-bool parse_flags(const std::vector<std::string>& args,
+bool parse_flags(const std::string& command, const std::vector<std::string>& args,
                  const std::map<std::string, std::string>& env,
                  const std::vector<flag<Options>>& table, Options& opt) {
-  auto known = [&](const std::string& name) {
-    if (std::none_of(table.begin(), table.end(), [&](auto& f) { return name == f.name; }))
-      throw usage_error{"unknown option --" + name};
-  };
-  std::map<std::string, std::string> given;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const auto& arg = args[i];
-    if (arg == "-h" || arg == "--help")
-      return false;
-    if (arg.rfind("--", 0) != 0)
-      throw usage_error{"unexpected argument '" + arg + "'"};
-    auto eq = arg.find('=');
-    auto name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    known(name);
-    if (eq != std::string::npos)
-      given[name] = arg.substr(eq + 1);
-    else if (i + 1 < args.size())
-      given[name] = args[++i];
-    else
-      throw usage_error{"--" + name + " needs a value"};
-  }
-  for (auto& f : table) {
-    auto value = given.find(f.name);
-    if (value != given.end()) {
-      f.apply(opt, value->second);
-      continue;
-    }
-    auto from_env = env.find(env_name(f.name));
-    if (from_env != env.end())
-      f.apply(opt, from_env->second);
-  }
-  return true;
+  command_line line{"troupe " + command};
+  for (auto& f : table)
+    line.option(
+      f.name, f.help, [&opt, apply = f.apply](const std::string& value) { apply(opt, value); },
+      env_name(f.name));
+  return line.parse(args, env);
 }
 
 /// The flag lines of a help text.
@@ -341,7 +317,7 @@ void check_node_settings(const node_settings& node, const std::string& host) {
 serve_options parse_serve(const std::vector<std::string>& args,
                           const std::map<std::string, std::string>& env) {
   serve_options opt;
-  if (!parse_flags(args, env, serve_flags, opt)) {
+  if (!parse_flags("serve", args, env, serve_flags, opt)) {
     opt.help = true;
     return opt;
   }
@@ -369,7 +345,7 @@ std::string serve_help() {
 worker_options parse_worker(const std::vector<std::string>& args,
                             const std::map<std::string, std::string>& env) {
   worker_options opt;
-  if (!parse_flags(args, env, worker_flags, opt)) {
+  if (!parse_flags("worker", args, env, worker_flags, opt)) {
     opt.help = true;
     return opt;
   }

@@ -1,11 +1,11 @@
 #include "client.hpp"
 
+#include "cli.hpp"
+#include "command_line.hpp"
+#include "server_api.hpp"
+
 #include "troupe/job_request.hpp"
 #include "troupe/stats.hpp"
-
-#include <boost/url/url.hpp>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -21,42 +21,11 @@ namespace troupe::app {
 
 namespace {
 
-using json = nlohmann::json;
-using query = std::vector<std::pair<std::string, std::string>>;
-
-/// The API path of `segments` under `/v1`, each encoded as one path segment
-/// and each query value encoded, whatever the user typed (`/`, `&`, `#`, ...).
-std::string api_path(std::initializer_list<std::string> segments, const query& params = {}) {
-  boost::urls::url target;
-  target.set_path_absolute(true);
-  target.segments().push_back("v1");
-  for (const auto& segment : segments)
-    target.segments().push_back(segment);
-  for (const auto& [name, value] : params)
-    target.params().append({name, value});
-  return std::string{target.buffer()};
-}
-
-constexpr int exit_ok = 0;
-constexpr int exit_job_failed = 1;
-constexpr int exit_usage = 2;
-constexpr int exit_server = 3;
-
-/// Why a command stops, with its exit code.
-struct command_error : std::runtime_error {
-  command_error(int code, const std::string& what) : std::runtime_error(what), code(code) {}
-  int code;
-};
-
 const std::set<std::string> commands{"submit", "get",   "watch", "jobs",
                                      "cancel", "retry", "stats", "workers"};
 
-/// Flags without a value.
-const std::set<std::string> switches{"json", "wait", "help"};
-
-/// Flags with a value, per command ("*": all).
+/// Flags with a value, beyond `--server`, `--token` and `--cacert`.
 const std::map<std::string, std::set<std::string>> valued{
-  {"*", {"server", "token", "cacert"}},
   {"submit", {"payload", "priority", "max-attempts", "timeout-ms", "delay-ms", "idempotency-key"}},
   {"jobs", {"status", "type", "limit"}},
 };
@@ -75,48 +44,35 @@ struct invocation {
   }
 };
 
-bool takes_value(const std::string& command, const std::string& name) {
-  auto allowed = [&](const std::string& key) {
-    auto i = valued.find(key);
-    return i != valued.end() && i->second.count(name) != 0;
-  };
-  return allowed("*") || allowed(command);
-}
-
 invocation parse(const std::string& command, const std::vector<std::string>& args,
                  const std::map<std::string, std::string>& env) {
   invocation inv{command, {}, {}};
-  for (size_t i = 0; i < args.size(); ++i) {
-    const auto& arg = args[i];
-    if (arg == "-h") {
-      inv.flags["help"] = "";
-      continue;
-    }
-    if (arg.rfind("--", 0) != 0) {
-      inv.positional.push_back(arg);
-      continue;
-    }
-    auto eq = arg.find('=');
-    auto name = arg.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    if (switches.count(name) != 0 && eq == std::string::npos) {
-      inv.flags[name] = "";
-    } else if (takes_value(command, name)) {
-      if (eq != std::string::npos)
-        inv.flags[name] = arg.substr(eq + 1);
-      else if (i + 1 < args.size())
-        inv.flags[name] = args[++i];
-      else
-        throw command_error{exit_usage, "--" + name + " needs a value"};
-    } else {
-      throw command_error{exit_usage, "troupe " + command + " has no option --" + name};
-    }
+  command_line line{"troupe " + command};
+  auto valued_flag = [&](const std::string& name, const std::string& env_var = {}) {
+    line.option(
+      name, {}, [&inv, name](const std::string& value) { inv.flags[name] = value; }, env_var);
+  };
+  valued_flag("server", "TROUPE_SERVER");
+  valued_flag("token", "TROUPE_TOKEN");
+  valued_flag("cacert", "TROUPE_CACERT");
+  if (auto own = valued.find(command); own != valued.end())
+    for (auto& name : own->second)
+      valued_flag(name);
+  bool json = false;
+  bool wait = false;
+  line.switch_("json", {}, json);
+  line.switch_("wait", {}, wait);
+  line.positionals(inv.positional);
+  try {
+    if (!line.parse(args, env))
+      inv.flags["help"];
+  } catch (const usage_error& e) {
+    throw command_error{exit_usage, e.what()};
   }
-  for (auto [flag, var] : {std::pair{"server", "TROUPE_SERVER"},
-                           {"token", "TROUPE_TOKEN"},
-                           {"cacert", "TROUPE_CACERT"}})
-    if (!inv.has(flag))
-      if (auto e = env.find(var); e != env.end())
-        inv.flags[flag] = e->second;
+  if (json)
+    inv.flags["json"];
+  if (wait)
+    inv.flags["wait"];
   return inv;
 }
 
@@ -138,55 +94,6 @@ int64_t whole_number(const invocation& inv, const std::string& name) {
   }
   throw command_error{exit_usage, "--" + name + " must be a whole number, not '" + value + "'"};
 }
-
-/// Talks to the server: every answer is JSON; an error answer or no answer
-/// ends the command with exit code 3.
-class api {
-public:
-  explicit api(const invocation& inv) : url_(inv.get("server", "http://127.0.0.1:8080")) {
-    if (url_.rfind("http://", 0) != 0 && url_.rfind("https://", 0) != 0)
-      throw command_error{exit_usage,
-                          "--server must be an http:// or https:// URL, not '" + url_ + "'"};
-    client_ = std::make_unique<httplib::Client>(url_);
-    if (inv.has("cacert"))
-      client_->set_ca_cert_path(inv.get("cacert").c_str());
-    client_->set_connection_timeout(5);
-    client_->set_read_timeout(90);
-    if (inv.has("token"))
-      headers_.emplace("Authorization", "Bearer " + inv.get("token"));
-  }
-
-  json get(const std::string& path) { return check(client_->Get(path.c_str(), headers_)); }
-
-  json post(const std::string& path, const std::string& json_body) {
-    return check(client_->Post(path.c_str(), headers_, json_body, "application/json"));
-  }
-
-  json post(const std::string& path) { return check(client_->Post(path.c_str(), headers_)); }
-
-  json del(const std::string& path) { return check(client_->Delete(path.c_str(), headers_)); }
-
-private:
-  json check(const httplib::Result& res) {
-    if (!res)
-      throw command_error{exit_server,
-                          "cannot reach " + url_ + ": " + httplib::to_string(res.error())};
-    auto body = json::parse(res->body, nullptr, false);
-    if (res->status >= 400) {
-      auto message = body.is_object() && body.contains("error")
-                       ? body["error"].value("code", "") + ": " + body["error"].value("message", "")
-                       : res->body;
-      throw command_error{exit_server, "HTTP " + std::to_string(res->status) + " " + message};
-    }
-    if (body.is_discarded())
-      throw command_error{exit_server, "the server's answer is not JSON"};
-    return body;
-  }
-
-  std::string url_;
-  std::unique_ptr<httplib::Client> client_;
-  httplib::Headers headers_;
-};
 
 bool terminal(const json& job) {
   auto status = job.value("status", "");
@@ -224,7 +131,7 @@ int show(std::ostream& out, const invocation& inv, const json& job) {
   return exit_for(job);
 }
 
-json wait_until_done(api& server, const std::string& id) {
+json wait_until_done(server_api& server, const std::string& id) {
   for (;;) {
     auto job = server.get(api_path({"jobs", id}, {{"wait_ms", "30000"}}));
     if (terminal(job))
@@ -249,7 +156,7 @@ std::string read_payload(const std::string& text) {
   return source;
 }
 
-int submit(api& server, const invocation& inv, std::ostream& out) {
+int submit(server_api& server, const invocation& inv, std::ostream& out) {
   json body{{"type", only_argument(inv, "job type")}};
   // The same rules as the server's, so that a bad flag is a usage error.
   for (auto& rule : int_option_rules) {
@@ -302,7 +209,7 @@ std::string progress_line(const json& job, bool tty) {
   return line.str();
 }
 
-int watch(api& server, const invocation& inv, std::ostream& out, bool tty) {
+int watch(server_api& server, const invocation& inv, std::ostream& out, bool tty) {
   auto id = only_argument(inv, "job id");
   std::string last;
   // Short long-polls: the job's progress changes without it ending.
@@ -328,7 +235,7 @@ int watch(api& server, const invocation& inv, std::ostream& out, bool tty) {
   }
 }
 
-int list_jobs(api& server, const invocation& inv, std::ostream& out) {
+int list_jobs(server_api& server, const invocation& inv, std::ostream& out) {
   query params{{"limit", std::to_string(inv.has("limit") ? whole_number(inv, "limit") : 20)}};
   for (const char* filter : {"status", "type"})
     if (inv.has(filter))
@@ -344,7 +251,7 @@ int list_jobs(api& server, const invocation& inv, std::ostream& out) {
   return exit_ok;
 }
 
-int stats(api& server, const invocation& inv, std::ostream& out) {
+int stats(server_api& server, const invocation& inv, std::ostream& out) {
   auto s = server.get("/v1/stats");
   if (inv.has("json")) {
     out << s.dump() << '\n';
@@ -379,7 +286,7 @@ int stats(api& server, const invocation& inv, std::ostream& out) {
   return exit_ok;
 }
 
-int workers(api& server, const invocation& inv, std::ostream& out) {
+int workers(server_api& server, const invocation& inv, std::ostream& out) {
   auto w = server.get("/v1/workers");
   if (inv.has("json")) {
     out << w.dump() << '\n';
@@ -396,7 +303,8 @@ int workers(api& server, const invocation& inv, std::ostream& out) {
 }
 
 int run(const invocation& inv, std::ostream& out, bool tty) {
-  api server{inv};
+  server_api server{inv.get("server", "http://127.0.0.1:8080"), inv.get("token"),
+                    inv.get("cacert")};
   const auto& c = inv.command;
   if (c == "submit")
     return submit(server, inv, out);

@@ -1,0 +1,62 @@
+// The HTTP API as the client commands use it: paths built from what the user
+// typed (each part encoded), answers read as JSON, and every failure an exit
+// code with a message.
+#pragma once
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace troupe::app {
+
+using json = nlohmann::json;
+using query = std::vector<std::pair<std::string, std::string>>;
+
+constexpr int exit_ok = 0;
+constexpr int exit_job_failed = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_server = 3;
+
+/// Why a command stops, with its exit code.
+struct command_error : std::runtime_error {
+  command_error(int code, const std::string& what) : std::runtime_error(what), code(code) {}
+  int code;
+};
+
+/// The API path of `segments` under `/v1`, each encoded as one path segment
+/// and each query value encoded, whatever the user typed (`/`, `&`, `#`, ...).
+std::string api_path(std::initializer_list<std::string> segments, const query& params = {});
+
+/// Talks to the server: every answer is JSON; an error answer or no answer
+/// ends the command with exit code 3.
+class server_api {
+public:
+  /// The server at `url` (http:// or https://), with a bearer `token` and
+  /// the certificates of `cacert` to trust (either may be empty).
+  server_api(std::string url, const std::string& token, const std::string& cacert);
+
+  json get(const std::string& path) { return check(client_->Get(path.c_str(), headers_)); }
+
+  json post(const std::string& path, const std::string& json_body) {
+    return check(client_->Post(path.c_str(), headers_, json_body, "application/json"));
+  }
+
+  json post(const std::string& path) { return check(client_->Post(path.c_str(), headers_)); }
+
+  json del(const std::string& path) { return check(client_->Delete(path.c_str(), headers_)); }
+
+private:
+  json check(const httplib::Result& res);
+
+  std::string url_;
+  std::unique_ptr<httplib::Client> client_;
+  httplib::Headers headers_;
+};
+
+} // namespace troupe::app
