@@ -40,13 +40,15 @@ bool is_troupe_error(const caf::error& err, errc code) {
   return err && err.category() == error_category && err.code() == static_cast<uint8_t>(code);
 }
 
+std::string message_of(const caf::error& err) {
+  const auto& context = err.context();
+  return context.match_elements<std::string>() ? context.get_as<std::string>(0) : std::string{};
+}
+
 std::string describe(const caf::error& err) {
   if (!err)
     return "none";
-  std::string message;
-  const auto& context = err.context();
-  if (context.match_elements<std::string>())
-    message = context.get_as<std::string>(0);
+  auto message = message_of(err);
   if (err.category() == error_category) {
     std::string name = to_string(static_cast<errc>(err.code()));
     return message.empty() ? name : name + ": " + message;

@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include "command_line.hpp"
+#include "troupe/errors.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -99,8 +100,7 @@ template <class Options> std::vector<flag<Options>> node_flags() {
 void set_store(serve_options& opt, const std::string& value) {
   auto spec = store_spec::parse(value);
   if (!spec)
-    throw usage_error{std::string{"--store must be "} + store_spec::forms + ", not '" + value
-                      + "'"};
+    throw usage_error{"--store " + message_of(spec.error())};
   opt.store = std::move(*spec);
 }
 

@@ -2,6 +2,7 @@
 
 #include "detail/batch_queue.hpp"
 #include "detail/make_session.hpp"
+#include "tcp_listener.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -19,11 +20,8 @@ namespace {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
-
-caf::error start_error(std::string message) {
-  return caf::error{static_cast<uint8_t>(caf::sec::cannot_open_port), caf::atom("system"),
-                    caf::make_message(std::move(message))};
-}
+using troupe::detail::cannot_open_port;
+using troupe::detail::tcp_listener;
 
 /// How often idle connections are checked while the server is crowded, and
 /// how long accepting pauses when the process runs out of descriptors.
@@ -37,8 +35,7 @@ class server::impl final : public session_host {
 public:
   impl(server_settings settings, triage_fn triage, refusal_fn refusal, std::function<void()> wake)
       : settings_(std::move(settings)), triage_(std::move(triage)), refusal_(std::move(refusal)),
-        wake_(std::move(wake)), io_(1), acceptor_(io_), sweep_timer_(io_), pause_timer_(io_),
-        stop_timer_(io_) {}
+        wake_(std::move(wake)), io_(1), listener_(io_), sweep_timer_(io_), stop_timer_(io_) {}
 
   ~impl() override { stop(); }
 
@@ -56,45 +53,25 @@ public:
       if (!ec)
         tls_->use_private_key_file(settings_.tls_key, asio::ssl::context::pem, ec);
       if (ec)
-        return start_error("cannot load the TLS certificate " + settings_.tls_cert + " and key "
-                           + settings_.tls_key + ": " + ec.message());
+        return cannot_open_port("cannot load the TLS certificate " + settings_.tls_cert
+                                + " and key " + settings_.tls_key + ": " + ec.message());
     }
-    auto where = settings_.host + ":" + std::to_string(settings_.port);
-    error_code ec;
-    tcp::resolver resolver{io_};
-    auto found = resolver.resolve(settings_.host, std::to_string(settings_.port),
-                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-    if (ec || found.empty())
-      return start_error("cannot listen on " + where + ": unknown host");
-    auto endpoint = found.begin()->endpoint();
-    // SO_REUSEADDR lets a restarted server bind at once; no SO_REUSEPORT,
-    // which would let a second server share the port.
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec)
-      acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec)
-      acceptor_.bind(endpoint, ec);
-    if (!ec)
-      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec)
-      return start_error("cannot listen on " + where + ": " + ec.message());
-    port_ = acceptor_.local_endpoint().port();
-    accept();
+    if (auto problem = listener_.listen(settings_.host, settings_.port); !problem.empty())
+      return cannot_open_port(std::move(problem));
+    listener_.accept([this](tcp::socket socket) { admit(std::move(socket)); });
     thread_ = std::thread{[this] { io_.run(); }};
     return {};
   }
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return listener_.port(); }
 
   void stop() {
     if (!thread_.joinable())
       return;
     asio::post(io_, [this] {
       stopping_ = true;
-      error_code ignored;
-      acceptor_.close(ignored);
+      listener_.close();
       sweep_timer_.cancel();
-      pause_timer_.cancel();
       deliver_answers();
       for (auto& s : live_sessions())
         s->finish();
@@ -145,26 +122,6 @@ public:
   std::string refusal_body(int status) const override { return refusal_(status); }
 
 private:
-  void accept() {
-    acceptor_.async_accept([this](error_code ec, tcp::socket socket) {
-      if (stopping_ || ec == asio::error::operation_aborted)
-        return;
-      if (ec == asio::error::no_descriptors || ec.value() == ENFILE) {
-        // Out of descriptors: wait for some to free up rather than wake for
-        // the same waiting connection again and again.
-        pause_timer_.expires_after(sweep_interval);
-        pause_timer_.async_wait([this](error_code ec) {
-          if (!ec && !stopping_)
-            accept();
-        });
-        return;
-      }
-      if (!ec)
-        admit(std::move(socket));
-      accept();
-    });
-  }
-
   void admit(tcp::socket socket) {
     if (sessions_.size() >= settings_.max_connections)
       return refuse_at_once(std::move(socket));
@@ -249,11 +206,9 @@ private:
   // io_context's pending handlers) never outlive the TLS context.
   std::optional<asio::ssl::context> tls_;
   asio::io_context io_;
-  tcp::acceptor acceptor_;
+  tcp_listener listener_;
   asio::steady_timer sweep_timer_;
-  asio::steady_timer pause_timer_;
   asio::steady_timer stop_timer_;
-  uint16_t port_ = 0;
   /// Every open session, owned here until it closes (a session whose
   /// request waits for the engine has no handler pending to hold it); the
   /// I/O thread's only. A session only closes while its caller holds it.

@@ -1,6 +1,7 @@
 #include "nodes/node_port_guard.hpp"
 
 #include "nodes/basp_frame_check.hpp"
+#include "tcp_listener.hpp"
 #include "troupe/log.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -36,11 +37,6 @@ using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 using tls_stream = asio::ssl::stream<tcp::socket>;
 
-caf::error start_error(std::string message) {
-  return caf::error{static_cast<uint8_t>(caf::sec::cannot_open_port), caf::atom("system"),
-                    caf::make_message(std::move(message))};
-}
-
 /// What the guard keeps of a peer: enough to drop it.
 class peer {
 public:
@@ -58,7 +54,7 @@ public:
   impl(caf::actor_system& sys, caf::actor gateway, std::shared_ptr<node_address_book> addresses,
        node_port_limits limits)
       : sys_(sys), gateway_(std::move(gateway)), addresses_(std::move(addresses)), limits_(limits),
-        acceptor_(io_) {}
+        listener_(io_) {}
 
   ~impl() { stop(); }
 
@@ -81,29 +77,12 @@ public:
       if (!ec)
         tls_->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert, ec);
       if (ec)
-        return start_error("cannot load the node TLS files: " + ec.message());
+        return cannot_open_port("cannot load the node TLS files: " + ec.message());
     }
-    error_code ec;
-    tcp::resolver resolver{io_};
-    auto found = resolver.resolve(host, std::to_string(port),
-                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-    if (ec || found.empty())
-      return start_error("cannot listen on " + host + ":" + std::to_string(port)
-                         + ": unknown host");
-    auto endpoint = found.begin()->endpoint();
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec)
-      acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec)
-      acceptor_.bind(endpoint, ec);
-    if (!ec)
-      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec)
-      return start_error("cannot listen on " + host + ":" + std::to_string(port) + ": "
-                         + ec.message());
-    port_ = acceptor_.local_endpoint().port();
+    if (auto problem = listener_.listen(host, port); !problem.empty())
+      return cannot_open_port(std::move(problem));
     basp_ = sys_.middleman().named_broker<caf::io::basp_broker>(caf::atom("BASP"));
-    accept();
+    listener_.accept([this](tcp::socket socket) { admit(std::move(socket)); });
     thread_ = std::thread{[this] { io_.run(); }};
     return {};
   }
@@ -112,8 +91,7 @@ public:
     if (!thread_.joinable())
       return;
     asio::post(io_, [this] {
-      error_code ignored;
-      acceptor_.close(ignored);
+      listener_.close();
       auto all = peers_;
       for (auto& [ptr, p] : all)
         p->close();
@@ -122,7 +100,7 @@ public:
     thread_.join();
   }
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const { return listener_.port(); }
 
   const node_port_counters& counters() const { return counters_; }
 
@@ -152,7 +130,7 @@ public:
       node_of_[&p] = node;
     }
     auto& mm = sys_.middleman();
-    mm.run_later([&mm, fd = sv[0], basp = basp_, gateway = gateway_, port = port_] {
+    mm.run_later([&mm, fd = sv[0], basp = basp_, gateway = gateway_, port = listener_.port()] {
       auto scribe = mm.backend().new_scribe(fd);
       caf::anon_send(basp, caf::publish_atom::value, std::move(scribe), port,
                      caf::actor_cast<caf::strong_actor_ptr>(gateway), std::set<std::string>{});
@@ -188,8 +166,6 @@ public:
   asio::io_context& io() { return io_; }
 
 private:
-  void accept();
-
   void admit(tcp::socket socket);
 
   caf::actor_system& sys_;
@@ -200,8 +176,7 @@ private:
   node_port_counters counters_;
   std::optional<asio::ssl::context> tls_;
   asio::io_context io_;
-  tcp::acceptor acceptor_;
-  uint16_t port_ = 0;
+  tcp_listener listener_;
   std::unordered_map<peer*, std::shared_ptr<peer>> peers_;
   /// Peers without a handshake, oldest first.
   std::list<peer*> unjoined_;
@@ -346,16 +321,6 @@ private:
 };
 
 } // namespace
-
-void node_port_guard::impl::accept() {
-  acceptor_.async_accept([this](error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted)
-      return;
-    if (!ec)
-      admit(std::move(socket));
-    accept();
-  });
-}
 
 void node_port_guard::impl::admit(tcp::socket socket) {
   counters_.accepted.fetch_add(1, std::memory_order_relaxed);

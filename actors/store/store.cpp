@@ -14,12 +14,13 @@ constexpr std::string_view sqlite_prefix = "sqlite:";
 
 } // namespace
 
-std::optional<store_spec> store_spec::parse(const std::string& text) {
+caf::expected<store_spec> store_spec::parse(const std::string& text) {
   if (text == "memory")
     return store_spec{kind::memory, {}};
   if (text.rfind(sqlite_prefix, 0) == 0 && text.size() > sqlite_prefix.size())
     return store_spec{kind::sqlite, text.substr(sqlite_prefix.size())};
-  return std::nullopt;
+  return make_error(errc::invalid_argument,
+                    "must be 'memory' or 'sqlite:PATH', not '" + text + "'");
 }
 
 std::string store_spec::text() const {
@@ -35,8 +36,7 @@ caf::expected<std::shared_ptr<store>> open_store(const store_spec& spec, store_o
 caf::expected<std::shared_ptr<store>> open_store(const std::string& spec, store_options options) {
   auto parsed = store_spec::parse(spec);
   if (!parsed)
-    return make_error(errc::invalid_argument,
-                      std::string{"store must be "} + store_spec::forms + ", not '" + spec + "'");
+    return make_error(errc::invalid_argument, "the store " + message_of(parsed.error()));
   return open_store(*parsed, options);
 }
 

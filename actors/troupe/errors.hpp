@@ -50,6 +50,9 @@ const char* to_string(errc code);
 /// Returns whether `err` is a troupe error with the given code.
 bool is_troupe_error(const caf::error& err, errc code);
 
+/// The message an error carries (empty if none).
+std::string message_of(const caf::error& err);
+
 /// Renders any error as `name: message` for logs and exception texts.
 std::string describe(const caf::error& err);
 

@@ -186,11 +186,9 @@ struct store_spec {
   /// The SQLite file; empty for the memory store.
   std::string path;
 
-  /// The forms `parse` accepts, for messages.
-  static constexpr const char* forms = "'memory' or 'sqlite:PATH'";
-
-  /// Reads `memory` or `sqlite:PATH`; nothing for anything else.
-  static std::optional<store_spec> parse(const std::string& text);
+  /// Reads `memory` or `sqlite:PATH`; anything else is an `invalid_argument`
+  /// whose message completes "the store ..." (or "--store ...").
+  static caf::expected<store_spec> parse(const std::string& text);
 
   /// The spec as it is written: `memory` or `sqlite:PATH`.
   std::string text() const;
