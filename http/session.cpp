@@ -1,5 +1,7 @@
 #include "detail/make_session.hpp"
 
+#include "detail/answer_order.hpp"
+
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
@@ -13,7 +15,6 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include <deque>
 #include <type_traits>
 
 namespace troupe::http::detail {
@@ -58,16 +59,12 @@ public:
   void answer(uint64_t number, response res) override {
     if (closed_)
       return;
-    for (auto& s : slots_)
-      if (s.number == number && !s.answer) {
-        s.answer = std::move(res);
-        break;
-      }
+    answers_.answer(number, std::move(res));
     write_next();
   }
 
   std::optional<steady_time> idle_since() const override {
-    if (closed_ || reading_ != reading::idle || !slots_.empty() || writing_)
+    if (closed_ || reading_ != reading::idle || !answers_.empty() || writing_)
       return std::nullopt;
     return idle_since_;
   }
@@ -80,7 +77,7 @@ public:
     // Ends a pending read; writes go on.
     error_code ignored;
     socket().shutdown(tcp::socket::shutdown_receive, ignored);
-    if (slots_.empty() && !writing_)
+    if (answers_.empty() && !writing_)
       close();
   }
 
@@ -99,16 +96,6 @@ public:
 
 private:
   enum class reading { handshake, idle, request, paused, done };
-
-  /// A request read, in order, until its answer is written.
-  struct slot {
-    uint64_t number;
-    unsigned version;
-    bool keep_alive;
-    /// A long-poll: the client may leave while it waits.
-    bool waits;
-    std::optional<response> answer;
-  };
 
   tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
 
@@ -131,7 +118,7 @@ private:
   void await_request() {
     if (closed_ || reading_ == reading::done)
       return;
-    if (slots_.size() >= host_.limits().max_pipeline) {
+    if (answers_.size() >= host_.limits().max_pipeline) {
       reading_ = reading::paused;
       return;
     }
@@ -192,8 +179,8 @@ private:
         || (head.count(bhttp::field::transfer_encoding) == 1
             && !beast::iequals(head[bhttp::field::transfer_encoding], "chunked")))
       return refuse(400);
-    if (beast::iequals(head[bhttp::field::expect], "100-continue") && slots_.empty()
-        && !writing_ && !parser_->is_done()) {
+    if (beast::iequals(head[bhttp::field::expect], "100-continue") && answers_.empty() && !writing_
+        && !parser_->is_done()) {
       writing_ = true;
       continue_ = bhttp::response<bhttp::empty_body>{bhttp::status::continue_, head.version()};
       bhttp::async_write(stream_, continue_, [self = shared_this()](error_code ec, size_t) {
@@ -225,15 +212,12 @@ private:
       return on_read_error(ec);
     auto req = parser_->release();
     parser_.reset();
-    auto number = next_number_++;
     auto keep_alive = req.keep_alive();
-    slots_.push_back(slot{number, req.version(), keep_alive, false, std::nullopt});
+    auto number = answers_.add(req.version(), keep_alive);
     reading_ = keep_alive ? reading::idle : reading::done;
-    auto waits = host_.dispatch(shared_from_this(), number, std::move(req));
-    // The host may have answered at once (and the answer been written).
-    for (auto& s : slots_)
-      if (s.number == number)
-        s.waits = waits;
+    // The host may answer at once (and the answer be written).
+    if (host_.dispatch(shared_from_this(), number, std::move(req)))
+      answers_.mark_waits(number);
     if (keep_alive)
       await_request();
     else
@@ -253,13 +237,12 @@ private:
     // connection for a minute after its client left.
     reading_ = reading::done;
     peer_gone_ = true;
-    if (slots_.empty())
+    if (answers_.empty())
       return close();
-    for (auto& s : slots_)
-      if (s.waits && !s.answer) {
-        host_.counters().abandoned.fetch_add(1, std::memory_order_relaxed);
-        return close();
-      }
+    if (answers_.long_poll_waiting()) {
+      host_.counters().abandoned.fetch_add(1, std::memory_order_relaxed);
+      return close();
+    }
     update_read_deadline();
   }
 
@@ -273,7 +256,7 @@ private:
     if (status == 503)
       res.set(bhttp::field::retry_after, "1");
     res.body() = host_.refusal_body(status);
-    slots_.push_back(slot{next_number_++, 11, false, false, std::move(res)});
+    answers_.add_answered(11, std::move(res));
     update_read_deadline();
     write_next();
   }
@@ -286,9 +269,9 @@ private:
   /// the engine has the word.
   void update_read_deadline() {
     auto& limits = host_.limits();
-    if (reading_ == reading::idle && slots_.empty())
+    if (reading_ == reading::idle && answers_.empty())
       arm_read_deadline(limits.idle_timeout);
-    else if (reading_ == reading::request && slots_.empty())
+    else if (reading_ == reading::request && answers_.empty())
       arm_read_deadline(std::max(request_started_ + limits.request_timeout,
                                  std::chrono::steady_clock::now() + std::chrono::milliseconds{100})
                         - std::chrono::steady_clock::now());
@@ -305,13 +288,13 @@ private:
     if (closed_ || ec == asio::error::operation_aborted
         || read_timer_.expiry() > std::chrono::steady_clock::now())
       return;
-    if (reading_ == reading::request && slots_.empty()) {
+    if (reading_ == reading::request && answers_.empty()) {
       host_.counters().timed_out.fetch_add(1, std::memory_order_relaxed);
       error_code ignored;
       socket().cancel(ignored); // only the read is pending: nothing is written now
       return refuse(408);
     }
-    if ((reading_ == reading::idle || reading_ == reading::handshake) && slots_.empty()) {
+    if ((reading_ == reading::idle || reading_ == reading::handshake) && answers_.empty()) {
       host_.counters().idle_closed.fetch_add(1, std::memory_order_relaxed);
       close();
     }
@@ -320,12 +303,12 @@ private:
   // -- writing --
 
   void write_next() {
-    if (writing_ || closed_ || slots_.empty() || !slots_.front().answer)
+    auto* next = answers_.ready();
+    if (writing_ || closed_ || next == nullptr)
       return;
-    auto& s = slots_.front();
-    auto& res = *s.answer;
-    res.version(s.version);
-    res.keep_alive(s.keep_alive && res.keep_alive());
+    auto& res = *next->answer;
+    res.version(next->version);
+    res.keep_alive(next->keep_alive && res.keep_alive());
     res.prepare_payload();
     writing_ = true;
     write_timer_.expires_after(host_.limits().write_timeout);
@@ -344,11 +327,11 @@ private:
       return;
     if (ec)
       return close();
-    auto keep_alive = slots_.front().answer->keep_alive();
-    slots_.pop_front();
+    auto keep_alive = answers_.ready()->answer->keep_alive();
+    answers_.pop();
     if (!keep_alive)
       return linger_and_close();
-    if (peer_gone_ && slots_.empty())
+    if (peer_gone_ && answers_.empty())
       return close();
     update_read_deadline();
     if (reading_ == reading::paused)
@@ -391,8 +374,7 @@ private:
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::empty_body> continue_;
-  std::deque<slot> slots_;
-  uint64_t next_number_ = 0;
+  answer_order answers_;
   reading reading_ = reading::idle;
   steady_time idle_since_ = std::chrono::steady_clock::now();
   steady_time request_started_;
