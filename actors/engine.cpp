@@ -35,9 +35,7 @@ template <class Result, class... Ts>
 caf::expected<Result> ask_json(caf::actor_system& sys, const caf::actor& supervisor,
                                std::chrono::milliseconds timeout, Ts&&... xs) {
   std::optional<Result> result;
-  auto on_reply = [&](std::string& json) {
-    result = nlohmann::json::parse(json).get<Result>();
-  };
+  auto on_reply = [&](std::string& json) { result = nlohmann::json::parse(json).get<Result>(); };
   if (auto err = ask(sys, supervisor, timeout, on_reply, std::forward<Ts>(xs)...))
     return err;
   return std::move(*result);

@@ -181,9 +181,9 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 /// job back to pending in the store (see `stored_requeue`), answered with its
 /// `stored_job` row as it is now.
 ///
-/// supervisor → journal: `(finished_list_atom, status, type, limit,
-/// before_seq)` lists terminal jobs in the store, newest first, submitted
-/// before `before_seq`: answered with their ids and, in
+/// supervisor → journal: `(finished_list_atom, job_filter, before_seq)`
+/// lists terminal jobs in the store, newest first, submitted before
+/// `before_seq`: answered with their ids and, in
 /// the same order, their snapshots (two `std::vector<std::string>`).
 using finished_list_atom = caf::atom_constant<caf::atom("donelist")>;
 

@@ -85,6 +85,8 @@ void from_json(const nlohmann::json& j, job_info& info) {
   info.started_at_ms = time_from_json(j.at("started_at"));
   info.finished_at_ms = time_from_json(j.at("finished_at"));
   info.worker = optional_from_json<std::string>(j.at("worker"));
+  if (auto group = j.find("group"); group != j.end())
+    info.group = optional_from_json<std::string>(*group);
   info.cancel_requested = j.value("cancel_requested", false);
 }
 
@@ -113,6 +115,7 @@ std::string to_json(const job_record& job, const std::string& id) {
     {"started_at", time_to_json(job.started_at_ms)},
     {"finished_at", time_to_json(job.finished_at_ms)},
     {"worker", optional_to_json(job.worker)},
+    {"group", optional_to_json(job.group)},
     {"cancel_requested", job.cancel_requested},
   };
   // Payload and result are stored as compact JSON text (validated when they
@@ -142,6 +145,8 @@ job_record to_record(const stored_job& job) {
   record.started_at_ms = job.started_at_ms;
   record.finished_at_ms = job.finished_at_ms;
   record.worker = job.worker;
+  if (!job.options.group.empty())
+    record.group = job.options.group;
   record.cancel_requested = job.cancel_requested;
   return record;
 }

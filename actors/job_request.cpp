@@ -304,8 +304,7 @@ request_problem invalid_field(const std::string& field, const std::string& rule)
 } // namespace
 
 std::string describe_rule(const int_option_rule& rule) {
-  return "must be an integer from " + std::to_string(rule.low) + " to "
-         + std::to_string(rule.high);
+  return "must be an integer from " + std::to_string(rule.low) + " to " + std::to_string(rule.high);
 }
 
 std::optional<request_problem> check_options(const job_options& o) {
@@ -326,6 +325,16 @@ std::optional<request_problem> check_options(const job_options& o) {
     return invalid_field("idempotency_key", "must be a string of at most "
                                               + std::to_string(max_idempotency_key_bytes)
                                               + " bytes");
+  if (auto problem = group_name_problem(o.group); problem && !o.group.empty())
+    return invalid_field("group", *problem);
+  return std::nullopt;
+}
+
+std::optional<std::string> group_name_problem(const std::string& group) {
+  auto printable = [](char c) { return c >= 0x20 && c <= 0x7e; };
+  if (group.empty() || group.size() > max_group_bytes
+      || !std::all_of(group.begin(), group.end(), printable))
+    return "must be 1 to " + std::to_string(max_group_bytes) + " printable ASCII characters";
   return std::nullopt;
 }
 
@@ -354,7 +363,8 @@ std::variant<job_request, request_problem> parse_job_request(std::string_view bo
   if (!reader.root_is_object())
     return request_problem{problem_kind::invalid_json, {}, "the body must be a JSON object"};
   static const std::set<std::string> known{
-    "type", "payload", "priority", "max_attempts", "timeout_ms", "delay_ms", "idempotency_key"};
+    "type",       "payload",  "priority",        "max_attempts",
+    "timeout_ms", "delay_ms", "idempotency_key", "group"};
   job_request req;
   for (auto& [name, value] : reader.top()) {
     if (known.count(name) == 0)
@@ -370,6 +380,12 @@ std::variant<job_request, request_problem> parse_job_request(std::string_view bo
         return invalid_field(name, "must be a string of at most "
                                      + std::to_string(max_idempotency_key_bytes) + " bytes");
       req.options.idempotency_key = value.text;
+    } else if (name == "group") {
+      if (value.what != top_value::kind::string)
+        return invalid_field(name, *group_name_problem({}));
+      if (auto problem = group_name_problem(value.text))
+        return invalid_field(name, *problem);
+      req.options.group = value.text;
     } else {
       const auto& field = name;
       auto rule = std::find_if(std::begin(int_option_rules), std::end(int_option_rules),

@@ -9,6 +9,7 @@ namespace troupe {
 void add_message_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<job_options>("troupe.job_options");
   cfg.add_message_type<job_request>("troupe.job_request");
+  cfg.add_message_type<job_filter>("troupe.job_filter");
   cfg.add_message_type<std::vector<job_request>>("troupe.job_requests");
   cfg.add_message_type<submit_outcome>("troupe.submit_outcome");
   cfg.add_message_type<std::vector<submit_outcome>>("troupe.submit_outcomes");

@@ -26,8 +26,9 @@ const std::set<std::string> commands{"submit", "get",   "watch", "jobs",
 
 /// Flags with a value, beyond `--server`, `--token` and `--cacert`.
 const std::map<std::string, std::set<std::string>> valued{
-  {"submit", {"payload", "priority", "max-attempts", "timeout-ms", "delay-ms", "idempotency-key"}},
-  {"jobs", {"status", "type", "limit"}},
+  {"submit",
+   {"payload", "priority", "max-attempts", "timeout-ms", "delay-ms", "idempotency-key", "group"}},
+  {"jobs", {"status", "type", "group", "limit"}},
 };
 
 /// A parsed command line: positional arguments and flags.
@@ -115,6 +116,8 @@ void summarize(std::ostream& out, const json& job) {
       << job["max_attempts"];
   if (job["worker"].is_string())
     out << "  on " << job["worker"].get<std::string>();
+  if (job.contains("group") && job["group"].is_string())
+    out << "  group " << job["group"].get<std::string>();
   out << '\n';
   if (!job["result"].is_null())
     out << "result: " << job["result"].dump() << '\n';
@@ -171,6 +174,11 @@ int submit(server_api& server, const invocation& inv, std::ostream& out) {
   }
   if (inv.has("idempotency-key"))
     body["idempotency_key"] = inv.get("idempotency-key");
+  if (inv.has("group")) {
+    if (auto problem = group_name_problem(inv.get("group")))
+      throw command_error{exit_usage, "--group " + *problem};
+    body["group"] = inv.get("group");
+  }
   auto text = body.dump();
   if (inv.has("payload")) {
     text.pop_back();
@@ -237,7 +245,7 @@ int watch(server_api& server, const invocation& inv, std::ostream& out, bool tty
 
 int list_jobs(server_api& server, const invocation& inv, std::ostream& out) {
   query params{{"limit", std::to_string(inv.has("limit") ? whole_number(inv, "limit") : 20)}};
-  for (const char* filter : {"status", "type"})
+  for (const char* filter : {"status", "type", "group"})
     if (inv.has(filter))
       params.emplace_back(filter, inv.get(filter));
   auto answer = server.get(api_path({"jobs"}, params));
@@ -350,12 +358,14 @@ int run_client(const std::string& command, const std::vector<std::string>& args,
 std::string client_help() {
   return "usage: troupe COMMAND [options]   (a client of a running troupe serve)\n\n"
          "  submit TYPE [--payload JSON|@FILE] [--priority N] [--max-attempts N]\n"
-         "         [--timeout-ms N] [--delay-ms N] [--idempotency-key K] [--wait]\n"
+         "         [--timeout-ms N] [--delay-ms N] [--idempotency-key K] [--group G]\n"
+         "         [--wait]\n"
          "                 submit a job; prints its id, or with --wait its outcome\n"
          "  get ID          a job's state, result or error\n"
          "  watch ID        follow a job until it ends: a progress bar on a terminal,\n"
          "                  a line per change otherwise\n"
-         "  jobs [--status S] [--type T] [--limit N]   jobs, newest first (default 20)\n"
+         "  jobs [--status S] [--type T] [--group G] [--limit N]\n"
+         "                  jobs, newest first (default 20)\n"
          "  cancel ID       cancel a job\n"
          "  retry ID        run a failed or cancelled job again (attempts start over)\n"
          "  stats           the engine's counters and its last five minutes\n"

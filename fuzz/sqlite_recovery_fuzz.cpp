@@ -30,8 +30,8 @@ void write_seed(const std::string& path) {
     writes.push_back(troupe::job_inserted{job});
   }
   writes.push_back(troupe::attempt_started{1, 1, 10, "worker-1"});
-  writes.push_back(troupe::job_finished{2, troupe::job_status::success, "42", {}, 20, 1, 10,
-                                        "worker-2"});
+  writes.push_back(
+    troupe::job_finished{2, troupe::job_status::success, "42", {}, 20, 1, 10, "worker-2"});
   writes.push_back(troupe::retry_scheduled{3, "boom", 30});
   writes.push_back(troupe::cancel_arrived{1});
   if ((*store)->apply(writes))

@@ -171,9 +171,10 @@ public:
       return done_(error_answer({400, "invalid_field",
                                  "status must be one of pending, running, success, failed, "
                                  "cancelled"}));
-    engine_.ask(caf::make_message(list_atom::value, status, where_.param("type").value_or(""),
-                                  limit, where_.param("before").value_or("")),
-                cfg_.engine_timeout, [done = done_](caf::expected<std::string> jobs) {
+    job_filter filter{status, where_.param("type").value_or(""), where_.param("group").value_or(""),
+                      limit, where_.param("before").value_or("")};
+    engine_.ask(caf::make_message(list_atom::value, std::move(filter)), cfg_.engine_timeout,
+                [done = done_](caf::expected<std::string> jobs) {
                   if (!jobs)
                     return done(error_answer(from_engine_error(jobs.error())));
                   done(json_answer(200, R"({"jobs":)" + *jobs + "}"));

@@ -102,10 +102,10 @@ caf::behavior journal(self_ptr self, std::shared_ptr<troupe::store> store, caf::
         return row.error();
       return std::move(*row);
     },
-    [=](finished_list_atom, const std::string& status, const std::string& type, int64_t limit,
+    [=](finished_list_atom, const job_filter& filter,
         uint64_t before_seq) -> caf::result<std::vector<std::string>, std::vector<std::string>> {
       commit_held(self);
-      auto listing = stored_list(*self->state.store, status, type, limit, before_seq);
+      auto listing = stored_list(*self->state.store, filter, before_seq);
       if (!listing)
         return listing.error();
       return {std::move(listing->ids), std::move(listing->jobs)};

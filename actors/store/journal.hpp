@@ -50,7 +50,7 @@ struct journal_state {
 /// `committed_atom` or `commit_failed_atom` (internal_protocol.hpp); and,
 /// delegated by the supervisor for jobs it no longer holds, `(status_atom,
 /// id)`, `(watch_atom, id)`, `(cancel_atom, id)`, `(retry_atom, id, now_ms)` and
-/// `(finished_list_atom, status, type, limit, before_seq)`.
+/// `(finished_list_atom, job_filter, before_seq)`.
 caf::behavior journal(caf::stateful_actor<journal_state>* self,
                       std::shared_ptr<troupe::store> store, caf::actor supervisor,
                       size_t max_writes);

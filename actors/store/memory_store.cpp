@@ -87,16 +87,18 @@ public:
     return std::optional<stored_job>{i->second};
   }
 
-  caf::expected<std::vector<stored_job>> list_finished(const std::string& status,
-                                                       const std::string& type, size_t limit,
+  caf::expected<std::vector<stored_job>> list_finished(const job_filter& filter,
                                                        uint64_t before_seq) override {
     std::lock_guard<std::mutex> guard{mtx_};
     std::vector<stored_job> jobs;
+    auto limit = static_cast<size_t>(std::max<int64_t>(0, filter.limit));
     for (auto i = std::make_reverse_iterator(rows_.lower_bound(before_seq));
          i != rows_.rend() && jobs.size() < limit; ++i) {
       auto& row = i->second;
-      if (is_terminal(row.status) && (status.empty() || status == to_string(row.status))
-          && (type.empty() || type == row.type))
+      if (is_terminal(row.status)
+          && (filter.status.empty() || filter.status == to_string(row.status))
+          && (filter.type.empty() || filter.type == row.type)
+          && (filter.group.empty() || filter.group == row.options.group))
         jobs.push_back(row);
     }
     return jobs;

@@ -9,8 +9,13 @@ namespace {
 /// Marks a database as troupe's (`PRAGMA application_id`): "trup".
 constexpr int32_t application_id = 0x74727570;
 
-/// Version of the schema below (`PRAGMA user_version`).
-constexpr int32_t schema_version = 1;
+/// Version of the schema below (`PRAGMA user_version`). 2 added `job_group`.
+constexpr int32_t schema_version = 2;
+
+/// What takes a database of each older version to the next one.
+constexpr const char* migrations[] = {
+  /* 1 → 2 */ "ALTER TABLE jobs ADD COLUMN job_group TEXT;",
+};
 
 constexpr const char* schema = R"sql(
 CREATE TABLE jobs(
@@ -31,7 +36,8 @@ CREATE TABLE jobs(
   finished_at_ms   INTEGER,
   worker           TEXT,
   cancel_requested INTEGER NOT NULL,
-  ready_at_ms      INTEGER NOT NULL
+  ready_at_ms      INTEGER NOT NULL,
+  job_group        TEXT
 );
 CREATE INDEX jobs_by_finish ON jobs(finished_at_ms) WHERE finished_at_ms IS NOT NULL;
 )sql";
@@ -61,7 +67,7 @@ int query_int(sqlite3* db, const std::string& sql, int64_t& out) {
 const char* const sqlite_columns =
   "seq, id, type, payload, priority, max_attempts, timeout_ms, idempotency_key, status, "
   "attempts, result, error, created_at_ms, started_at_ms, finished_at_ms, worker, "
-  "cancel_requested, ready_at_ms";
+  "cancel_requested, ready_at_ms, job_group";
 
 /// Why a database cannot be used, in words that say what to do.
 std::string explain_sqlite_failure(const std::string& path, sqlite3* db, int rc) {
@@ -88,7 +94,9 @@ std::string explain_sqlite_failure(const std::string& path, sqlite3* db, int rc)
 /// Returns an explanation if the database cannot be used.
 std::optional<std::string> prepare_sqlite_database(const std::string& path, sqlite3* db,
                                                    const store_options& options) {
-  auto fail = [&](int rc) { return std::optional<std::string>{explain_sqlite_failure(path, db, rc)}; };
+  auto fail = [&](int rc) {
+    return std::optional<std::string>{explain_sqlite_failure(path, db, rc)};
+  };
   // An exclusive lock, taken by the first write below and held until close,
   // keeps a second engine off the file. WAL lets a commit append instead of
   // rewriting pages; NORMAL syncs at checkpoints only, which a killed process
@@ -120,9 +128,17 @@ std::optional<std::string> prepare_sqlite_database(const std::string& path, sqli
     problem = path
               + " is an SQLite database of another program, not troupe's; "
                 "choose another path";
-  } else if (version != schema_version) {
+  } else if (version > schema_version || version < 1) {
     problem = path + " has troupe schema version " + std::to_string(version)
-              + ", this build reads version " + std::to_string(schema_version);
+              + ", newer than this build knows (" + std::to_string(schema_version)
+              + "); run a newer troupe on it";
+  } else {
+    // An older version is brought up to date in the same transaction.
+    for (auto v = version; rc == SQLITE_OK && v < schema_version; ++v)
+      rc = exec(db, migrations[v - 1] + std::string{"PRAGMA user_version="} + std::to_string(v + 1)
+                      + ";");
+    if (rc != SQLITE_OK)
+      problem = explain_sqlite_failure(path, db, rc);
   }
   if (problem) {
     exec(db, "ROLLBACK");
@@ -139,6 +155,5 @@ std::optional<std::string> prepare_sqlite_database(const std::string& path, sqli
   }
   return std::nullopt;
 }
-
 
 } // namespace troupe::detail

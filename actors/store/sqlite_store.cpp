@@ -25,7 +25,7 @@ public:
         rollback_(db, "ROLLBACK"),
         insert_(db, std::string{"INSERT INTO jobs("} + sqlite_columns
                       + ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
-                        "?17,?18)"),
+                        "?17,?18,?19)"),
         start_(db, "UPDATE jobs SET status=?2, attempts=?3, started_at_ms=?4, worker=?5 "
                    "WHERE seq=?1"),
         retry_(db, "UPDATE jobs SET status=?2, error=?3, ready_at_ms=?4 WHERE seq=?1"),
@@ -41,6 +41,7 @@ public:
         list_finished_(db, std::string{"SELECT "} + sqlite_columns
                              + " FROM jobs WHERE finished_at_ms IS NOT NULL "
                                "AND (?1 = '' OR status = ?1) AND (?2 = '' OR type = ?2) "
+                               "AND (?5 = '' OR job_group = ?5) "
                                "AND seq < ?4 ORDER BY seq DESC LIMIT ?3"),
         count_(db, "SELECT count(*) FROM jobs") {}
 
@@ -94,16 +95,16 @@ public:
     return job;
   }
 
-  caf::expected<std::vector<stored_job>> list_finished(const std::string& status,
-                                                       const std::string& type, size_t limit,
+  caf::expected<std::vector<stored_job>> list_finished(const job_filter& filter,
                                                        uint64_t before_seq) override {
     std::lock_guard<std::mutex> guard{mtx_};
     // Sequences are stored as SQLite integers, which are signed.
     auto before = static_cast<int64_t>(std::min<uint64_t>(before_seq, INT64_MAX));
-    list_finished_.bind(1, status)
-      .bind(2, type)
-      .bind(3, static_cast<int64_t>(limit))
-      .bind(4, before);
+    list_finished_.bind(1, filter.status)
+      .bind(2, filter.type)
+      .bind(3, filter.limit)
+      .bind(4, before)
+      .bind(5, filter.group);
     std::vector<stored_job> jobs;
     int rc;
     while ((rc = list_finished_.step()) == SQLITE_ROW)
@@ -150,7 +151,11 @@ private:
     std::optional<std::string> key;
     if (!job.options.idempotency_key.empty())
       key = job.options.idempotency_key;
+    std::optional<std::string> group;
+    if (!job.options.group.empty())
+      group = job.options.group;
     auto status = std::string{to_string(job.status)};
+    insert_.bind(19, group);
     insert_.bind(1, static_cast<int64_t>(job.seq))
       .bind(2, job.id)
       .bind(3, job.type)
@@ -244,6 +249,7 @@ private:
     job.worker = s.optional_text_at(15);
     job.cancel_requested = s.int_at(16) != 0;
     job.ready_at_ms = s.int_at(17);
+    job.options.group = s.text_at(18);
     return job;
   }
 

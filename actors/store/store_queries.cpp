@@ -54,10 +54,9 @@ caf::expected<stored_job> stored_requeue(store& jobs, const std::string& id, int
   return std::move(row);
 }
 
-caf::expected<finished_listing> stored_list(store& jobs, const std::string& status,
-                                            const std::string& type, int64_t limit,
+caf::expected<finished_listing> stored_list(store& jobs, const job_filter& filter,
                                             uint64_t before_seq) {
-  auto rows = jobs.list_finished(status, type, static_cast<size_t>(limit), before_seq);
+  auto rows = jobs.list_finished(filter, before_seq);
   if (!rows)
     return rows.error();
   finished_listing listing;

@@ -37,8 +37,7 @@ struct finished_listing {
 };
 
 /// Lists terminal jobs, newest first.
-caf::expected<finished_listing> stored_list(store& jobs, const std::string& status,
-                                            const std::string& type, int64_t limit,
+caf::expected<finished_listing> stored_list(store& jobs, const job_filter& filter,
                                             uint64_t before_seq);
 
 } // namespace troupe::detail

@@ -48,6 +48,8 @@ submit_outcome admit(self_ptr self, job_request& req, bool& waits, std::string& 
   rec.payload = req.payload.empty() ? "null" : std::move(req.payload);
   rec.priority = req.options.priority;
   rec.max_attempts = req.options.max_attempts;
+  if (!req.options.group.empty())
+    rec.group = req.options.group;
   rec.created_at_ms = to_epoch_ms(st.now());
   job.options = std::move(req.options);
   stored_job row;

@@ -149,9 +149,13 @@ caf::result<std::string> on_cancel(self_ptr self, const std::string& id) {
   return on_status(self, id);
 }
 
-caf::result<std::string> on_list(self_ptr self, const std::string& status, const std::string& type,
-                                 int64_t limit, const std::string& before) {
+caf::result<std::string> on_list(self_ptr self, const job_filter& filter) {
   auto& st = self->state;
+  const auto& status = filter.status;
+  const auto& type = filter.type;
+  const auto& group = filter.group;
+  auto limit = filter.limit;
+  const auto& before = filter.before;
   std::optional<job_status> wanted;
   if (!status.empty()) {
     wanted = parse_job_status(status);
@@ -173,7 +177,8 @@ caf::result<std::string> on_list(self_ptr self, const std::string& status, const
   if (!wanted || !is_terminal(*wanted))
     for (auto& [seq, job] : st.jobs)
       if (seq < before_seq && (!wanted || job.status() == *wanted)
-          && (type.empty() || job.record.type == type))
+          && (type.empty() || job.record.type == type)
+          && (group.empty() || job.options.group == group))
         unfinished.emplace_back(seq, &job);
   auto count = std::min(unfinished.size(), static_cast<size_t>(limit));
   std::partial_sort(unfinished.begin(), unfinished.begin() + static_cast<ptrdiff_t>(count),
@@ -196,14 +201,13 @@ caf::result<std::string> on_list(self_ptr self, const std::string& status, const
     return merge({});
   flush(self);
   if (!st.journal) {
-    auto finished = stored_list(st.store(), status, type, limit, before_seq);
+    auto finished = stored_list(st.store(), filter, before_seq);
     if (!finished)
       return finished.error();
     return merge(std::move(*finished));
   }
   auto promise = self->make_response_promise();
-  self
-    ->request(st.journal, caf::infinite, finished_list_atom::value, status, type, limit, before_seq)
+  self->request(st.journal, caf::infinite, finished_list_atom::value, filter, before_seq)
     .then(
       [=](std::vector<std::string>& ids, std::vector<std::string>& jobs) mutable {
         promise.deliver(merge({std::move(ids), std::move(jobs)}));

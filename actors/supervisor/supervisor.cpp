@@ -89,11 +89,14 @@ caf::behavior supervisor(self_ptr self, engine_config config,
     [=](watch_atom, const std::string& id) { return on_watch(self, id); },
     [=](cancel_atom, const std::string& id) { return on_cancel(self, id); },
     [=](retry_atom, const std::string& id) { return on_retry(self, id); },
-    [=](list_atom, const std::string& status, const std::string& type, int64_t limit) {
-      return on_list(self, status, type, limit, {});
+    [=](list_atom, const job_filter& filter) { return on_list(self, filter); },
+    [=](list_atom, std::string& status, std::string& type, int64_t limit) {
+      return on_list(self, job_filter{std::move(status), std::move(type), {}, limit, {}});
     },
-    [=](list_atom, const std::string& status, const std::string& type, int64_t limit,
-        const std::string& before) { return on_list(self, status, type, limit, before); },
+    [=](list_atom, std::string& status, std::string& type, int64_t limit, std::string& before) {
+      return on_list(self,
+                     job_filter{std::move(status), std::move(type), {}, limit, std::move(before)});
+    },
     [=](stats_atom) {
       update_health(self);
       return stats_json(self);

@@ -183,8 +183,7 @@ caf::result<std::string> on_status(self_ptr self, const std::string& id);
 caf::result<std::string> on_wait(self_ptr self, const std::string& id, int64_t wait_ms);
 caf::result<caf::ok_atom> on_watch(self_ptr self, const std::string& id);
 caf::result<std::string> on_cancel(self_ptr self, const std::string& id);
-caf::result<std::string> on_list(self_ptr self, const std::string& status, const std::string& type,
-                                 int64_t limit, const std::string& before);
+caf::result<std::string> on_list(self_ptr self, const job_filter& filter);
 void on_tick(self_ptr self);
 /// Runs a failed or cancelled job again (see `retry_atom`).
 caf::result<std::string> on_retry(self_ptr self, const std::string& id);

@@ -48,12 +48,16 @@ struct job_options {
   int64_t delay_ms = 0;
   /// A second submission with the same key returns the first job (≤ 200 chars).
   std::string idempotency_key;
+  /// The group whose limits and share the job counts against (a customer, an
+  /// API key, a downstream service): 1 to 128 printable ASCII characters, or
+  /// empty for none (jobs without a group are one group of their own).
+  std::string group;
 };
 
 /// Serializes job options, so that a submission can cross CAF nodes.
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, job_options& x) {
   return f(caf::meta::type_name("troupe.job_options"), x.priority, x.max_attempts, x.timeout_ms,
-           x.delay_ms, x.idempotency_key);
+           x.delay_ms, x.idempotency_key, x.group);
 }
 
 /// One job of a `submit_many`.
@@ -67,6 +71,23 @@ struct job_request {
 /// Serializes a job request, so that a batch can cross CAF nodes.
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, job_request& x) {
   return f(caf::meta::type_name("troupe.job_request"), x.type, x.payload, x.options);
+}
+
+/// Which jobs a listing returns, newest first (an empty field matches all).
+struct job_filter {
+  /// A status name (`pending` ... `cancelled`).
+  std::string status;
+  std::string type;
+  std::string group;
+  /// At most this many.
+  int64_t limit = 100;
+  /// Only jobs submitted before this one (a job id), to page on.
+  std::string before;
+};
+
+/// Serializes a filter, so that a listing can be asked for across CAF nodes.
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, job_filter& x) {
+  return f(caf::meta::type_name("troupe.job_filter"), x.status, x.type, x.group, x.limit, x.before);
 }
 
 /// The answer for one job of a `submit_many`: its id and whether it was
@@ -113,6 +134,8 @@ template <class Json> struct basic_job_snapshot {
   std::optional<int64_t> finished_at_ms;
   /// Name of the worker that ran (or runs) the latest attempt.
   std::optional<std::string> worker;
+  /// The job's group, if it has one.
+  std::optional<std::string> group;
   /// A cancel arrived while the job ran; it ends `cancelled` unless it
   /// finishes first.
   bool cancel_requested = false;

@@ -37,11 +37,14 @@ constexpr int_option_rule priority_rule{"priority", 0, 9};
 constexpr int_option_rule max_attempts_rule{"max_attempts", 1, 100};
 constexpr int_option_rule timeout_ms_rule{"timeout_ms", 1, max_duration_ms};
 constexpr int_option_rule delay_ms_rule{"delay_ms", 0, max_duration_ms};
-constexpr int_option_rule int_option_rules[] = {priority_rule, max_attempts_rule,
-                                                 timeout_ms_rule, delay_ms_rule};
+constexpr int_option_rule int_option_rules[] = {priority_rule, max_attempts_rule, timeout_ms_rule,
+                                                delay_ms_rule};
 
 /// Longest idempotency key, in bytes.
 constexpr size_t max_idempotency_key_bytes = 200;
+
+/// A group name is 1 to this many printable ASCII characters.
+constexpr size_t max_group_bytes = 128;
 
 /// Deepest nesting of arrays and objects a JSON text may have by default.
 constexpr size_t default_max_json_depth = 64;
@@ -61,6 +64,10 @@ struct request_problem {
 
 /// The rule text of an integer option, e.g. "must be an integer from 0 to 9".
 std::string describe_rule(const int_option_rule& rule);
+
+/// What is wrong with `group` as a group name ("must be 1 to 128 printable
+/// ASCII characters"), if anything.
+std::optional<std::string> group_name_problem(const std::string& group);
 
 /// Checks options against their rules; returns the first problem.
 std::optional<request_problem> check_options(const job_options& options);

@@ -17,7 +17,7 @@
 // | retry_atom, id                                       | job_json (pending again)     |
 // | watch_atom, id                                       | ok_atom; later the requester |
 // |                                                      | gets finished_atom, job_json |
-// | list_atom, status, type, limit (int64) [, before]    | jobs_json: a JSON array of   |
+// | list_atom, job_filter (job.hpp)                      | jobs_json: a JSON array of   |
 // |                                                      | job snapshots, newest first  |
 // | stats_atom                                           | stats_json                   |
 // | workers_atom                                         | workers_json                 |
@@ -42,11 +42,12 @@
 // {"name", "state" (idle or busy), "job" (the id it runs, or null),
 // "jobs_held", "restarts"}.
 //
-// list_atom filters by status and type (an empty string matches all) and
-// answers at most `limit` jobs, each as `status_atom` would. With `before`
-// (a job id; empty: none) it answers only jobs submitted before that one: the
-// last id of a page is the cursor for the next (invalid_argument if `before`
-// is no job id).
+// list_atom filters by status, type and group (an empty string matches all)
+// and answers at most `limit` jobs, each as `status_atom` would. With
+// `before` (a job id; empty: none) it answers only jobs submitted before that
+// one: the last id of a page is the cursor for the next (invalid_argument if
+// `before` is no job id). The older forms `(list_atom, status, type, limit
+// [, before])` are still understood.
 //
 // retry_atom runs a failed or cancelled job again from the start, under the
 // same id: it is pending at once with its attempts reset to 0, and its
@@ -97,8 +98,7 @@ using retry_atom = caf::atom_constant<caf::atom("retry")>;
 /// Subscribes the requester to a job's terminal state: `(watch_atom, id)`.
 using watch_atom = caf::atom_constant<caf::atom("watch")>;
 
-/// Lists jobs, newest first: `(list_atom, status, type, limit)` or
-/// `(list_atom, status, type, limit, before)`.
+/// Lists jobs, newest first: `(list_atom, job_filter)`.
 using list_atom = caf::atom_constant<caf::atom("list")>;
 
 /// Reads the engine's counters: `(stats_atom)`.

@@ -165,11 +165,10 @@ public:
   /// Returns one job, or nothing if the store does not hold it.
   virtual caf::expected<std::optional<stored_job>> find(const std::string& id) = 0;
 
-  /// Returns terminal jobs, newest first: at most `limit`, of `status` and
-  /// `type` (an empty filter matches all), with a `seq` below `before_seq`.
-  virtual caf::expected<std::vector<stored_job>> list_finished(const std::string& status,
-                                                               const std::string& type,
-                                                               size_t limit,
+  /// Returns terminal jobs, newest first: at most `filter.limit`, of its
+  /// status, type and group, with a `seq` below `before_seq` (its `before`,
+  /// read by the engine).
+  virtual caf::expected<std::vector<stored_job>> list_finished(const job_filter& filter,
                                                                uint64_t before_seq) = 0;
 
   /// Returns the number of jobs held.

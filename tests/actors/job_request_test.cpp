@@ -29,13 +29,14 @@ request_problem refused(const std::string& body) {
 
 TEST_CASE("every option is read within its rule") {
   auto req = accepted(R"({"type":"echo","priority":9,"max_attempts":100,"timeout_ms":1,)"
-                      R"("delay_ms":0,"idempotency_key":"k-1"})");
+                      R"("delay_ms":0,"idempotency_key":"k-1","group":"tenant 42"})");
   CHECK(req.type == "echo");
   CHECK(req.options.priority == 9);
   CHECK(req.options.max_attempts == 100);
   CHECK(req.options.timeout_ms == 1);
   CHECK(req.options.delay_ms == 0);
   CHECK(req.options.idempotency_key == "k-1");
+  CHECK(req.options.group == "tenant 42");
   CHECK(req.payload == "null");
 }
 
@@ -87,7 +88,9 @@ TEST_CASE("options beyond their rules are refused with the field named") {
         bad_case{"delay_ms", "-1"}, bad_case{"timeout_ms", "9223372036854775807"},
         bad_case{"timeout_ms", "0"}, bad_case{"priority", "1.5"}, bad_case{"priority", "\"1\""},
         bad_case{"priority", "10"}, bad_case{"max_attempts", "18446744073709551616"},
-        bad_case{"max_attempts", "1e2"}, bad_case{"idempotency_key", "7"}}) {
+        bad_case{"max_attempts", "1e2"}, bad_case{"idempotency_key", "7"}, bad_case{"group", "7"},
+        bad_case{"group", "\"\""}, bad_case{"group", "\"a\\tb\""},
+        bad_case{"group", "\"caf\u00e9\""}, bad_case{"group", "null"}}) {
     INFO(c.field << " = " << c.value);
     auto p = refused(std::string{R"({"type":"echo",")"} + c.field + "\":" + c.value + "}");
     CHECK(p.what == kind::invalid_field);
@@ -135,4 +138,15 @@ TEST_CASE("options set in code are checked by the same table") {
   o.delay_ms = max_duration_ms + 1;
   REQUIRE(check_options(o));
   CHECK(check_options(o)->field == "delay_ms");
+}
+
+TEST_CASE("a group is 1 to 128 printable ASCII characters") {
+  CHECK_FALSE(group_name_problem(std::string(max_group_bytes, 'g')));
+  CHECK(group_name_problem(std::string(max_group_bytes + 1, 'g')));
+  CHECK(group_name_problem(""));
+  CHECK(group_name_problem("a\nb"));
+  job_options o;
+  o.group = std::string(max_group_bytes + 1, 'g');
+  REQUIRE(check_options(o));
+  CHECK(check_options(o)->field == "group");
 }

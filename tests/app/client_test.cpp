@@ -96,6 +96,19 @@ TEST_CASE_METHOD(client_fixture, "cancel, jobs, stats and workers print what the
   CHECK(nlohmann::json::parse(run("workers --json").output)["local"]["workers"] == 2);
 }
 
+TEST_CASE_METHOD(client_fixture, "a job submitted with --group is shown and listed by its group") {
+  auto submitted = run("submit echo --group 'tenant 9' --wait");
+  REQUIRE(submitted.exit_code == 0);
+  CHECK_THAT(submitted.output, Catch::Contains("group tenant 9"));
+  REQUIRE(run("submit echo --wait").exit_code == 0);
+  auto listed = nlohmann::json::parse(run("jobs --group 'tenant 9' --json").output)["jobs"];
+  REQUIRE(listed.size() == 1);
+  CHECK(listed[0]["group"] == "tenant 9");
+  auto refused = run("submit echo --group ''");
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.output, Catch::Contains("--group must be 1 to 128"));
+}
+
 TEST_CASE_METHOD(client_fixture,
                  "stats sum up the last five minutes once a job's five seconds are over") {
   CHECK(run("stats").output.find("last 5 minutes: 0 finished\n") != std::string::npos);

@@ -171,6 +171,27 @@ TEST_CASE_METHOD(http_fixture, "GET /v1/jobs lists newest first, filtered and li
   require_error(client().Get("/v1/jobs?status=done"), 400, "invalid_field");
 }
 
+TEST_CASE_METHOD(http_fixture, "a job's group is shown with it and filters the list") {
+  start();
+  auto res = post_job({{"type", "echo"}, {"group", "tenant-7"}});
+  REQUIRE(res->status == 202);
+  auto grouped = json::parse(res->body);
+  CHECK(grouped["group"] == "tenant-7");
+  auto plain = submit({{"type", "echo"}});
+  CHECK(finish(plain)["group"].is_null());
+  auto pending = submit({{"type", "echo"}, {"group", "tenant-7"}, {"delay_ms", 60000}});
+  finish(grouped["id"]);
+  auto list = get_json("/v1/jobs?group=tenant-7");
+  std::vector<std::string> listed;
+  for (auto& job : list["jobs"])
+    listed.push_back(job["id"]);
+  CHECK(listed == std::vector<std::string>{pending, grouped["id"]});
+  CHECK(list["jobs"][1]["group"] == "tenant-7");
+  require_error(post_job({{"type", "echo"}, {"group", ""}}), 400, "invalid_field");
+  require_error(post_job({{"type", "echo"}, {"group", std::string(129, 'g')}}), 400,
+                "invalid_field");
+}
+
 TEST_CASE_METHOD(http_fixture, "GET /v1/stats reports jobs, queue and workers") {
   start();
   finish(submit({{"type", "echo"}}));

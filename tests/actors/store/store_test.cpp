@@ -26,6 +26,7 @@ stored_job new_job(const std::string& id, uint64_t seq) {
   job.options.max_attempts = 4;
   job.options.timeout_ms = 1234;
   job.options.idempotency_key = "key-" + id;
+  job.options.group = "group-" + std::to_string(seq % 2);
   job.created_at_ms = 1000 + static_cast<int64_t>(seq);
   job.ready_at_ms = 2000 + static_cast<int64_t>(seq);
   return job;
@@ -79,6 +80,7 @@ TEST_CASE("a store returns every field of its jobs, in submission order") {
     CHECK(a.options.max_attempts == 4);
     CHECK(a.options.timeout_ms == 1234);
     CHECK(a.options.idempotency_key == "key-a");
+    CHECK(a.options.group == "group-1");
     CHECK(a.status == job_status::pending);
     CHECK(a.created_at_ms == 1001);
     CHECK(a.ready_at_ms == 2001);
@@ -178,8 +180,8 @@ TEST_CASE("finished jobs are listed newest first, from below a cursor") {
       writes.push_back(finished(seq, job_status::success, 100));
     }
     REQUIRE_FALSE(s.apply(writes));
-    auto ids = [&](size_t limit, uint64_t before) {
-      auto jobs = s.list_finished("", "", limit, before);
+    auto ids = [&](int64_t limit, uint64_t before, std::string group = {}) {
+      auto jobs = s.list_finished(job_filter{{}, {}, std::move(group), limit, {}}, before);
       REQUIRE(jobs);
       std::vector<std::string> out;
       for (auto& job : *jobs)
@@ -190,6 +192,8 @@ TEST_CASE("finished jobs are listed newest first, from below a cursor") {
     CHECK(ids(2, 4) == std::vector<std::string>{"j3", "j2"});
     CHECK(ids(2, 2) == std::vector<std::string>{"j1"});
     CHECK(ids(2, 1).empty());
+    CHECK(ids(5, UINT64_MAX, "group-0") == std::vector<std::string>{"j4", "j2"});
+    CHECK(ids(5, UINT64_MAX, "nobody").empty());
   });
 }
 
@@ -257,6 +261,51 @@ TEST_CASE("a file that is not a database is refused and left as it was") {
   CHECK(is_troupe_error(s.error(), errc::store_unavailable));
   CHECK_THAT(describe(s.error()), Catch::Contains("not a usable troupe database"));
   CHECK(read_file(path) == std::string(8192, 'j'));
+}
+
+TEST_CASE("a database of schema version 1 is brought up to date, its jobs kept") {
+  scratch_dir dir;
+  auto path = dir.file("v1.db");
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  // The first schema troupe wrote: no job_group column.
+  CHECK(sqlite3_exec(db,
+                     "CREATE TABLE jobs(seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, "
+                     "type TEXT NOT NULL, payload TEXT NOT NULL, priority INTEGER NOT NULL, "
+                     "max_attempts INTEGER NOT NULL, timeout_ms INTEGER NOT NULL, "
+                     "idempotency_key TEXT, status TEXT NOT NULL, attempts INTEGER NOT NULL, "
+                     "result TEXT, error TEXT, created_at_ms INTEGER NOT NULL, "
+                     "started_at_ms INTEGER, finished_at_ms INTEGER, worker TEXT, "
+                     "cancel_requested INTEGER NOT NULL, ready_at_ms INTEGER NOT NULL);"
+                     "INSERT INTO jobs VALUES(1, 'old', 'echo', '1', 5, 3, 1000, NULL, "
+                     "'pending', 0, NULL, NULL, 10, NULL, NULL, NULL, 0, 10);"
+                     "PRAGMA application_id=1953658224; PRAGMA user_version=1;",
+                     nullptr, nullptr, nullptr)
+        == SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_store("sqlite:" + path);
+  REQUIRE(s);
+  auto old = require_job(**s, "old");
+  CHECK(old.payload == "1");
+  CHECK(old.options.group.empty());
+  REQUIRE_FALSE((*s)->apply({insert(new_job("new", 2))}));
+  CHECK(require_job(**s, "new").options.group == "group-0");
+}
+
+TEST_CASE("a database of a newer schema is refused with the reason") {
+  scratch_dir dir;
+  auto path = dir.file("future.db");
+  {
+    auto s = open_store("sqlite:" + path);
+    REQUIRE(s);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  CHECK(sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto s = open_store("sqlite:" + path);
+  REQUIRE_FALSE(s);
+  CHECK_THAT(describe(s.error()), Catch::Contains("newer than this build knows"));
 }
 
 TEST_CASE("an SQLite database of another program is refused") {
