@@ -320,6 +320,7 @@
         h('dt', {}, 'Attempts'), h('dd', {}, `${job.attempts} of ${job.max_attempts}`),
         h('dt', {}, 'Priority'), h('dd', {}, job.priority),
         h('dt', {}, 'Worker'), h('dd', {}, job.worker || '—'),
+        h('dt', {}, 'Group'), h('dd', { id: 'job-group' }, job.group || '—'),
         h('dt', {}, 'Created'), h('dd', {}, when(job.created_at)),
         h('dt', {}, 'Started'), h('dd', {}, when(job.started_at)),
         h('dt', {}, 'Finished'), h('dd', {}, when(job.finished_at)),

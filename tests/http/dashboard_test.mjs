@@ -185,10 +185,11 @@ test('a page whose data did not change asks only for the counters', async () => 
 });
 
 test('a running job shows live progress and is cancelled with its button', async () => {
-  const id = await server.submit({ type: 'progress', payload: { steps: 200, step_ms: 250 } });
+  const id = await server.submit({ type: 'progress', payload: { steps: 200, step_ms: 250 }, group: 'tenant-3' });
   const page = await openPage();
   await page.goto(`${server.url}/#/jobs/${id}`);
   await waitForStatus(page, '#job-status', 'running');
+  assert.equal(await page.textContent('#job-group'), 'tenant-3');
   await page.waitForFunction(() => /step [2-9]\d* of 200/.test(document.querySelector('#progress-message')?.textContent),
     null, { timeout: waitMs });
   await page.screenshot({ path: join(screenshots, 'job.png'), fullPage: true });
