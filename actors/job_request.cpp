@@ -58,8 +58,10 @@ std::optional<request_problem> check_options(const job_options& o) {
     return invalid_field("idempotency_key", "must be a string of at most "
                                               + std::to_string(max_idempotency_key_bytes)
                                               + " bytes");
-  if (auto problem = group_name_problem(o.group); problem && !o.group.empty())
-    return invalid_field("group", *problem);
+  // An empty group is none; a named one follows the rule.
+  if (!o.group.empty())
+    if (auto problem = group_name_problem(o.group))
+      return invalid_field("group", *problem);
   return std::nullopt;
 }
 
@@ -114,10 +116,10 @@ std::variant<job_request, request_problem> parse_job_request(std::string_view bo
                                      + std::to_string(max_idempotency_key_bytes) + " bytes");
       req.options.idempotency_key = value.text;
     } else if (name == "group") {
-      if (value.what != top_value::kind::string)
+      // Given, a group must be named (its rule is checked with the others
+      // below): "" would read as no group.
+      if (value.what != top_value::kind::string || value.text.empty())
         return invalid_field(name, *group_name_problem({}));
-      if (auto problem = group_name_problem(value.text))
-        return invalid_field(name, *problem);
       req.options.group = value.text;
     } else {
       const auto& field = name;

@@ -66,14 +66,14 @@ invocation parse(const std::string& command, const std::vector<std::string>& arg
   line.positionals(inv.positional);
   try {
     if (!line.parse(args, env))
-      inv.flags["help"];
+      inv.flags.emplace("help", "");
   } catch (const usage_error& e) {
     throw command_error{exit_usage, e.what()};
   }
   if (json)
-    inv.flags["json"];
+    inv.flags.emplace("json", "");
   if (wait)
-    inv.flags["wait"];
+    inv.flags.emplace("wait", "");
   return inv;
 }
 

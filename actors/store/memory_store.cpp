@@ -95,10 +95,7 @@ public:
     for (auto i = std::make_reverse_iterator(rows_.lower_bound(before_seq));
          i != rows_.rend() && jobs.size() < limit; ++i) {
       auto& row = i->second;
-      if (is_terminal(row.status)
-          && (filter.status.empty() || filter.status == to_string(row.status))
-          && (filter.type.empty() || filter.type == row.type)
-          && (filter.group.empty() || filter.group == row.options.group))
+      if (is_terminal(row.status) && filter.matches(row.status, row.type, row.options.group))
         jobs.push_back(row);
     }
     return jobs;

@@ -155,7 +155,6 @@ private:
     if (!job.options.group.empty())
       group = job.options.group;
     auto status = std::string{to_string(job.status)};
-    insert_.bind(19, group);
     insert_.bind(1, static_cast<int64_t>(job.seq))
       .bind(2, job.id)
       .bind(3, job.type)
@@ -164,7 +163,7 @@ private:
       .bind(6, job.options.max_attempts)
       .bind(7, job.options.timeout_ms)
       .bind(8, key);
-    return bind_state(insert_, 9, status, job).run();
+    return bind_state(insert_, 9, status, job).bind(19, group).run();
   }
 
   int run(const attempt_started& w) {

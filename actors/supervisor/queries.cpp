@@ -151,14 +151,10 @@ caf::result<std::string> on_cancel(self_ptr self, const std::string& id) {
 
 caf::result<std::string> on_list(self_ptr self, const job_filter& filter) {
   auto& st = self->state;
-  const auto& status = filter.status;
-  const auto& type = filter.type;
-  const auto& group = filter.group;
   auto limit = filter.limit;
-  const auto& before = filter.before;
   std::optional<job_status> wanted;
-  if (!status.empty()) {
-    wanted = parse_job_status(status);
+  if (!filter.status.empty()) {
+    wanted = parse_job_status(filter.status);
     if (!wanted)
       return make_error(errc::invalid_argument, "status must be one of pending, running, "
                                                 "success, failed, cancelled");
@@ -166,8 +162,8 @@ caf::result<std::string> on_list(self_ptr self, const job_filter& filter) {
   if (limit < 1)
     return make_error(errc::invalid_argument, "limit must be at least 1");
   auto before_seq = std::numeric_limits<uint64_t>::max();
-  if (!before.empty()) {
-    auto key = parse_job_id(before);
+  if (!filter.before.empty()) {
+    auto key = parse_job_id(filter.before);
     if (!key)
       return make_error(errc::invalid_argument, "before must be a job id");
     before_seq = key->seq;
@@ -176,9 +172,7 @@ caf::result<std::string> on_list(self_ptr self, const job_filter& filter) {
   std::vector<std::pair<uint64_t, const job_entry*>> unfinished;
   if (!wanted || !is_terminal(*wanted))
     for (auto& [seq, job] : st.jobs)
-      if (seq < before_seq && (!wanted || job.status() == *wanted)
-          && (type.empty() || job.record.type == type)
-          && (group.empty() || job.options.group == group))
+      if (seq < before_seq && filter.matches(job.status(), job.record.type, job.options.group))
         unfinished.emplace_back(seq, &job);
   auto count = std::min(unfinished.size(), static_cast<size_t>(limit));
   std::partial_sort(unfinished.begin(), unfinished.begin() + static_cast<ptrdiff_t>(count),

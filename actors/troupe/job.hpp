@@ -83,6 +83,13 @@ struct job_filter {
   int64_t limit = 100;
   /// Only jobs submitted before this one (a job id), to page on.
   std::string before;
+
+  /// Whether a job in `state`, of `of_type` and `of_group`, passes the
+  /// status, type and group fields (`limit` and `before` are the lister's).
+  bool matches(job_status state, const std::string& of_type, const std::string& of_group) const {
+    return (status.empty() || status == to_string(state)) && (type.empty() || type == of_type)
+           && (group.empty() || group == of_group);
+  }
 };
 
 /// Serializes a filter, so that a listing can be asked for across CAF nodes.
