@@ -116,12 +116,12 @@ void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string err
 void enqueue(self_ptr self, uint64_t seq, job_entry& job) {
   set_waiting(self, job, false);
   job.queued = true;
-  self->state.ready.push(job.record.type, job.record.priority, seq);
+  self->state.ready.push(job.record.type, job.record.priority, job.options.group, seq);
 }
 
 void dequeue(self_ptr self, uint64_t seq, job_entry& job) {
   if (job.queued)
-    self->state.ready.erase(job.record.type, job.record.priority, seq);
+    self->state.ready.erase(job.record.type, job.record.priority, job.options.group, seq);
   job.queued = false;
 }
 
