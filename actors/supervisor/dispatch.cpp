@@ -117,24 +117,27 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
 }
 
 /// Asks back unstarted leases that must start after the best ready job of
-/// each type (a lower priority, or the same and submitted later), from the
-/// workers that could run that job instead.
+/// each type (a lower priority, or the same group and priority and submitted
+/// later), from the workers that could run that job instead.
 void make_room_for_priorities(self_ptr self) {
   auto& st = self->state;
   struct best_job {
     std::string type;
     int32_t priority;
     uint64_t seq;
+    const std::string* group;
   };
   std::vector<best_job> tops;
   st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
-    if (st.leases.holds_unstarted_after(priority, seq))
-      tops.push_back({type, priority, seq});
+    const auto& group = st.jobs.find(seq)->options.group;
+    if (st.leases.holds_unstarted_after(priority, seq, group))
+      tops.push_back({type, priority, seq, &group});
   });
   for (auto& top : tops)
-    send_withdrawals(self, st.leases.withdraw_after(top.priority, top.seq, [&](size_t slot) {
-      return st.workers[slot].takes(top.type);
-    }));
+    send_withdrawals(self,
+                     st.leases.withdraw_after(
+                       top.priority, top.seq,
+                       [&](size_t slot) { return st.workers[slot].takes(top.type); }, *top.group));
 }
 
 /// The ready job that must start next among those some worker has room
@@ -168,7 +171,7 @@ void dispatch(self_ptr self) {
     auto seq = st.ready.pop(type);
     auto& job = *st.jobs.find(seq);
     job.queued = false;
-    auto lease = st.leases.grant(slot, seq, job.record.priority);
+    auto lease = st.leases.grant(slot, seq, job.record.priority, job.options.group);
     job.lease = lease;
     // Nothing is written for a job handed out: only its start counts. A
     // last attempt waits for its stored start (a store that survives a
