@@ -147,3 +147,37 @@ TEST_CASE("a group whose last job is erased leaves its turn to the next") {
   CHECK(q.pop("echo") == 2);
   CHECK(q.empty());
 }
+
+TEST_CASE("a blocked group's jobs wait, in their places, while others go") {
+  ready_queue q;
+  q.push("echo", 5, "a", 1);
+  q.push("echo", 5, "a", 2);
+  q.push("echo", 5, "b", 3);
+  q.push("echo", 1, "c", 4);
+  q.block("a");
+  CHECK(first_of(q).second == 3);
+  CHECK(q.pop("echo") == 3);
+  // Only a lower priority is left to go while "a" is blocked.
+  CHECK(first_of(q).second == 4);
+  q.push("echo", 5, "a", 5); // still blocked
+  CHECK(first_of(q).second == 4);
+  q.unblock("a");
+  CHECK(q.pop("echo") == 1);
+  CHECK(q.pop("echo") == 2);
+  CHECK(q.pop("echo") == 5);
+  CHECK(q.pop("echo") == 4);
+  CHECK(q.size("echo") == 0);
+}
+
+TEST_CASE("a type whose every ready job is blocked offers none") {
+  ready_queue q;
+  q.push("echo", 5, "a", 1);
+  q.block("a");
+  int offered = 0;
+  q.for_each_type([&](const std::string&, int32_t, uint64_t) { ++offered; });
+  CHECK(offered == 0);
+  CHECK(q.size() == 1);
+  CHECK(q.erase("echo", 5, "a", 1));
+  q.unblock("a");
+  CHECK(q.empty());
+}
