@@ -91,6 +91,19 @@ std::optional<group_limits::time_point> group_limits::next_token(const std::stri
   return now + std::chrono::microseconds{static_cast<int64_t>(std::ceil(wait_ms * 1000))};
 }
 
+std::vector<std::string> group_limits::refilled(time_point now) {
+  std::vector<std::string> ready;
+  for (auto i = awaiting_tokens_.begin(); i != awaiting_tokens_.end();) {
+    if (!next_token(*i, now)) {
+      ready.push_back(*i);
+      i = awaiting_tokens_.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  return ready;
+}
+
 uint32_t group_limits::held(const std::string& group) const {
   auto u = usage_.find(group);
   return u == usage_.end() ? 0 : u->second.held;

@@ -17,8 +17,10 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace troupe::detail {
 
@@ -62,6 +64,12 @@ public:
   /// When the next token of `group` comes, if it waits for one at `now`.
   std::optional<time_point> next_token(const std::string& group, time_point now);
 
+  /// `group` waits for a token: `refilled` will name it once one came.
+  void await_token(const std::string& group) { awaiting_tokens_.insert(group); }
+
+  /// The groups awaiting a token that have one at `now`.
+  std::vector<std::string> refilled(time_point now);
+
   /// Jobs of `group` held now.
   uint32_t held(const std::string& group) const;
 
@@ -85,6 +93,7 @@ private:
 
   std::unordered_map<std::string, group_limit> limits_;
   std::unordered_map<std::string, usage> usage_;
+  std::set<std::string> awaiting_tokens_;
 };
 
 } // namespace troupe::detail

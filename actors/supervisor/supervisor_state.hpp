@@ -13,6 +13,7 @@
 #include "supervisor/backoff.hpp"
 #include "supervisor/drain_gate.hpp"
 #include "supervisor/engine_counters.hpp"
+#include "supervisor/group_limits.hpp"
 #include "supervisor/idempotency_index.hpp"
 #include "supervisor/job_table.hpp"
 #include "supervisor/job_timers.hpp"
@@ -44,7 +45,9 @@ struct supervisor_state {
   uint64_t incarnation = 0;
 
   job_table jobs;
-  ready_queue ready;
+  /// Limits and usage per job group; the ready queue takes their weights.
+  group_limits limits;
+  ready_queue ready{[this](const std::string& group) { return limits.weight(group); }};
   lease_table leases;
   worker_pool workers;
   node_roster nodes;
