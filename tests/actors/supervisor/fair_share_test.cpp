@@ -1,0 +1,60 @@
+// Fair share between groups: within one priority, groups take turns, so one
+// group's backlog delays another group's job by at most a turn.
+#include "support/engine_fixture.hpp"
+
+#include <algorithm>
+
+using namespace troupe;
+using namespace troupe::test;
+
+namespace {
+
+std::string submit_record(engine_fixture& f, const std::string& label, const std::string& group) {
+  job_options opts;
+  opts.group = group;
+  return f.submit("record", {{"label", label}}, opts);
+}
+
+/// Waits for every job of `ids` to end; returns the labels in the order the
+/// jobs ran.
+std::vector<std::string> run_order(engine_fixture& f, const std::vector<std::string>& ids) {
+  for (auto& id : ids)
+    f.finish(id);
+  return f.recorded_labels();
+}
+
+} // namespace
+
+TEST_CASE_METHOD(engine_fixture,
+                 "a group's job submitted behind another group's backlog starts within a turn") {
+  auto cfg = config();
+  cfg.prefetch = 0;
+  start(cfg);
+  auto blocker = occupy_worker();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(submit_record(*this, "a-" + std::to_string(i), "a"));
+  ids.push_back(submit_record(*this, "b-0", "b"));
+  release.open();
+  finish(blocker);
+  auto labels = run_order(*this, ids);
+  auto b = std::find(labels.begin(), labels.end(), "b-0");
+  REQUIRE(b != labels.end());
+  CHECK(b - labels.begin() <= 1);
+}
+
+TEST_CASE_METHOD(engine_fixture, "groups of one priority alternate, each in its own order") {
+  auto cfg = config();
+  cfg.prefetch = 0;
+  start(cfg);
+  auto blocker = occupy_worker();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(submit_record(*this, "a-" + std::to_string(i), "a"));
+  for (int i = 0; i < 3; ++i)
+    ids.push_back(submit_record(*this, "b-" + std::to_string(i), "b"));
+  release.open();
+  finish(blocker);
+  CHECK(run_order(*this, ids)
+        == std::vector<std::string>{"a-0", "b-0", "a-1", "b-1", "a-2", "b-2"});
+}
