@@ -14,6 +14,7 @@
 #pragma once
 
 #include "troupe/clock.hpp"
+#include "troupe/limits.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -23,17 +24,6 @@
 #include <vector>
 
 namespace troupe::detail {
-
-struct group_limit {
-  /// At most this many jobs of the group held by workers at once.
-  std::optional<uint32_t> concurrency;
-  /// At most `rate` starts per `per_ms` milliseconds, in bursts of `burst`.
-  std::optional<uint32_t> rate;
-  int64_t per_ms = 1000;
-  uint32_t burst = 1;
-  /// The group's share of the turns under contention.
-  uint32_t weight = 1;
-};
 
 class group_limits {
 public:
@@ -72,6 +62,9 @@ public:
 
   /// Jobs of `group` held now.
   uint32_t held(const std::string& group) const;
+
+  /// Every group with a limit of its own, and the default if set.
+  const std::unordered_map<std::string, group_limit>& all() const { return limits_; }
 
   /// The weight of `group`.
   uint32_t weight(const std::string& group) const {

@@ -67,6 +67,22 @@ public:
 
   bool blocked(const std::string& group) const { return blocked_.count(group) != 0; }
 
+  /// Lets every blocked group go again (their limits changed).
+  void unblock_all() {
+    auto blocked = blocked_;
+    for (auto& group : blocked)
+      unblock(group);
+  }
+
+  /// Ready jobs of one group, blocked or not.
+  size_t size_of_group(const std::string& group) const {
+    size_t n = 0;
+    if (auto levels = levels_of_.find(group); levels != levels_of_.end())
+      for (auto* l : levels->second)
+        n += l->groups.at(group).jobs.size();
+    return n;
+  }
+
   /// Whether the job (`priority`, `seq`) must start before (`other_priority`,
   /// `other_seq`) if both are of one group.
   static bool before(int32_t priority, uint64_t seq, int32_t other_priority, uint64_t other_seq) {

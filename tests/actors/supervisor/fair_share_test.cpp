@@ -58,3 +58,59 @@ TEST_CASE_METHOD(engine_fixture, "groups of one priority alternate, each in its 
   CHECK(run_order(*this, ids)
         == std::vector<std::string>{"a-0", "b-0", "a-1", "b-1", "a-2", "b-2"});
 }
+
+namespace {
+
+std::string ask(engine_fixture& f, const caf::message& msg) {
+  std::string answer;
+  caf::scoped_actor self{f.eng->system()};
+  self->request(f.eng->supervisor(), std::chrono::seconds{10}, msg)
+    .receive([&](std::string& json) { answer = std::move(json); },
+             [&](caf::error& err) { FAIL(describe(err)); });
+  return answer;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(engine_fixture, "a paused group's jobs wait while other groups' jobs run") {
+  auto cfg = config();
+  cfg.workers = 2;
+  start(cfg);
+  ask(*this,
+      caf::make_message(limit_atom::value, std::string{"a"}, std::string{R"({"concurrency":0})"}));
+  job_options in_a;
+  in_a.group = "a";
+  auto paused = submit("echo", 1, in_a);
+  auto other = submit("echo", 2);
+  CHECK(finish(other).status == job_status::success);
+  auto state =
+    nlohmann::json::parse(ask(*this, caf::make_message(limit_atom::value, std::string{"a"})));
+  CHECK(state["ready"] == 1);
+  CHECK(state["throttled"] == true);
+  CHECK(status(paused).status == job_status::pending);
+  ask(*this,
+      caf::make_message(limit_atom::value, std::string{"a"}, std::string{R"({"concurrency":1})"}));
+  CHECK(finish(paused).status == job_status::success);
+}
+
+TEST_CASE_METHOD(engine_fixture, "a group's concurrency limit holds across the workers") {
+  auto cfg = config();
+  cfg.workers = 2;
+  start(cfg);
+  ask(*this,
+      caf::make_message(limit_atom::value, std::string{"a"}, std::string{R"({"concurrency":1})"}));
+  job_options in_a;
+  in_a.group = "a";
+  auto first = submit("block", nullptr, in_a);
+  REQUIRE(started.wait_for(1));
+  auto second = submit("block", nullptr, in_a);
+  // The second worker is idle, but the group holds its one slot.
+  auto state =
+    nlohmann::json::parse(ask(*this, caf::make_message(limit_atom::value, std::string{"a"})));
+  CHECK(state["running"] == 1);
+  CHECK(state["ready"] == 1);
+  CHECK(status(second).status == job_status::pending);
+  release.open();
+  CHECK(finish(first).status == job_status::success);
+  CHECK(finish(second).status == job_status::success);
+}

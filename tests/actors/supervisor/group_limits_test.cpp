@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+using namespace troupe;
 using namespace troupe::detail;
 using namespace std::chrono_literals;
 
