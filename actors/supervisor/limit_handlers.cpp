@@ -63,14 +63,16 @@ std::string on_list_limits(self_ptr self) {
   return list.dump();
 }
 
-caf::result<caf::ok_atom> on_remove_limit(self_ptr self, const std::string& group) {
+caf::result<std::string> on_remove_limit(self_ptr self, const std::string& group) {
   auto& st = self->state;
-  if (st.limits.all().count(group) == 0)
+  auto limit = st.limits.all().find(group);
+  if (limit == st.limits.all().end())
     return make_error(errc::not_found, "group " + group + " has no limit of its own");
+  auto removed = nlohmann::json(state_of(self, group, limit->second)).dump();
   st.limits.remove(group);
   st.ready.unblock_all();
   dispatch(self);
-  return caf::ok_atom::value;
+  return removed;
 }
 
 } // namespace troupe::detail

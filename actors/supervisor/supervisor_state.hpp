@@ -196,6 +196,7 @@ caf::result<std::string> on_set_limit(self_ptr self, const std::string& group,
                                       const std::string& limit_json);
 caf::result<std::string> on_get_limit(self_ptr self, const std::string& group);
 std::string on_list_limits(self_ptr self);
-caf::result<caf::ok_atom> on_remove_limit(self_ptr self, const std::string& group);
+/// Removes the limit of a group; answers the state it had.
+caf::result<std::string> on_remove_limit(self_ptr self, const std::string& group);
 
 } // namespace troupe::detail

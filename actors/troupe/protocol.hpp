@@ -115,8 +115,8 @@ using limit_atom = caf::atom_constant<caf::atom("limit")>;
 /// Lists every group's limit: `(limits_atom)`, a JSON array of states.
 using limits_atom = caf::atom_constant<caf::atom("limits")>;
 
-/// Removes a group's limit: `(unlimit_atom, group)`, answered with ok_atom
-/// (not_found without one).
+/// Removes a group's limit: `(unlimit_atom, group)`, answered with the state
+/// it had, as JSON (not_found without one).
 using unlimit_atom = caf::atom_constant<caf::atom("unlimit")>;
 
 /// Shuts the engine down gracefully: `(drain_atom, deadline_ms)`.
