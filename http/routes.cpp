@@ -181,6 +181,29 @@ public:
                 });
   }
 
+  void put_limit(const std::string& group) {
+    if (auto problem = json_text_problem(req_.body(), cfg_.max_json_depth))
+      return done_(error_answer({400, "invalid_json", "the body is not valid JSON: " + *problem}));
+    ask(200, cfg_.engine_timeout, limit_atom::value, group, std::string{req_.body()});
+  }
+
+  void get_limit(const std::string& group) {
+    ask(200, cfg_.engine_timeout, limit_atom::value, group);
+  }
+
+  void list_limits() {
+    engine_.ask(caf::make_message(limits_atom::value), cfg_.engine_timeout,
+                [done = done_](caf::expected<std::string> limits) {
+                  if (!limits)
+                    return done(error_answer(from_engine_error(limits.error())));
+                  done(json_answer(200, R"({"limits":)" + *limits + "}"));
+                });
+  }
+
+  void delete_limit(const std::string& group) {
+    ask(200, cfg_.engine_timeout, unlimit_atom::value, group);
+  }
+
   void get_stats() { ask(200, cfg_.engine_timeout, stats_atom::value); }
 
   void get_workers() { ask(200, cfg_.engine_timeout, workers_atom::value); }
@@ -314,6 +337,14 @@ bool is_retry(const target& t) {
   return is_job_path(t) && t.segments.size() == 4 && t.segments[3] == "retry";
 }
 
+bool is_limits(const target& t) {
+  return t.url.path() == "/v1/limits";
+}
+
+bool is_limit(const target& t) {
+  return t.segments.size() == 3 && t.segments[0] == "v1" && t.segments[1] == "limits";
+}
+
 } // namespace
 
 void api::serve(request req, engine_port& engine, answer_fn done) {
@@ -346,6 +377,14 @@ void api::serve(request req, engine_port& engine, answer_fn done) {
      [](handlers& h, const target& t) { h.cancel_job(t.segments[2]); }},
     {bhttp::verb::post, "POST /v1/jobs/{id}/retry", is_retry,
      [](handlers& h, const target& t) { h.retry_job(t.segments[2]); }},
+    {bhttp::verb::put, "PUT /v1/limits/{group}", is_limit,
+     [](handlers& h, const target& t) { h.put_limit(t.segments[2]); }},
+    {bhttp::verb::get, "GET /v1/limits/{group}", is_limit,
+     [](handlers& h, const target& t) { h.get_limit(t.segments[2]); }},
+    {bhttp::verb::delete_, "DELETE /v1/limits/{group}", is_limit,
+     [](handlers& h, const target& t) { h.delete_limit(t.segments[2]); }},
+    {bhttp::verb::get, "GET /v1/limits", is_limits,
+     [](handlers& h, const target&) { h.list_limits(); }},
     {bhttp::verb::get, "GET /v1/stats", [](const target& t) { return t.url.path() == "/v1/stats"; },
      [](handlers& h, const target&) { h.get_stats(); }},
     {bhttp::verb::get, "GET /v1/workers",

@@ -23,10 +23,11 @@ namespace {
 constexpr auto steal_after = std::chrono::milliseconds{20};
 
 /// The slot with the most room left among those that take `type`, if any
-/// has room.
-std::optional<size_t> least_loaded(self_ptr self, const std::string& type) {
+/// has room; only an idle one if `idle_only` (a job of a rate-limited group
+/// goes only where it starts at once, so that its start is its hand-over).
+std::optional<size_t> least_loaded(self_ptr self, const std::string& type, bool idle_only) {
   auto& st = self->state;
-  auto room = st.config.prefetch + 1;
+  auto room = idle_only ? size_t{1} : st.config.prefetch + 1;
   std::optional<size_t> best;
   for (size_t slot = 0; slot < st.workers.size(); ++slot) {
     if (!st.workers[slot].takes(type))
@@ -117,42 +118,65 @@ job_entry* on_started(self_ptr self, uint64_t lease, std::chrono::microseconds r
 }
 
 /// Asks back unstarted leases that must start after the best ready job of
-/// each type (a lower priority, or the same and submitted later), from the
-/// workers that could run that job instead.
+/// each type (a lower priority, or the same group and priority and submitted
+/// later), from the workers that could run that job instead.
 void make_room_for_priorities(self_ptr self) {
   auto& st = self->state;
   struct best_job {
     std::string type;
     int32_t priority;
     uint64_t seq;
+    const std::string* group;
   };
   std::vector<best_job> tops;
   st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
-    if (st.leases.holds_unstarted_after(priority, seq))
-      tops.push_back({type, priority, seq});
+    const auto& group = st.jobs.find(seq)->options.group;
+    if (st.leases.holds_unstarted_after(priority, seq, group))
+      tops.push_back({type, priority, seq, &group});
   });
   for (auto& top : tops)
-    send_withdrawals(self, st.leases.withdraw_after(top.priority, top.seq, [&](size_t slot) {
-      return st.workers[slot].takes(top.type);
-    }));
+    send_withdrawals(self,
+                     st.leases.withdraw_after(
+                       top.priority, top.seq,
+                       [&](size_t slot) { return st.workers[slot].takes(top.type); }, *top.group));
 }
 
-/// The ready job that must start next among those some worker has room
-/// for, with the slot to run it.
-std::optional<std::pair<std::string, size_t>> next_runnable(self_ptr self) {
-  std::optional<std::pair<std::string, size_t>> best;
+/// The ready job that must start next, among those some worker has room
+/// for: its type, the slot to run it, and the job.
+struct runnable {
+  std::string type;
+  size_t slot;
+  uint64_t seq;
+};
+
+std::optional<runnable> next_runnable(self_ptr self) {
+  auto& st = self->state;
+  std::optional<runnable> best;
   int32_t best_priority = 0;
-  uint64_t best_seq = 0;
-  self->state.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
-    if (best && !ready_queue::before(priority, seq, best_priority, best_seq))
+  st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
+    if (best && !ready_queue::before(priority, seq, best_priority, best->seq))
       return;
-    if (auto slot = least_loaded(self, type)) {
-      best.emplace(type, *slot);
+    auto* limit = st.limits.limit_of(st.jobs.find(seq)->options.group);
+    if (auto slot = least_loaded(self, type, limit != nullptr && limit->rate.has_value())) {
+      best = runnable{type, *slot, seq};
       best_priority = priority;
-      best_seq = seq;
     }
   });
   return best;
+}
+
+/// Whether the job's group may have one more job handed out now; if not, its
+/// jobs wait in the ready queue until a held one ends or a token comes.
+bool within_limits(self_ptr self, const std::string& group, time_point now) {
+  auto& st = self->state;
+  if (st.limits.may_start(group, now))
+    return true;
+  st.ready.block(group);
+  if (auto token = st.limits.next_token(group, now)) {
+    st.limits.await_token(group);
+    add_timer(self, *token, timer_event{timer_kind::group_tokens, 0, 0});
+  }
+  return false;
 }
 
 } // namespace
@@ -163,12 +187,16 @@ void dispatch(self_ptr self) {
     return;
   make_room_for_priorities(self);
   std::vector<std::vector<run_order>> batches(st.workers.size());
+  auto now = st.now();
   while (auto next = next_runnable(self)) {
-    auto& [type, slot] = *next;
-    auto seq = st.ready.pop(type);
+    auto& [type, slot, seq] = *next;
     auto& job = *st.jobs.find(seq);
+    if (!within_limits(self, job.options.group, now))
+      continue;
+    st.ready.pop(type);
+    st.limits.started(job.options.group, now);
     job.queued = false;
-    auto lease = st.leases.grant(slot, seq, job.record.priority);
+    auto lease = st.leases.grant(slot, seq, job.record.priority, job.options.group);
     job.lease = lease;
     // Nothing is written for a job handed out: only its start counts. A
     // last attempt waits for its stored start (a store that survives a

@@ -19,7 +19,16 @@
 
 namespace troupe::detail {
 
-enum class timer_kind : uint8_t { ready, timeout, grace, drain_deadline, node_deadline, wait };
+enum class timer_kind : uint8_t {
+  ready,
+  timeout,
+  grace,
+  drain_deadline,
+  node_deadline,
+  wait,
+  /// Rate-limited groups wait for a token.
+  group_tokens
+};
 
 struct timer_event {
   timer_kind kind;

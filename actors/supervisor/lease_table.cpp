@@ -4,12 +4,13 @@
 
 namespace troupe::detail {
 
-uint64_t lease_table::grant(size_t slot, uint64_t seq, int32_t priority) {
+uint64_t lease_table::grant(size_t slot, uint64_t seq, int32_t priority, const std::string& group) {
   auto lease = ++next_;
   lease_entry entry;
   entry.seq = seq;
   entry.slot = slot;
   entry.priority = priority;
+  entry.group = group;
   leases_.emplace(lease, entry);
   wait(entry);
   held_[slot].push_back(lease);
@@ -64,9 +65,10 @@ std::vector<std::vector<uint64_t>> lease_table::withdraw_if(const slot_filter& f
 }
 
 std::vector<std::vector<uint64_t>> lease_table::withdraw_after(int32_t priority, uint64_t seq,
-                                                               const slot_filter& from) {
-  return withdraw_if(from, [priority, seq](const lease_entry& e) {
-    return e.priority < priority || (e.priority == priority && e.seq > seq);
+                                                               const slot_filter& from,
+                                                               const std::string& group) {
+  return withdraw_if(from, [&](const lease_entry& e) {
+    return e.priority < priority || (e.priority == priority && e.group == group && e.seq > seq);
   });
 }
 

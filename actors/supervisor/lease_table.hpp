@@ -13,8 +13,10 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -26,6 +28,8 @@ struct lease_entry {
   /// The worker slot that holds it.
   size_t slot = 0;
   int32_t priority = 0;
+  /// The job's group ("" for none).
+  std::string group;
   /// The job's attempt started: the worker reported it, or was let go.
   bool started = false;
   /// The worker itself said that it started (a gated lease is started when
@@ -52,8 +56,8 @@ public:
     return held_.size() - 1;
   }
 
-  /// Hands job `seq` to `slot`; returns the new lease.
-  uint64_t grant(size_t slot, uint64_t seq, int32_t priority);
+  /// Hands job `seq` of `group` to `slot`; returns the new lease.
+  uint64_t grant(size_t slot, uint64_t seq, int32_t priority, const std::string& group = {});
 
   /// Removes a lease; returns what it was, or nothing if it is unknown.
   std::optional<lease_entry> release(uint64_t lease);
@@ -69,10 +73,12 @@ public:
   using job_filter = std::function<bool(uint64_t seq)>;
 
   /// Marks unstarted leases `withdrawing` and returns them per slot: those
-  /// that must start after the job (`priority`, `seq`) (a lower priority, or
-  /// the same and submitted later) on the slots `from` accepts.
+  /// that must start after the job (`priority`, `seq`) of `group` (a lower
+  /// priority, or the same group and priority and submitted later) on the
+  /// slots `from` accepts.
   std::vector<std::vector<uint64_t>> withdraw_after(int32_t priority, uint64_t seq,
-                                                    const slot_filter& from = nullptr);
+                                                    const slot_filter& from = nullptr,
+                                                    const std::string& group = {});
 
   /// Marks the unstarted lease that should run next on another worker
   /// `withdrawing` (highest priority, then oldest) and returns it with its
@@ -103,15 +109,17 @@ public:
   bool busy(size_t slot) const;
 
   /// Whether some worker holds an unstarted lease, not being withdrawn yet,
-  /// that must start after the job (`priority`, `seq`): of a lower priority,
-  /// or of the same and submitted later (a job handed out again after a
-  /// withdrawal must not lose its place to a younger one).
-  bool holds_unstarted_after(int32_t priority, uint64_t seq) const {
+  /// that must start after the job (`priority`, `seq`) of `group`: of a lower
+  /// priority, or of the same group and priority and submitted later (a job
+  /// handed out again after a withdrawal must not lose its place to a younger
+  /// one of its group; other groups' jobs of its priority take turns).
+  bool holds_unstarted_after(int32_t priority, uint64_t seq, const std::string& group = {}) const {
     for (int32_t p = 0; p < priority && p < max_priority + 1; ++p)
       if (!waiting_[static_cast<size_t>(p)].empty())
         return true;
     auto& same = waiting_[static_cast<size_t>(priority)];
-    return !same.empty() && *same.rbegin() > seq;
+    auto g = same.find(group);
+    return g != same.end() && *g->second.rbegin() > seq;
   }
 
   /// Priorities range from 0 to this.
@@ -141,14 +149,19 @@ private:
   /// Per slot, how many of its leases are `withdrawing`.
   std::vector<size_t> withdrawing_;
   /// The jobs (by sequence) of unstarted leases not being withdrawn, per
-  /// priority.
-  std::array<std::multiset<uint64_t>, max_priority + 1> waiting_{};
+  /// priority and group (a group without such jobs has no entry).
+  std::array<std::map<std::string, std::multiset<uint64_t>>, max_priority + 1> waiting_{};
 
   /// Adds or removes an entry's job from `waiting_`.
-  void wait(const lease_entry& e) { waiting_[static_cast<size_t>(e.priority)].insert(e.seq); }
+  void wait(const lease_entry& e) {
+    waiting_[static_cast<size_t>(e.priority)][e.group].insert(e.seq);
+  }
   void stop_waiting(const lease_entry& e) {
-    auto& jobs = waiting_[static_cast<size_t>(e.priority)];
-    jobs.erase(jobs.find(e.seq));
+    auto& groups = waiting_[static_cast<size_t>(e.priority)];
+    auto g = groups.find(e.group);
+    g->second.erase(g->second.find(e.seq));
+    if (g->second.empty())
+      groups.erase(g);
   }
 };
 

@@ -58,6 +58,10 @@ void on_timer(self_ptr self, const timer_event& event) {
     case timer_kind::wait:
       answer_wait(self, event.seq, event.lease);
       break;
+    case timer_kind::group_tokens:
+      for (auto& group : st.limits.refilled(st.now()))
+        st.ready.unblock(group);
+      break;
   }
 }
 

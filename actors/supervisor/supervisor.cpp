@@ -102,6 +102,12 @@ caf::behavior supervisor(self_ptr self, engine_config config,
       return stats_json(self);
     },
     [=](drain_atom, int64_t deadline_ms) { return on_drain(self, deadline_ms); },
+    [=](limit_atom, const std::string& group, const std::string& limit_json) {
+      return on_set_limit(self, group, limit_json);
+    },
+    [=](limit_atom, const std::string& group) { return on_get_limit(self, group); },
+    [=](limits_atom) { return on_list_limits(self); },
+    [=](unlimit_atom, const std::string& group) { return on_remove_limit(self, group); },
     [=](workers_atom) { return workers_json(self); },
     // -- from the node gateway and its stand-ins --
     [=](workers_joined_atom, const std::string& node, const std::string& address,

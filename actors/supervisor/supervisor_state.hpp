@@ -13,6 +13,7 @@
 #include "supervisor/backoff.hpp"
 #include "supervisor/drain_gate.hpp"
 #include "supervisor/engine_counters.hpp"
+#include "supervisor/group_limits.hpp"
 #include "supervisor/idempotency_index.hpp"
 #include "supervisor/job_table.hpp"
 #include "supervisor/job_timers.hpp"
@@ -44,7 +45,9 @@ struct supervisor_state {
   uint64_t incarnation = 0;
 
   job_table jobs;
-  ready_queue ready;
+  /// Limits and usage per job group; the ready queue takes their weights.
+  group_limits limits;
+  ready_queue ready{[this](const std::string& group) { return limits.weight(group); }};
   lease_table leases;
   worker_pool workers;
   node_roster nodes;
@@ -173,7 +176,7 @@ void on_worker_down(self_ptr self, const caf::down_msg& down);
 /// Replaces a worker stuck in a timed-out handler.
 void replace_worker(self_ptr self, size_t slot);
 
-// -- intake.cpp, queries.cpp, lifecycle.cpp, recovery.cpp: the handlers --
+// -- intake.cpp, queries.cpp, lifecycle.cpp, recovery.cpp, limit_handlers.cpp: the handlers --
 
 caf::result<std::string, bool> on_submit(self_ptr self, std::string& type, std::string& payload,
                                          job_options& opts);
@@ -188,5 +191,12 @@ void on_tick(self_ptr self);
 /// Runs a failed or cancelled job again (see `retry_atom`).
 caf::result<std::string> on_retry(self_ptr self, const std::string& id);
 void recover(self_ptr self, std::vector<stored_job>& rows);
+/// Sets the limit of a group (`*`: the default) from its JSON.
+caf::result<std::string> on_set_limit(self_ptr self, const std::string& group,
+                                      const std::string& limit_json);
+caf::result<std::string> on_get_limit(self_ptr self, const std::string& group);
+std::string on_list_limits(self_ptr self);
+/// Removes the limit of a group; answers the state it had.
+caf::result<std::string> on_remove_limit(self_ptr self, const std::string& group);
 
 } // namespace troupe::detail

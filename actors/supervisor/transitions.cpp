@@ -116,12 +116,12 @@ void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string err
 void enqueue(self_ptr self, uint64_t seq, job_entry& job) {
   set_waiting(self, job, false);
   job.queued = true;
-  self->state.ready.push(job.record.type, job.record.priority, seq);
+  self->state.ready.push(job.record.type, job.record.priority, job.options.group, seq);
 }
 
 void dequeue(self_ptr self, uint64_t seq, job_entry& job) {
   if (job.queued)
-    self->state.ready.erase(job.record.type, job.record.priority, seq);
+    self->state.ready.erase(job.record.type, job.record.priority, job.options.group, seq);
   job.queued = false;
 }
 
@@ -137,7 +137,15 @@ void queue_at(self_ptr self, uint64_t seq, job_entry& job, time_point ready_at) 
 std::optional<lease_entry> release_lease(self_ptr self, uint64_t lease) {
   auto& st = self->state;
   st.timers.cancel_timeout(lease);
-  return st.leases.release(lease);
+  auto entry = st.leases.release(lease);
+  if (entry) {
+    // The job no longer counts against its group: a group at its limit may
+    // go again.
+    st.limits.ended(entry->group);
+    if (st.ready.blocked(entry->group) && st.limits.may_start(entry->group, st.now()))
+      st.ready.unblock(entry->group);
+  }
+  return entry;
 }
 
 void send_stop(self_ptr self, uint64_t lease) {

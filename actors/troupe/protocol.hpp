@@ -107,6 +107,18 @@ using stats_atom = caf::atom_constant<caf::atom("stats")>;
 /// Describes the local workers and the worker nodes: `(workers_atom)`.
 using workers_atom = caf::atom_constant<caf::atom("workers")>;
 
+/// Sets the limit of a group (`*`: the default) with
+/// `(limit_atom, group, limit_json)`, answered with its `group_limit_state`
+/// as JSON; reads it with `(limit_atom, group)` (not_found without one).
+using limit_atom = caf::atom_constant<caf::atom("limit")>;
+
+/// Lists every group's limit: `(limits_atom)`, a JSON array of states.
+using limits_atom = caf::atom_constant<caf::atom("limits")>;
+
+/// Removes a group's limit: `(unlimit_atom, group)`, answered with the state
+/// it had, as JSON (not_found without one).
+using unlimit_atom = caf::atom_constant<caf::atom("unlimit")>;
+
 /// Shuts the engine down gracefully: `(drain_atom, deadline_ms)`.
 using drain_atom = caf::atom_constant<caf::atom("drain")>;
 

@@ -11,18 +11,20 @@ using namespace troupe::test;
 TEST_CASE_METHOD(http_fixture, "every operation in docs/openapi.yaml is served") {
   start();
   auto ops = openapi_contract::instance().operations();
-  CHECK(ops.size() == 10);
+  CHECK(ops.size() == 14);
   for (auto& [method, path] : ops) {
     auto concrete = path;
-    auto param = concrete.find("{id}");
-    if (param != std::string::npos)
+    if (auto param = concrete.find("{id}"); param != std::string::npos)
       concrete.replace(param, 4, submit({{"type", "echo"}}));
+    if (auto param = concrete.find("{group}"); param != std::string::npos)
+      concrete.replace(param, 7, "tenant");
     INFO(method << " " << concrete);
     auto cli = client();
     auto res = method == "get" ? cli.Get(concrete.c_str())
                : method == "post"
                  ? cli.Post(concrete.c_str(), R"({"type":"echo"})", "application/json")
-                 : cli.Delete(concrete.c_str());
+               : method == "put" ? cli.Put(concrete.c_str(), R"({"weight":2})", "application/json")
+                                 : cli.Delete(concrete.c_str());
     REQUIRE(res);
     CHECK_FALSE(res->body.find("no such route") != std::string::npos);
     CHECK(res->status < 500);

@@ -235,3 +235,29 @@ TEST_CASE_METHOD(http_fixture, "an unknown route answers 404 in the error shape"
   start();
   require_error(client().Get("/v2/nothing"), 404, "not_found");
 }
+
+TEST_CASE_METHOD(http_fixture, "a group's limit is set, read, listed and removed over HTTP") {
+  start();
+  auto put =
+    client().Put("/v1/limits/tenant-1", R"({"concurrency":0,"weight":3})", "application/json");
+  REQUIRE(put);
+  REQUIRE(put->status == 200);
+  auto set = json::parse(put->body);
+  CHECK(set["group"] == "tenant-1");
+  CHECK(set["limit"]["concurrency"] == 0);
+  CHECK(set["limit"]["weight"] == 3);
+  // Paused: its job waits, another group's runs.
+  auto waiting = submit({{"type", "echo"}, {"group", "tenant-1"}});
+  finish(submit({{"type", "echo"}}));
+  auto state = get_json("/v1/limits/tenant-1");
+  CHECK(state["ready"] == 1);
+  CHECK(state["throttled"] == true);
+  CHECK(get_json("/v1/limits")["limits"].size() == 1);
+  auto removed = client().Delete("/v1/limits/tenant-1");
+  REQUIRE(removed);
+  CHECK(removed->status == 200);
+  CHECK(finish(waiting)["status"] == "success");
+  require_error(client().Get("/v1/limits/tenant-1"), 404, "not_found");
+  require_error(client().Put("/v1/limits/tenant-1", R"({"rate":0})", "application/json"), 400,
+                "invalid_field");
+}

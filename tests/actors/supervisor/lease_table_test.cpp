@@ -117,3 +117,18 @@ TEST_CASE("a lease that started while being withdrawn stays held") {
   CHECK(t.release(held));
   CHECK(t.load(0) == 1);
 }
+
+TEST_CASE("a job handed out again does not ask back the same priority of other groups") {
+  lease_table t{2};
+  t.start(t.grant(0, 1, 5, "a"));
+  auto other_group = t.grant(0, 9, 5, "b");
+  auto own_group = t.grant(1, 8, 5, "a");
+  // Job 3 of group "a" came back to the queue: only its own group's younger
+  // job makes room; group "b" keeps its turn.
+  CHECK(t.holds_unstarted_after(5, 3, "a"));
+  CHECK_FALSE(t.holds_unstarted_after(5, 9, "b"));
+  auto taken = t.withdraw_after(5, 3, nullptr, "a");
+  CHECK(taken[0].empty());
+  CHECK(taken[1] == std::vector<uint64_t>{own_group});
+  CHECK(t.find(other_group)->withdrawing == false);
+}

@@ -1,8 +1,11 @@
-// The ready queue: higher priorities first, submission order within one,
-// kept per job type.
+// The ready queue: higher priorities first, a fair share between groups
+// within a priority, submission order within a group, kept per job type.
 #include "supervisor/ready_queue.hpp"
 
 #include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <map>
 
 using namespace troupe::detail;
 
@@ -27,11 +30,11 @@ std::pair<std::string, uint64_t> first_of(const ready_queue& q) {
 
 TEST_CASE("the ready queue hands out higher priorities first, FIFO within a priority") {
   ready_queue q;
-  q.push("echo", 5, 10);
-  q.push("echo", 9, 12);
-  q.push("sleep", 5, 3);
-  q.push("echo", 0, 1);
-  q.push("sleep", 9, 11);
+  q.push("echo", 5, "", 10);
+  q.push("echo", 9, "", 12);
+  q.push("sleep", 5, "", 3);
+  q.push("echo", 0, "", 1);
+  q.push("sleep", 9, "", 11);
   std::vector<uint64_t> order;
   while (!q.empty()) {
     auto [type, seq] = first_of(q);
@@ -44,9 +47,9 @@ TEST_CASE("the ready queue hands out higher priorities first, FIFO within a prio
 
 TEST_CASE("the ready queue counts and hands out each type on its own") {
   ready_queue q;
-  q.push("echo", 0, 1);
-  q.push("resize", 9, 2);
-  q.push("echo", 0, 3);
+  q.push("echo", 0, "", 1);
+  q.push("resize", 9, "", 2);
+  q.push("echo", 0, "", 3);
   CHECK(q.size() == 3);
   CHECK(q.size("echo") == 2);
   CHECK(q.size("resize") == 1);
@@ -67,12 +70,114 @@ TEST_CASE("the ready queue counts and hands out each type on its own") {
 
 TEST_CASE("a job erased from the ready queue is not handed out") {
   ready_queue q;
-  q.push("echo", 5, 1);
-  q.push("echo", 5, 2);
-  CHECK(q.erase("echo", 5, 1));
-  CHECK_FALSE(q.erase("echo", 5, 1));
-  CHECK_FALSE(q.erase("sleep", 5, 2));
+  q.push("echo", 5, "", 1);
+  q.push("echo", 5, "", 2);
+  CHECK(q.erase("echo", 5, "", 1));
+  CHECK_FALSE(q.erase("echo", 5, "", 1));
+  CHECK_FALSE(q.erase("sleep", 5, "", 2));
   CHECK(q.size() == 1);
   CHECK(q.pop("echo") == 2);
+  CHECK(q.empty());
+}
+
+namespace {
+
+/// The groups of the next `n` jobs of `type`, by the sequences pushed.
+std::string turns(ready_queue& q, size_t n, const std::map<uint64_t, char>& group_of) {
+  std::string out;
+  for (size_t i = 0; i < n && !q.empty(); ++i)
+    out += group_of.at(q.pop("echo"));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("groups of one priority take turns, FIFO within each") {
+  ready_queue q;
+  std::map<uint64_t, char> group_of;
+  for (uint64_t seq = 0; seq < 6; ++seq) {
+    q.push("echo", 5, "a", seq);
+    group_of[seq] = 'a';
+  }
+  q.push("echo", 5, "b", 100);
+  group_of[100] = 'b';
+  q.push("echo", 5, "c", 101);
+  group_of[101] = 'c';
+  CHECK(q.pop("echo") == 0);
+  CHECK(turns(q, 7, group_of) == "bcaaaaa");
+}
+
+TEST_CASE("a group's single job waits behind at most one turn of a large backlog") {
+  ready_queue q;
+  for (uint64_t seq = 0; seq < 100000; ++seq)
+    q.push("echo", 5, "big", seq);
+  q.pop("echo");
+  q.push("echo", 5, "small", 1000000);
+  CHECK(q.pop("echo") == 1); // the turn that began before it came
+  CHECK(q.pop("echo") == 1000000);
+}
+
+TEST_CASE("weights give groups their share of the turns") {
+  ready_queue q{[](const std::string& group) { return group == "a" ? 3u : 1u; }};
+  std::map<uint64_t, char> group_of;
+  for (uint64_t seq = 0; seq < 400; ++seq) {
+    q.push("echo", 5, seq % 2 == 0 ? "a" : "b", seq);
+    group_of[seq] = seq % 2 == 0 ? 'a' : 'b';
+  }
+  auto order = turns(q, 200, group_of);
+  CHECK(std::count(order.begin(), order.end(), 'a') == 150);
+  CHECK(order.substr(0, 8) == "aaabaaab");
+}
+
+TEST_CASE("priorities still come before groups") {
+  ready_queue q;
+  q.push("echo", 1, "a", 1);
+  q.push("echo", 9, "b", 2);
+  q.push("echo", 1, "c", 3);
+  CHECK(q.pop("echo") == 2);
+  CHECK(q.pop("echo") == 1);
+  CHECK(q.pop("echo") == 3);
+}
+
+TEST_CASE("a group whose last job is erased leaves its turn to the next") {
+  ready_queue q;
+  q.push("echo", 5, "a", 1);
+  q.push("echo", 5, "b", 2);
+  CHECK(q.erase("echo", 5, "a", 1));
+  CHECK(q.pop("echo") == 2);
+  CHECK(q.empty());
+}
+
+TEST_CASE("a blocked group's jobs wait, in their places, while others go") {
+  ready_queue q;
+  q.push("echo", 5, "a", 1);
+  q.push("echo", 5, "a", 2);
+  q.push("echo", 5, "b", 3);
+  q.push("echo", 1, "c", 4);
+  q.block("a");
+  CHECK(first_of(q).second == 3);
+  CHECK(q.pop("echo") == 3);
+  // Only a lower priority is left to go while "a" is blocked.
+  CHECK(first_of(q).second == 4);
+  q.push("echo", 5, "a", 5); // still blocked
+  CHECK(first_of(q).second == 4);
+  q.unblock("a");
+  CHECK(q.pop("echo") == 1);
+  CHECK(q.pop("echo") == 2);
+  CHECK(q.pop("echo") == 5);
+  CHECK(q.pop("echo") == 4);
+  CHECK(q.size("echo") == 0);
+}
+
+TEST_CASE("a type whose every ready job is blocked offers none") {
+  ready_queue q;
+  q.push("echo", 5, "a", 1);
+  q.block("a");
+  int offered = 0;
+  q.for_each_type([&](const std::string&, int32_t, uint64_t) { ++offered; });
+  CHECK(offered == 0);
+  CHECK(q.size() == 1);
+  CHECK(q.erase("echo", 5, "a", 1));
+  q.unblock("a");
   CHECK(q.empty());
 }

@@ -1,0 +1,121 @@
+#include "supervisor/ready_queue.hpp"
+
+#include <algorithm>
+
+namespace troupe::detail {
+
+uint32_t ready_queue::weight_of(const std::string& group) const {
+  auto w = weight_ ? weight_(group) : 1u;
+  return w == 0 ? 1u : w;
+}
+
+void ready_queue::join_ring(level& l, group_jobs& g, const std::string& name) {
+  g.place = l.ring.insert(l.ring.end(), &name);
+  if (l.ring.size() == 1)
+    l.quantum = weight_of(name);
+}
+
+void ready_queue::leave_ring(level& l, group_jobs& g) {
+  if (g.place == l.ring.end())
+    return;
+  bool was_front = g.place == l.ring.begin();
+  l.ring.erase(g.place);
+  g.place = l.ring.end();
+  if (was_front && !l.ring.empty())
+    l.quantum = weight_of(*l.ring.front());
+}
+
+void ready_queue::push(const std::string& type, int32_t priority, const std::string& group,
+                       uint64_t seq) {
+  auto& l = queues_[type][-priority];
+  auto [g, fresh] = l.groups.try_emplace(group);
+  if (fresh) {
+    g->second.place = l.ring.end();
+    levels_of_[group].push_back(&l);
+    // A group that had nothing ready joins at the back of the ring.
+    if (!blocked(group))
+      join_ring(l, g->second, g->first);
+  }
+  g->second.jobs.insert(seq);
+  ++sizes_[type];
+  ++size_;
+}
+
+bool ready_queue::erase(const std::string& type, int32_t priority, const std::string& group,
+                        uint64_t seq) {
+  auto q = queues_.find(type);
+  if (q == queues_.end())
+    return false;
+  auto l = q->second.find(-priority);
+  if (l == q->second.end())
+    return false;
+  auto g = l->second.groups.find(group);
+  if (g == l->second.groups.end() || g->second.jobs.erase(seq) == 0)
+    return false;
+  if (--sizes_[type] == 0)
+    sizes_.erase(type);
+  --size_;
+  if (g->second.jobs.empty())
+    drop_group(l->second, g);
+  drop_if_empty(q, l);
+  return true;
+}
+
+uint64_t ready_queue::pop(const std::string& type) {
+  auto q = queues_.find(type);
+  auto l = std::find_if(q->second.begin(), q->second.end(),
+                        [](auto& entry) { return !entry.second.ring.empty(); });
+  auto& lv = l->second;
+  auto g = lv.groups.find(*lv.ring.front());
+  auto& jobs = g->second.jobs;
+  auto seq = *jobs.begin();
+  jobs.erase(jobs.begin());
+  if (--sizes_[type] == 0)
+    sizes_.erase(type);
+  --size_;
+  if (jobs.empty()) {
+    drop_group(lv, g);
+  } else if (--lv.quantum == 0) {
+    lv.ring.splice(lv.ring.end(), lv.ring, lv.ring.begin());
+    lv.quantum = weight_of(*lv.ring.front());
+  }
+  drop_if_empty(q, l);
+  return seq;
+}
+
+void ready_queue::block(const std::string& group) {
+  if (!blocked_.insert(group).second)
+    return;
+  if (auto levels = levels_of_.find(group); levels != levels_of_.end())
+    for (auto* l : levels->second)
+      leave_ring(*l, l->groups.at(group));
+}
+
+void ready_queue::unblock(const std::string& group) {
+  if (blocked_.erase(group) == 0)
+    return;
+  if (auto levels = levels_of_.find(group); levels != levels_of_.end())
+    for (auto* l : levels->second) {
+      auto g = l->groups.find(group);
+      join_ring(*l, g->second, g->first);
+    }
+}
+
+void ready_queue::drop_group(level& l, std::unordered_map<std::string, group_jobs>::iterator g) {
+  leave_ring(l, g->second);
+  auto levels = levels_of_.find(g->first);
+  auto& list = levels->second;
+  list.erase(std::find(list.begin(), list.end(), &l));
+  if (list.empty())
+    levels_of_.erase(levels);
+  l.groups.erase(g);
+}
+
+void ready_queue::drop_if_empty(std::map<std::string, levels>::iterator q, levels::iterator l) {
+  if (l->second.groups.empty())
+    q->second.erase(l);
+  if (q->second.empty())
+    queues_.erase(q);
+}
+
+} // namespace troupe::detail
