@@ -153,4 +153,20 @@ caf::expected<engine_stats> engine::stats() {
   return ask_json<engine_stats>(*system_, supervisor_, request_timeout, stats_atom::value);
 }
 
+caf::expected<group_limit_state> engine::set_limit(const std::string& group,
+                                                   const group_limit& limit) {
+  return ask_json<group_limit_state>(*system_, supervisor_, request_timeout, limit_atom::value,
+                                     group, nlohmann::json(limit).dump());
+}
+
+caf::expected<group_limit_state> engine::limit(const std::string& group) {
+  return ask_json<group_limit_state>(*system_, supervisor_, request_timeout, limit_atom::value,
+                                     group);
+}
+
+caf::expected<group_limit_state> engine::remove_limit(const std::string& group) {
+  return ask_json<group_limit_state>(*system_, supervisor_, request_timeout, unlimit_atom::value,
+                                     group);
+}
+
 } // namespace troupe

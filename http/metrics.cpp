@@ -72,6 +72,12 @@ std::string render_metrics(const engine_stats& stats, const request_counter& req
          stats.queue.delayed);
   single(out, "troupe_queue_capacity", "gauge", "Pending jobs accepted at most.",
          stats.queue.capacity);
+  single(out, "troupe_group_limits", "gauge", "Groups with a limit of their own (and the default).",
+         stats.groups.limits);
+  single(out, "troupe_groups_at_limit", "gauge",
+         "Groups whose ready jobs wait because the group is at its limit.", stats.groups.at_limit);
+  single(out, "troupe_throttled_dispatches_total", "counter",
+         "Times a group's next job was held back by its limit.", stats.groups.throttled_total);
   single(out, "troupe_workers", "gauge", "Worker actors in the pool.", stats.workers.total);
   single(out, "troupe_workers_busy", "gauge", "Workers running a job.", stats.workers.busy);
   single(out, "troupe_worker_restarts_total", "counter", "Workers restarted after a crash.",

@@ -3,12 +3,10 @@
 #include "detail/api_error.hpp"
 #include "detail/compression.hpp"
 #include "detail/dashboard.hpp"
+#include "detail/request_target.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/job_request.hpp"
 #include "troupe/protocol.hpp"
-
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 
 #include <openssl/crypto.h>
 
@@ -22,6 +20,7 @@ namespace {
 
 using json = nlohmann::json;
 using ms = std::chrono::milliseconds;
+using target = request_target;
 
 constexpr int64_t max_wait_ms = 60000;
 constexpr int64_t max_list_limit = 1000;
@@ -49,50 +48,6 @@ response from_engine(int status, const caf::expected<std::string>& reply) {
   return json_answer(status, *reply);
 }
 
-/// A request's target, taken apart: its decoded path segments and query.
-struct target {
-  std::vector<std::string> segments;
-  boost::urls::url_view url;
-
-  /// The value of query parameter `name`, if given.
-  std::optional<std::string> param(const char* name) const {
-    auto params = url.params();
-    auto i = params.find(name);
-    if (i == params.end())
-      return std::nullopt;
-    return std::string{(*i).value};
-  }
-};
-
-std::optional<target> parse_target(const request& req) {
-  auto url = boost::urls::parse_origin_form(req.target());
-  if (!url)
-    return std::nullopt;
-  target t{{}, *url};
-  for (auto segment : url->segments())
-    t.segments.push_back(segment);
-  return t;
-}
-
-/// Reads query parameter `name` as an integer in [low, high] into `out`.
-std::optional<api_error> int_param(const target& t, const char* name, int64_t low, int64_t high,
-                                   int64_t& out) {
-  auto text = t.param(name);
-  if (!text)
-    return std::nullopt;
-  api_error bad{400, "invalid_field",
-                std::string{name} + " must be an integer from " + std::to_string(low) + " to "
-                  + std::to_string(high)};
-  if (text->empty() || text->size() > 19
-      || !std::all_of(text->begin(), text->end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return bad;
-  auto value = std::stoll(*text);
-  if (value < low || value > high)
-    return bad;
-  out = value;
-  return std::nullopt;
-}
-
 /// Whether a path segment can be a job id at all: an id is printable ASCII,
 /// so anything else names no job, and the message need not repeat it.
 bool may_be_job_id(const std::string& id) {
@@ -104,7 +59,7 @@ const api_error no_such_job{404, "not_found", "no job with that id"};
 const api_error no_such_route{404, "not_found", "no such route"};
 
 bool is_job_path(const target& t) {
-  return t.segments.size() >= 3 && t.segments[0] == "v1" && t.segments[1] == "jobs";
+  return t.names_one_of("jobs") || t.names_one_of("jobs", 1);
 }
 
 } // namespace
@@ -151,7 +106,7 @@ public:
 
   void get_job(const std::string& id) {
     int64_t wait_ms = 0;
-    if (auto err = int_param(where_, "wait_ms", 0, max_wait_ms, wait_ms))
+    if (auto err = where_.int_param("wait_ms", 0, max_wait_ms, wait_ms))
       return done_(error_answer(*err));
     if (wait_ms == 0)
       return ask(200, cfg_.engine_timeout, status_atom::value, id);
@@ -164,7 +119,7 @@ public:
 
   void list_jobs() {
     int64_t limit = 100;
-    if (auto err = int_param(where_, "limit", 1, max_list_limit, limit))
+    if (auto err = where_.int_param("limit", 1, max_list_limit, limit))
       return done_(error_answer(*err));
     auto status = where_.param("status").value_or("");
     if (!status.empty() && !parse_job_status(status))
@@ -192,8 +147,11 @@ public:
   }
 
   void list_limits() {
-    engine_.ask(caf::make_message(limits_atom::value), cfg_.engine_timeout,
-                [done = done_](caf::expected<std::string> limits) {
+    int64_t limit = 100;
+    if (auto err = where_.int_param("limit", 1, max_list_limit, limit))
+      return done_(error_answer(*err));
+    engine_.ask(caf::make_message(limits_atom::value, where_.param("after").value_or(""), limit),
+                cfg_.engine_timeout, [done = done_](caf::expected<std::string> limits) {
                   if (!limits)
                     return done(error_answer(from_engine_error(limits.error())));
                   done(json_answer(200, R"({"limits":)" + *limits + "}"));
@@ -276,7 +234,7 @@ api::api(gateway_config config) : config_(std::move(config)) {
 }
 
 triage api::sort(const request& req) {
-  auto where = parse_target(req);
+  auto where = request_target::parse(req);
   if (!where)
     return {};
   auto path = where->url.path();
@@ -310,8 +268,8 @@ triage api::sort(const request& req) {
         }
         return answered(file.route, std::move(res));
       }
-  auto waits = req.method() == bhttp::verb::get && where->segments.size() == 3
-               && is_job_path(*where) && where->param("wait_ms").value_or("0") != "0";
+  auto waits = req.method() == bhttp::verb::get && where->names_one_of("jobs")
+               && where->param("wait_ms").value_or("0") != "0";
   return triage{std::nullopt, waits};
 }
 
@@ -330,11 +288,11 @@ bool is_jobs(const target& t) {
 }
 
 bool is_job(const target& t) {
-  return is_job_path(t) && t.segments.size() == 3;
+  return t.names_one_of("jobs");
 }
 
 bool is_retry(const target& t) {
-  return is_job_path(t) && t.segments.size() == 4 && t.segments[3] == "retry";
+  return t.names_one_of("jobs", 1) && t.segments[3] == "retry";
 }
 
 bool is_limits(const target& t) {
@@ -342,7 +300,7 @@ bool is_limits(const target& t) {
 }
 
 bool is_limit(const target& t) {
-  return t.segments.size() == 3 && t.segments[0] == "v1" && t.segments[1] == "limits";
+  return t.names_one_of("limits");
 }
 
 } // namespace
@@ -363,7 +321,7 @@ void api::serve(request req, engine_port& engine, answer_fn done) {
       to->done(std::move(res));
     }};
   };
-  auto where = parse_target(req);
+  auto where = request_target::parse(req);
   if (!where)
     return answer_for("unrouted")(
       error_answer({400, "bad_request", "the request target is not a valid URL"}));

@@ -66,6 +66,14 @@ public:
     return jobs;
   }
 
+  caf::expected<stored_limits> load_limits() override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stored_limits limits;
+    for (auto& [group, limit] : limits_)
+      limits.push_back(limit_set{group, limit});
+    return limits;
+  }
+
   caf::error apply(const std::vector<store_write>& writes) override {
     std::lock_guard<std::mutex> guard{mtx_};
     for (auto& w : writes)
@@ -120,6 +128,10 @@ private:
 
   void apply_locked(const results_purged& w) { purge(w.cutoff_ms); }
 
+  void apply_locked(const limit_set& w) { limits_[w.group] = w.limit; }
+
+  void apply_locked(const limit_removed& w) { limits_.erase(w.group); }
+
   template <class Change> void apply_locked(const Change& w) {
     uint64_t seq = 0;
     if constexpr (std::is_same_v<Change, job_requeued>)
@@ -152,6 +164,7 @@ private:
   mutable std::mutex mtx_;
   std::map<uint64_t, stored_job> rows_;
   std::multimap<int64_t, uint64_t> by_finish_;
+  std::map<std::string, group_limit> limits_;
   store_counters counters_;
 };
 

@@ -9,12 +9,14 @@ namespace {
 /// Marks a database as troupe's (`PRAGMA application_id`): "trup".
 constexpr int32_t application_id = 0x74727570;
 
-/// Version of the schema below (`PRAGMA user_version`). 2 added `job_group`.
-constexpr int32_t schema_version = 2;
+/// Version of the schema below (`PRAGMA user_version`). 2 added `job_group`,
+/// 3 the table of group limits.
+constexpr int32_t schema_version = 3;
 
 /// What takes a database of each older version to the next one.
 constexpr const char* migrations[] = {
   /* 1 → 2 */ "ALTER TABLE jobs ADD COLUMN job_group TEXT;",
+  /* 2 → 3 */ "CREATE TABLE group_limits(job_group TEXT PRIMARY KEY, rules TEXT NOT NULL);",
 };
 
 constexpr const char* schema = R"sql(
@@ -40,6 +42,8 @@ CREATE TABLE jobs(
   job_group        TEXT
 );
 CREATE INDEX jobs_by_finish ON jobs(finished_at_ms) WHERE finished_at_ms IS NOT NULL;
+-- A group's limit as its JSON (troupe/limits.hpp), which is its one schema.
+CREATE TABLE group_limits(job_group TEXT PRIMARY KEY, rules TEXT NOT NULL);
 )sql";
 
 /// Runs SQL on a connection being opened; returns the SQLite result code.

@@ -4,6 +4,7 @@
 #include "store/sqlite_statement.hpp"
 #include "troupe/errors.hpp"
 
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -43,7 +44,10 @@ public:
                                "AND (?1 = '' OR status = ?1) AND (?2 = '' OR type = ?2) "
                                "AND (?5 = '' OR job_group = ?5) "
                                "AND seq < ?4 ORDER BY seq DESC LIMIT ?3"),
-        count_(db, "SELECT count(*) FROM jobs") {}
+        count_(db, "SELECT count(*) FROM jobs"),
+        set_limit_(db, "INSERT OR REPLACE INTO group_limits(job_group, rules) VALUES(?1, ?2)"),
+        remove_limit_(db, "DELETE FROM group_limits WHERE job_group=?1"),
+        load_limits_(db, "SELECT job_group, rules FROM group_limits ORDER BY job_group") {}
 
   // -- store --
 
@@ -61,6 +65,27 @@ public:
     if (rc != SQLITE_DONE)
       return failure("cannot read the jobs");
     return jobs;
+  }
+
+  caf::expected<stored_limits> load_limits() override {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stored_limits limits;
+    int rc;
+    while ((rc = load_limits_.step()) == SQLITE_ROW) {
+      auto group = load_limits_.text_at(0);
+      try {
+        limits.push_back(
+          limit_set{group, nlohmann::json::parse(load_limits_.text_at(1)).get<group_limit>()});
+      } catch (const std::exception& e) {
+        load_limits_.reset();
+        return make_error(errc::store_unavailable, name() + ": the stored limit of group " + group
+                                                     + " is unreadable: " + e.what());
+      }
+    }
+    load_limits_.reset();
+    if (rc != SQLITE_DONE)
+      return failure("cannot read the group limits");
+    return limits;
   }
 
   caf::error apply(const std::vector<store_write>& writes) override {
@@ -210,6 +235,13 @@ private:
 
   int run(const results_purged& w) { return purge_.bind(1, w.cutoff_ms).run(); }
 
+  int run(const limit_set& w) {
+    auto rules = nlohmann::json(w.limit).dump();
+    return set_limit_.bind(1, w.group).bind(2, rules).run();
+  }
+
+  int run(const limit_removed& w) { return remove_limit_.bind(1, w.group).run(); }
+
   /// Binds a job's state, the columns from `status` to `ready_at_ms` in the
   /// order of the schema, to the parameters from `first` on.
   static statement& bind_state(statement& s, int first, const std::string& status,
@@ -264,6 +296,7 @@ private:
   statement begin_, commit_, rollback_;
   statement insert_, start_, retry_, finish_, request_cancel_, requeue_, purge_;
   statement find_, load_, list_finished_, count_;
+  statement set_limit_, remove_limit_, load_limits_;
 };
 
 } // namespace

@@ -52,6 +52,33 @@ void answer(self_ptr self, std::vector<pending_submit>& submits, const std::stri
   }
 }
 
+/// Answers changes of limits once stored; undoes them if `error` is set.
+void answer(self_ptr self, std::vector<pending_limit_change>& changes, const std::string& error) {
+  auto& st = self->state;
+  // Undone newest first, so that each group ends with the limit it had
+  // before the first change of the failed batch.
+  for (auto i = changes.rbegin(); i != changes.rend(); ++i) {
+    if (error.empty()) {
+      i->promise.deliver(std::move(i->answer));
+      continue;
+    }
+    if (i->before)
+      st.limits.set(i->group, *i->before);
+    else
+      st.limits.remove(i->group);
+    i->promise.deliver(
+      make_error(errc::store_unavailable, "the job store could not record the limit: " + error));
+  }
+  // The next dispatch (after the failed batch's runs) tries every group again.
+  if (!error.empty() && !changes.empty())
+    st.ready.unblock_all();
+}
+
+void answer(self_ptr self, commit_waiters& waiters, const std::string& error) {
+  answer(self, waiters.submits, error);
+  answer(self, waiters.limit_changes, error);
+}
+
 } // namespace
 
 void flush(self_ptr self) {
@@ -61,7 +88,7 @@ void flush(self_ptr self) {
     return;
   auto& batch = *taken;
   if (st.journal) {
-    auto number = st.writes.sent(std::move(batch.submits));
+    auto number = st.writes.sent(std::move(batch.waiters));
     self->send(st.journal, journal_atom::value, number, std::move(batch.writes),
                std::move(batch.runs));
     return;
@@ -71,7 +98,7 @@ void flush(self_ptr self) {
     st.store().apply(batch.writes);
   for (auto& run : batch.runs)
     hand_over(self, run);
-  answer(self, batch.submits, {});
+  answer(self, batch.waiters, {});
   answer_drain_when_committed(self);
 }
 
@@ -83,8 +110,8 @@ void on_journal_answer(self_ptr self, uint64_t last, const std::string& error) {
                       : "the job store failed a write; refusing submissions until it "
                         "recovers: "
                           + error);
-  auto submits = st.writes.answered(last);
-  answer(self, submits, error);
+  auto waiters = st.writes.answered(last);
+  answer(self, waiters, error);
   answer_drain_when_committed(self);
 }
 

@@ -50,13 +50,16 @@ bool group_limits::may_start(const std::string& group, time_point now) {
   auto* limit = limit_of(group);
   if (limit == nullptr)
     return true;
-  auto& u = usage_[group];
-  if (limit->concurrency && u.held >= *limit->concurrency)
-    return false;
-  if (!limit->rate)
-    return true;
-  refill(u, *limit, now);
-  return u.tokens >= 1.0;
+  auto may = true;
+  if (limit->concurrency && held(group) >= *limit->concurrency) {
+    may = false;
+  } else if (limit->rate) {
+    auto& u = usage_[group];
+    refill(u, *limit, now);
+    may = u.tokens >= 1.0;
+  }
+  throttled_ += may ? 0 : 1;
+  return may;
 }
 
 void group_limits::started(const std::string& group, time_point now) {
@@ -73,7 +76,8 @@ void group_limits::ended(const std::string& group) {
   if (u == usage_.end() || u->second.held == 0)
     return;
   // State stays only while it matters: jobs held, or a bucket being refilled.
-  if (--u->second.held == 0 && limit_of(group) == nullptr)
+  auto* limit = limit_of(group);
+  if (--u->second.held == 0 && (limit == nullptr || !limit->rate))
     usage_.erase(u);
 }
 

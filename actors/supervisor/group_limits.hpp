@@ -42,8 +42,12 @@ public:
   /// The limit that applies to `group`: its own, else the default, else none.
   const group_limit* limit_of(const std::string& group) const;
 
-  /// Whether a job of `group` may be handed out at `now`.
+  /// Whether a job of `group` may be handed out at `now` (each refusal is
+  /// counted as a throttled dispatch).
   bool may_start(const std::string& group, time_point now);
+
+  /// Refusals of `may_start` so far.
+  uint64_t throttled() const { return throttled_; }
 
   /// A job of `group` is handed out at `now`: it holds a slot, spends a token.
   void started(const std::string& group, time_point now);
@@ -87,6 +91,7 @@ private:
   std::unordered_map<std::string, group_limit> limits_;
   std::unordered_map<std::string, usage> usage_;
   std::set<std::string> awaiting_tokens_;
+  uint64_t throttled_ = 0;
 };
 
 } // namespace troupe::detail

@@ -20,6 +20,7 @@ std::string stats_json(self_ptr self) {
     counts.pending = st.ready.size(type);
   s.nodes = st.nodes.stats();
   s.memory = {st.jobs.size(), st.finished.size()};
+  s.groups = {st.limits.all().size(), st.ready.blocked_groups(), st.limits.throttled()};
   s.accepting = st.gate.open();
   auto& store = st.store();
   auto counters = store.counters();

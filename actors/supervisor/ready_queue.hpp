@@ -67,6 +67,9 @@ public:
 
   bool blocked(const std::string& group) const { return blocked_.count(group) != 0; }
 
+  /// How many groups are blocked.
+  size_t blocked_groups() const { return blocked_.size(); }
+
   /// Lets every blocked group go again (their limits changed).
   void unblock_all() {
     auto blocked = blocked_;

@@ -56,7 +56,7 @@ void on_down(self_ptr self, caf::down_msg& down) {
 
 caf::behavior supervisor(self_ptr self, engine_config config,
                          std::shared_ptr<const handler_registry> handlers,
-                         std::vector<stored_job> rows) {
+                         std::vector<stored_job> rows, stored_limits limits) {
   auto& st = self->state;
   if (!config.clock)
     config.clock = make_system_clock();
@@ -72,6 +72,8 @@ caf::behavior supervisor(self_ptr self, engine_config config,
   if (st.store().durable())
     st.journal = self->spawn<caf::detached + caf::monitored>(
       journal, st.config.store, caf::actor_cast<caf::actor>(self), st.config.max_commit_writes);
+  for (auto& [group, limit] : limits)
+    st.limits.set(group, limit);
   for (size_t slot = 0; slot < st.workers.size(); ++slot)
     start_worker(self, slot);
   recover(self, rows);
@@ -106,7 +108,9 @@ caf::behavior supervisor(self_ptr self, engine_config config,
       return on_set_limit(self, group, limit_json);
     },
     [=](limit_atom, const std::string& group) { return on_get_limit(self, group); },
-    [=](limits_atom) { return on_list_limits(self); },
+    [=](limits_atom, const std::string& after, int64_t count) {
+      return on_list_limits(self, after, count);
+    },
     [=](unlimit_atom, const std::string& group) { return on_remove_limit(self, group); },
     [=](workers_atom) { return workers_json(self); },
     // -- from the node gateway and its stand-ins --
@@ -146,6 +150,8 @@ caf::behavior supervisor(self_ptr self, engine_config config,
                      orders.end());
         hand_over(self, run);
       }
+      // A limit change undone may let blocked groups start again.
+      dispatch(self);
     },
     // -- timers --
     [=](tick_atom) { on_tick(self); },
@@ -161,7 +167,11 @@ caf::expected<caf::actor> spawn_supervisor(caf::actor_system& sys, engine_config
   auto rows = config.store->load();
   if (!rows)
     return rows.error();
-  return sys.spawn(supervisor, std::move(config), std::move(handlers), std::move(*rows));
+  auto limits = config.store->load_limits();
+  if (!limits)
+    return limits.error();
+  return sys.spawn(supervisor, std::move(config), std::move(handlers), std::move(*rows),
+                   std::move(*limits));
 }
 
 } // namespace troupe

@@ -195,7 +195,8 @@ void recover(self_ptr self, std::vector<stored_job>& rows);
 caf::result<std::string> on_set_limit(self_ptr self, const std::string& group,
                                       const std::string& limit_json);
 caf::result<std::string> on_get_limit(self_ptr self, const std::string& group);
-std::string on_list_limits(self_ptr self);
+/// At most `count` limits of the groups named after `after`, by name.
+std::string on_list_limits(self_ptr self, const std::string& after, int64_t count);
 /// Removes the limit of a group; answers the state it had.
 caf::result<std::string> on_remove_limit(self_ptr self, const std::string& group);
 

@@ -34,13 +34,39 @@ struct pending_submit {
   std::vector<std::string> matched_keys;
 };
 
+/// A change of a group's limit, in effect at once, answered once stored, and
+/// undone if the store refuses it.
+struct pending_limit_change {
+  caf::response_promise promise;
+  std::string group;
+  /// The group's own limit before the change (none: it had none).
+  std::optional<group_limit> before;
+  /// The answer, once stored.
+  std::string answer;
+};
+
+/// What waits for the commit of a batch.
+struct commit_waiters {
+  std::vector<pending_submit> submits;
+  std::vector<pending_limit_change> limit_changes;
+
+  bool empty() const { return submits.empty() && limit_changes.empty(); }
+
+  void append(commit_waiters&& later) {
+    for (auto& submit : later.submits)
+      submits.push_back(std::move(submit));
+    for (auto& change : later.limit_changes)
+      limit_changes.push_back(std::move(change));
+  }
+};
+
 /// Writes for the store, and what waits for their commit.
 struct write_batch {
   std::vector<store_write> writes;
   std::vector<run_batch> runs;
-  std::vector<pending_submit> submits;
+  commit_waiters waiters;
 
-  bool empty() const { return writes.empty() && submits.empty() && runs.empty(); }
+  bool empty() const { return writes.empty() && waiters.empty() && runs.empty(); }
 };
 
 class write_behind {
@@ -65,7 +91,12 @@ public:
   void add_run(run_batch run) { next_.runs.push_back(std::move(run)); }
 
   /// A submission answered once the writes before it are stored.
-  void add_submit(pending_submit submit) { next_.submits.push_back(std::move(submit)); }
+  void add_submit(pending_submit submit) { next_.waiters.submits.push_back(std::move(submit)); }
+
+  /// A limit change answered once the writes before it are stored.
+  void add_limit_change(pending_limit_change change) {
+    next_.waiters.limit_changes.push_back(std::move(change));
+  }
 
   /// Whether a flush must be asked for: true once per batch.
   bool needs_flush() { return !std::exchange(flush_asked_, true); }
@@ -83,18 +114,17 @@ public:
     return batch;
   }
 
-  /// A batch went to the journal with `submits`; returns its number.
-  uint64_t sent(std::vector<pending_submit> submits) {
-    in_flight_.emplace_back(++last_sent_, std::move(submits));
+  /// A batch went to the journal with `waiters`; returns its number.
+  uint64_t sent(commit_waiters waiters) {
+    in_flight_.emplace_back(++last_sent_, std::move(waiters));
     return last_sent_;
   }
 
-  /// The journal answered for the batches up to `last`: their submissions.
-  std::vector<pending_submit> answered(uint64_t last) {
-    std::vector<pending_submit> done;
+  /// The journal answered for the batches up to `last`: what waited for them.
+  commit_waiters answered(uint64_t last) {
+    commit_waiters done;
     while (!in_flight_.empty() && in_flight_.front().first <= last) {
-      for (auto& submit : in_flight_.front().second)
-        done.push_back(std::move(submit));
+      done.append(std::move(in_flight_.front().second));
       in_flight_.pop_front();
     }
     return done;
@@ -118,7 +148,7 @@ private:
   write_batch next_;
   bool flush_asked_ = false;
   uint64_t last_sent_ = 0;
-  std::deque<std::pair<uint64_t, std::vector<pending_submit>>> in_flight_;
+  std::deque<std::pair<uint64_t, commit_waiters>> in_flight_;
   std::string store_error_;
 };
 

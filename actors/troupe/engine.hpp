@@ -21,6 +21,7 @@
 #include "troupe/errors.hpp"
 #include "troupe/handler.hpp"
 #include "troupe/job.hpp"
+#include "troupe/limits.hpp"
 #include "troupe/stats.hpp"
 
 #include <caf/actor.hpp>
@@ -120,6 +121,17 @@ public:
 
   /// Returns the engine's counters.
   caf::expected<engine_stats> stats();
+
+  // -- group limits (troupe/limits.hpp) --
+
+  /// Sets the limit of `group` (`*`: the default); returns it once stored.
+  caf::expected<group_limit_state> set_limit(const std::string& group, const group_limit& limit);
+
+  /// Returns the limit of `group` and its use now (not_found without one).
+  caf::expected<group_limit_state> limit(const std::string& group);
+
+  /// Removes the limit of `group`; returns the state it had.
+  caf::expected<group_limit_state> remove_limit(const std::string& group);
 
 private:
   engine_config config_;

@@ -112,7 +112,8 @@ using workers_atom = caf::atom_constant<caf::atom("workers")>;
 /// as JSON; reads it with `(limit_atom, group)` (not_found without one).
 using limit_atom = caf::atom_constant<caf::atom("limit")>;
 
-/// Lists every group's limit: `(limits_atom)`, a JSON array of states.
+/// Lists groups' limits by name: `(limits_atom, after, count)`, a JSON array
+/// of at most `count` states of the groups named after `after` ("" first).
 using limits_atom = caf::atom_constant<caf::atom("limits")>;
 
 /// Removes a group's limit: `(unlimit_atom, group)`, answered with the state

@@ -100,6 +100,16 @@ struct recent_stats {
   std::vector<double> run_seconds;
 };
 
+/// Flow control by group (troupe/limits.hpp).
+struct group_stats {
+  /// Groups with a limit of their own (and the default, if set).
+  size_t limits = 0;
+  /// Groups whose ready jobs wait because the group is at its limit.
+  size_t at_limit = 0;
+  /// Times a group's next job was held back by its limit since the start.
+  uint64_t throttled_total = 0;
+};
+
 struct engine_stats {
   job_counts jobs;
   queue_stats queue;
@@ -110,6 +120,7 @@ struct engine_stats {
   memory_stats memory;
   duration_histogram duration_seconds;
   recent_stats recent;
+  group_stats groups;
   uint64_t submitted_total = 0;
   /// Jobs read back from the store at start.
   uint64_t recovered = 0;
@@ -148,8 +159,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(memory_stats, jobs, finished)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(duration_histogram, le, counts, sum, count)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(recent_stats, bucket_seconds, until_ms, finished, timed,
                                    run_seconds)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(group_stats, limits, at_limit, throttled_total)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(engine_stats, jobs, queue, workers, types, nodes, store, memory,
-                                   duration_seconds, recent, submitted_total, recovered, healthy,
-                                   accepting)
+                                   duration_seconds, recent, groups, submitted_total, recovered,
+                                   healthy, accepting)
 
 } // namespace troupe

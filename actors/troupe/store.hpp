@@ -20,6 +20,7 @@
 #pragma once
 
 #include "troupe/job.hpp"
+#include "troupe/limits.hpp"
 
 #include <caf/expected.hpp>
 
@@ -115,9 +116,24 @@ struct results_purged {
   int64_t cutoff_ms = 0;
 };
 
+/// A group's limit is set (or replaced); `*` is the default limit.
+struct limit_set {
+  std::string group;
+  group_limit limit;
+};
+
+/// A group's own limit is removed.
+struct limit_removed {
+  std::string group;
+};
+
 /// One change, as the journal hands it to a store.
-using store_write = std::variant<job_inserted, attempt_started, retry_scheduled, job_finished,
-                                 cancel_arrived, job_requeued, results_purged>;
+using store_write =
+  std::variant<job_inserted, attempt_started, retry_scheduled, job_finished, cancel_arrived,
+               job_requeued, results_purged, limit_set, limit_removed>;
+
+/// The limits a store holds, by group.
+using stored_limits = std::vector<limit_set>;
 
 /// What a commit must survive.
 enum class sync_mode : uint8_t {
@@ -158,6 +174,9 @@ public:
 
   /// Returns every job, in submission order. Called once, at start.
   virtual caf::expected<std::vector<stored_job>> load() = 0;
+
+  /// Returns every group limit, by group name. Called once, at start.
+  virtual caf::expected<stored_limits> load_limits() = 0;
 
   /// Applies `writes` in order, all or none. On error nothing was applied.
   virtual caf::error apply(const std::vector<store_write>& writes) = 0;

@@ -16,6 +16,7 @@ TEST_CASE("engine stats read back from their JSON as they were written") {
   s.memory = {28, 29};
   s.duration_seconds = {{0.1, 1}, {30, 31, 32}, 1.5, 93};
   s.recent = {5, 1000, {1, 2}, {3, 4}, {0.5, 0.25}};
+  s.groups = {35, 36, 37};
   s.submitted_total = 33;
   s.recovered = 34;
   s.healthy = false;
@@ -24,6 +25,7 @@ TEST_CASE("engine stats read back from their JSON as they were written") {
   CHECK(nlohmann::json(back) == nlohmann::json(s));
   CHECK(back.types.at("echo").pending == 18);
   CHECK(back.store.error == "disk full");
+  CHECK(back.groups.throttled_total == 37);
   CHECK(back.recent.run_seconds == std::vector<double>{0.5, 0.25});
 }
 

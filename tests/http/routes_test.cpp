@@ -253,6 +253,10 @@ TEST_CASE_METHOD(http_fixture, "a group's limit is set, read, listed and removed
   CHECK(state["ready"] == 1);
   CHECK(state["throttled"] == true);
   CHECK(get_json("/v1/limits")["limits"].size() == 1);
+  auto metrics = client().Get("/metrics")->body;
+  CHECK_THAT(metrics, Catch::Contains("troupe_group_limits 1\n"));
+  CHECK_THAT(metrics, Catch::Contains("troupe_groups_at_limit 1\n"));
+  CHECK_THAT(metrics, Catch::Contains("troupe_throttled_dispatches_total 1\n"));
   auto removed = client().Delete("/v1/limits/tenant-1");
   REQUIRE(removed);
   CHECK(removed->status == 200);
@@ -260,4 +264,36 @@ TEST_CASE_METHOD(http_fixture, "a group's limit is set, read, listed and removed
   require_error(client().Get("/v1/limits/tenant-1"), 404, "not_found");
   require_error(client().Put("/v1/limits/tenant-1", R"({"rate":0})", "application/json"), 400,
                 "invalid_field");
+}
+
+TEST_CASE_METHOD(http_fixture, "limits are listed by group name, a page at a time") {
+  start();
+  for (auto group : {"c", "a", "*", "b"})
+    REQUIRE(client()
+              .Put(std::string{"/v1/limits/"} + group, R"({"weight":2})", "application/json")
+              ->status
+            == 200);
+  auto first = get_json("/v1/limits?limit=2")["limits"];
+  REQUIRE(first.size() == 2);
+  CHECK(first[0]["group"] == "*");
+  CHECK(first[1]["group"] == "a");
+  auto second = get_json("/v1/limits?limit=2&after=a")["limits"];
+  REQUIRE(second.size() == 2);
+  CHECK(second[0]["group"] == "b");
+  CHECK(second[1]["group"] == "c");
+  CHECK(get_json("/v1/limits?after=c")["limits"].empty());
+  require_error(client().Get("/v1/limits?limit=0"), 400, "invalid_field");
+}
+
+TEST_CASE_METHOD(http_fixture, "a limit that is not JSON or breaks a rule is refused, naming why") {
+  start();
+  require_error(client().Put("/v1/limits/a", "{", "application/json"), 400, "invalid_json");
+  require_error(client().Put("/v1/limits/a", R"({"concurrency":-1})", "application/json"), 400,
+                "invalid_field");
+  require_error(client().Put("/v1/limits/a", R"({"speed":3})", "application/json"), 400,
+                "invalid_field");
+  require_error(client().Put("/v1/limits/a", "[1]", "application/json"), 400, "invalid_field");
+  require_error(client().Put("/v1/limits/%7F", R"({"weight":2})", "application/json"), 400,
+                "invalid_field");
+  CHECK(get_json("/v1/limits")["limits"].empty());
 }

@@ -223,6 +223,46 @@ TEST_CASE("a reopened sqlite store holds what was committed before it closed") {
   CHECK(require_job(**reopened, "b").options.idempotency_key == "key-b");
 }
 
+TEST_CASE("a store keeps each group's latest limit, and forgets a removed one") {
+  for_each_store([](store& s) {
+    group_limit fast;
+    fast.rate = 50;
+    fast.per_ms = 1000;
+    fast.burst = 5;
+    group_limit narrow;
+    narrow.concurrency = 2;
+    narrow.weight = 3;
+    REQUIRE_FALSE(s.apply({limit_set{"b", fast}, limit_set{"a", fast}, limit_set{"*", narrow}}));
+    REQUIRE_FALSE(s.apply({limit_set{"a", narrow}, limit_removed{"b"}}));
+    auto limits = s.load_limits();
+    REQUIRE(limits);
+    REQUIRE(limits->size() == 2);
+    CHECK((*limits)[0].group == "*");
+    CHECK((*limits)[0].limit == narrow);
+    CHECK((*limits)[1].group == "a");
+    CHECK((*limits)[1].limit == narrow);
+  });
+}
+
+TEST_CASE("a reopened sqlite store holds the limits committed before it closed") {
+  scratch_dir dir;
+  group_limit fast;
+  fast.rate = 50;
+  fast.burst = 5;
+  {
+    auto s = open_store(dir.sqlite_store());
+    REQUIRE(s);
+    REQUIRE_FALSE((*s)->apply({limit_set{"tenant-a", fast}}));
+  }
+  auto reopened = open_store(dir.sqlite_store());
+  REQUIRE(reopened);
+  auto limits = (*reopened)->load_limits();
+  REQUIRE(limits);
+  REQUIRE(limits->size() == 1);
+  CHECK((*limits)[0].group == "tenant-a");
+  CHECK((*limits)[0].limit == fast);
+}
+
 TEST_CASE("a write that does not fit leaves the whole batch unapplied") {
   scratch_dir dir;
   store_options options;
@@ -290,6 +330,11 @@ TEST_CASE("a database of schema version 1 is brought up to date, its jobs kept")
   CHECK(old.options.group.empty());
   REQUIRE_FALSE((*s)->apply({insert(new_job("new", 2))}));
   CHECK(require_job(**s, "new").options.group == "group-0");
+  // Schema 3's table of limits was added too.
+  group_limit paused;
+  paused.concurrency = 0;
+  REQUIRE_FALSE((*s)->apply({limit_set{"tenant", paused}}));
+  CHECK((*s)->load_limits()->size() == 1);
 }
 
 TEST_CASE("a database of a newer schema is refused with the reason") {

@@ -59,14 +59,30 @@ TEST_CASE("a finish after another job's write is a write of its own") {
 
 TEST_CASE("submissions wait until the journal answers for their batch") {
   write_behind writes;
-  auto first = writes.sent({submission("a")});
-  auto second = writes.sent({submission("b"), submission("c")});
+  auto first = writes.sent({{submission("a")}, {}});
+  auto second = writes.sent({{submission("b"), submission("c")}, {}});
   CHECK_FALSE(writes.idle());
   auto done = writes.answered(first);
-  REQUIRE(done.size() == 1);
-  CHECK(done[0].outcomes[0].id == "a");
+  REQUIRE(done.submits.size() == 1);
+  CHECK(done.submits[0].outcomes[0].id == "a");
   CHECK(writes.answered(first).empty());
-  CHECK(writes.answered(second).size() == 2);
+  CHECK(writes.answered(second).submits.size() == 2);
+  CHECK(writes.idle());
+}
+
+TEST_CASE("a limit change waits for its batch like a submission") {
+  write_behind writes;
+  writes.add(limit_set{"tenant-a", group_limit{}});
+  writes.add_limit_change(pending_limit_change{{}, "tenant-a", std::nullopt, "{}"});
+  auto batch = writes.take();
+  REQUIRE(batch);
+  CHECK(batch->writes.size() == 1);
+  auto number = writes.sent(std::move(batch->waiters));
+  CHECK_FALSE(writes.idle());
+  auto done = writes.answered(number);
+  REQUIRE(done.limit_changes.size() == 1);
+  CHECK(done.limit_changes[0].group == "tenant-a");
+  CHECK(done.submits.empty());
   CHECK(writes.idle());
 }
 
