@@ -78,15 +78,4 @@ void from_json(const nlohmann::json& j, group_limit_state& state) {
   state.throttled = j.at("throttled").get<bool>();
 }
 
-std::optional<std::string> limit_problem(const group_limit& limit) {
-  try {
-    nlohmann::json j = limit;
-    group_limit back = j;
-    (void)back;
-  } catch (const std::invalid_argument& e) {
-    return std::string{e.what()};
-  }
-  return std::nullopt;
-}
-
 } // namespace troupe

@@ -1,7 +1,8 @@
 #include "client.hpp"
 
 #include "cli.hpp"
-#include "command_line.hpp"
+#include "invocation.hpp"
+#include "limits_command.hpp"
 #include "server_api.hpp"
 
 #include "troupe/job_request.hpp"
@@ -21,80 +22,16 @@ namespace troupe::app {
 
 namespace {
 
-const std::set<std::string> commands{"submit", "get",   "watch", "jobs",
-                                     "cancel", "retry", "stats", "workers"};
+const std::set<std::string> commands{"submit", "get",   "watch",   "jobs",  "cancel",
+                                     "retry",  "stats", "workers", "limits"};
 
 /// Flags with a value, beyond `--server`, `--token` and `--cacert`.
 const std::map<std::string, std::set<std::string>> valued{
   {"submit",
    {"payload", "priority", "max-attempts", "timeout-ms", "delay-ms", "idempotency-key", "group"}},
   {"jobs", {"status", "type", "group", "limit"}},
+  {"limits", {"concurrency", "rate", "per-ms", "burst", "weight"}},
 };
-
-/// A parsed command line: positional arguments and flags.
-struct invocation {
-  std::string command;
-  std::vector<std::string> positional;
-  std::map<std::string, std::string> flags;
-
-  bool has(const std::string& name) const { return flags.count(name) != 0; }
-
-  std::string get(const std::string& name, const std::string& fallback = {}) const {
-    auto i = flags.find(name);
-    return i == flags.end() ? fallback : i->second;
-  }
-};
-
-invocation parse(const std::string& command, const std::vector<std::string>& args,
-                 const std::map<std::string, std::string>& env) {
-  invocation inv{command, {}, {}};
-  command_line line{"troupe " + command};
-  auto valued_flag = [&](const std::string& name, const std::string& env_var = {}) {
-    line.option(
-      name, {}, [&inv, name](const std::string& value) { inv.flags[name] = value; }, env_var);
-  };
-  valued_flag("server", "TROUPE_SERVER");
-  valued_flag("token", "TROUPE_TOKEN");
-  valued_flag("cacert", "TROUPE_CACERT");
-  if (auto own = valued.find(command); own != valued.end())
-    for (auto& name : own->second)
-      valued_flag(name);
-  bool json = false;
-  bool wait = false;
-  line.switch_("json", {}, json);
-  line.switch_("wait", {}, wait);
-  line.positionals(inv.positional);
-  try {
-    if (!line.parse(args, env))
-      inv.flags.emplace("help", "");
-  } catch (const usage_error& e) {
-    throw command_error{exit_usage, e.what()};
-  }
-  if (json)
-    inv.flags.emplace("json", "");
-  if (wait)
-    inv.flags.emplace("wait", "");
-  return inv;
-}
-
-/// The one positional argument a command takes.
-const std::string& only_argument(const invocation& inv, const char* what) {
-  if (inv.positional.size() != 1)
-    throw command_error{exit_usage, "troupe " + inv.command + " takes one " + what};
-  return inv.positional[0];
-}
-
-int64_t whole_number(const invocation& inv, const std::string& name) {
-  auto value = inv.get(name);
-  try {
-    size_t used = 0;
-    auto n = std::stoll(value, &used);
-    if (used == value.size())
-      return n;
-  } catch (const std::exception&) {
-  }
-  throw command_error{exit_usage, "--" + name + " must be a whole number, not '" + value + "'"};
-}
 
 bool terminal(const json& job) {
   auto status = job.value("status", "");
@@ -160,14 +97,14 @@ std::string read_payload(const std::string& text) {
 }
 
 int submit(server_api& server, const invocation& inv, std::ostream& out) {
-  json body{{"type", only_argument(inv, "job type")}};
+  json body{{"type", inv.only_argument("job type")}};
   // The same rules as the server's, so that a bad flag is a usage error.
   for (auto& rule : int_option_rules) {
     std::string flag = rule.name;
     std::replace(flag.begin(), flag.end(), '_', '-');
     if (!inv.has(flag))
       continue;
-    auto value = whole_number(inv, flag);
+    auto value = inv.whole_number(flag);
     if (value < rule.low || value > rule.high)
       throw command_error{exit_usage, "--" + flag + " " + describe_rule(rule)};
     body[rule.name] = value;
@@ -218,7 +155,7 @@ std::string progress_line(const json& job, bool tty) {
 }
 
 int watch(server_api& server, const invocation& inv, std::ostream& out, bool tty) {
-  auto id = only_argument(inv, "job id");
+  auto id = inv.only_argument("job id");
   std::string last;
   // Short long-polls: the job's progress changes without it ending.
   for (;;) {
@@ -244,7 +181,7 @@ int watch(server_api& server, const invocation& inv, std::ostream& out, bool tty
 }
 
 int list_jobs(server_api& server, const invocation& inv, std::ostream& out) {
-  query params{{"limit", std::to_string(inv.has("limit") ? whole_number(inv, "limit") : 20)}};
+  query params{{"limit", std::to_string(inv.has("limit") ? inv.whole_number("limit") : 20)}};
   for (const char* filter : {"status", "type", "group"})
     if (inv.has(filter))
       params.emplace_back(filter, inv.get(filter));
@@ -317,17 +254,19 @@ int run(const invocation& inv, std::ostream& out, bool tty) {
   if (c == "submit")
     return submit(server, inv, out);
   if (c == "get")
-    return show(out, inv, server.get(api_path({"jobs", only_argument(inv, "job id")})));
+    return show(out, inv, server.get(api_path({"jobs", inv.only_argument("job id")})));
   if (c == "watch")
     return watch(server, inv, out, tty);
   if (c == "jobs")
     return list_jobs(server, inv, out);
   if (c == "cancel")
-    return show(out, inv, server.del(api_path({"jobs", only_argument(inv, "job id")})));
+    return show(out, inv, server.del(api_path({"jobs", inv.only_argument("job id")})));
   if (c == "retry")
-    return show(out, inv, server.post(api_path({"jobs", only_argument(inv, "job id"), "retry"})));
+    return show(out, inv, server.post(api_path({"jobs", inv.only_argument("job id"), "retry"})));
   if (c == "stats")
     return stats(server, inv, out);
+  if (c == "limits")
+    return limits_command(server, inv, out);
   return workers(server, inv, out);
 }
 
@@ -341,7 +280,9 @@ int run_client(const std::string& command, const std::vector<std::string>& args,
                const std::map<std::string, std::string>& env, std::ostream& out, std::ostream& err,
                bool tty) {
   try {
-    auto inv = parse(command, args, env);
+    auto inv =
+      invocation::parse(command, args, env,
+                        valued.count(command) != 0 ? valued.at(command) : std::set<std::string>{});
     if (inv.has("help")) {
       out << client_help();
       return exit_ok;
@@ -369,7 +310,13 @@ std::string client_help() {
          "  cancel ID       cancel a job\n"
          "  retry ID        run a failed or cancelled job again (attempts start over)\n"
          "  stats           the engine's counters and its last five minutes\n"
-         "  workers         local workers and worker nodes\n\n"
+         "  workers         local workers and worker nodes\n"
+         "  limits          every group's limit and its use now\n"
+         "  limits show G   one group's limit ('*': the default)\n"
+         "  limits set G [--concurrency K] [--rate N] [--per-ms P] [--burst B]\n"
+         "               [--weight W]\n"
+         "                  set a group's limit (it replaces the group's own limit)\n"
+         "  limits remove G remove a group's own limit (the default applies again)\n\n"
          "Every command takes:\n"
          "  --server URL    the server (default http://127.0.0.1:8080) [TROUPE_SERVER]\n"
          "  --token SECRET  its bearer token [TROUPE_TOKEN]\n"

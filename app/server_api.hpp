@@ -49,6 +49,10 @@ public:
 
   json post(const std::string& path) { return check(client_->Post(path.c_str(), headers_)); }
 
+  json put(const std::string& path, const std::string& json_body) {
+    return check(client_->Put(path.c_str(), headers_, json_body, "application/json"));
+  }
+
   json del(const std::string& path) { return check(client_->Delete(path.c_str(), headers_)); }
 
 private:

@@ -49,14 +49,10 @@ struct group_limit_state {
 void to_json(nlohmann::json& j, const group_limit& limit);
 
 /// Reads a limit; throws `std::invalid_argument` naming the field that breaks
-/// its rule (see `limit_problem`).
+/// its rule (e.g. "rate must be an integer from 1 to 1000000").
 void from_json(const nlohmann::json& j, group_limit& limit);
 
 void to_json(nlohmann::json& j, const group_limit_state& state);
 void from_json(const nlohmann::json& j, group_limit_state& state);
-
-/// What is wrong with `limit` (e.g. "rate must be an integer from 1 to
-/// 1000000"), if anything.
-std::optional<std::string> limit_problem(const group_limit& limit);
 
 } // namespace troupe
