@@ -40,20 +40,23 @@ struct run_order {
   std::string type;
   /// JSON text.
   std::string payload;
-  /// The worker runs what it holds by priority, then in submission order
-  /// (`seq`), whatever order the orders came in: a job withdrawn and handed
-  /// out again keeps its place.
+  /// The worker runs what it holds by priority; within a priority, in the
+  /// order the orders came (the groups' turns), except that a job goes before
+  /// the later-submitted (`seq`) jobs of its group queued behind the last
+  /// other group's: a job withdrawn and handed out again keeps its place.
   int32_t priority = 0;
   uint64_t seq = 0;
   /// The job's last attempt, with a durable store: the runner starts it only
   /// once the supervisor let it `go`, after the start is stored, so that a
   /// crash can never run a last attempt twice.
   bool gated = false;
+  /// The job's group ("" for none).
+  std::string group;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_order& x) {
   return f(caf::meta::type_name("troupe.run_order"), x.lease, x.incarnation, x.id, x.attempt,
-           x.type, x.payload, x.priority, x.seq, x.gated);
+           x.type, x.payload, x.priority, x.seq, x.gated, x.group);
 }
 
 /// How an attempt ended.

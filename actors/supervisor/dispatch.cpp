@@ -129,7 +129,7 @@ void make_room_for_priorities(self_ptr self) {
     const std::string* group;
   };
   std::vector<best_job> tops;
-  st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
+  st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq, uint64_t) {
     const auto& group = st.jobs.find(seq)->options.group;
     if (st.leases.holds_unstarted_after(priority, seq, group))
       tops.push_back({type, priority, seq, &group});
@@ -153,15 +153,18 @@ std::optional<runnable> next_runnable(self_ptr self) {
   auto& st = self->state;
   std::optional<runnable> best;
   int32_t best_priority = 0;
-  st.ready.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
-    if (best && !ready_queue::before(priority, seq, best_priority, best->seq))
-      return;
-    auto* limit = st.limits.limit_of(st.jobs.find(seq)->options.group);
-    if (auto slot = least_loaded(self, type, limit != nullptr && limit->rate.has_value())) {
-      best = runnable{type, *slot, seq};
-      best_priority = priority;
-    }
-  });
+  uint64_t best_turn = 0;
+  st.ready.for_each_type(
+    [&](const std::string& type, int32_t priority, uint64_t seq, uint64_t turn) {
+      if (best && !ready_queue::before(priority, turn, seq, best_priority, best_turn, best->seq))
+        return;
+      auto* limit = st.limits.limit_of(st.jobs.find(seq)->options.group);
+      if (auto slot = least_loaded(self, type, limit != nullptr && limit->rate.has_value())) {
+        best = runnable{type, *slot, seq};
+        best_priority = priority;
+        best_turn = turn;
+      }
+    });
   return best;
 }
 
@@ -171,6 +174,7 @@ bool within_limits(self_ptr self, const std::string& group, time_point now) {
   auto& st = self->state;
   if (st.limits.may_start(group, now))
     return true;
+  st.limits.count_throttled();
   st.ready.block(group);
   if (auto token = st.limits.next_token(group, now)) {
     st.limits.await_token(group);
@@ -205,7 +209,7 @@ void dispatch(self_ptr self) {
     auto gated = st.journal && attempt >= job.options.max_attempts;
     batches[slot].push_back(run_order{lease, st.incarnation, format_job_id({seq, job.tag}), attempt,
                                       job.record.type, job.record.payload, job.record.priority, seq,
-                                      gated});
+                                      gated, job.options.group});
   }
   auto runnable_by = [&](size_t slot) {
     return

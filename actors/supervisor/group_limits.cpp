@@ -58,7 +58,6 @@ bool group_limits::may_start(const std::string& group, time_point now) {
     refill(u, *limit, now);
     may = u.tokens >= 1.0;
   }
-  throttled_ += may ? 0 : 1;
   return may;
 }
 

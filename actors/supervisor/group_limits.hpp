@@ -42,11 +42,13 @@ public:
   /// The limit that applies to `group`: its own, else the default, else none.
   const group_limit* limit_of(const std::string& group) const;
 
-  /// Whether a job of `group` may be handed out at `now` (each refusal is
-  /// counted as a throttled dispatch).
+  /// Whether a job of `group` may be handed out at `now`.
   bool may_start(const std::string& group, time_point now);
 
-  /// Refusals of `may_start` so far.
+  /// A dispatch held a group's next job back: counted for the metrics.
+  void count_throttled() { ++throttled_; }
+
+  /// Dispatches held back so far.
   uint64_t throttled() const { return throttled_; }
 
   /// A job of `group` is handed out at `now`: it holds a slot, spends a token.

@@ -72,6 +72,42 @@ std::vector<std::vector<uint64_t>> lease_table::withdraw_after(int32_t priority,
   });
 }
 
+std::vector<std::vector<uint64_t>> lease_table::make_room_for_group(int32_t priority,
+                                                                    const std::string& group,
+                                                                    const slot_filter& from) {
+  auto& same = waiting_[static_cast<size_t>(priority)];
+  auto backlog =
+    std::any_of(same.begin(), same.end(), [](auto& waiting) { return waiting.second.size() >= 2; });
+  if (same.count(group) != 0 || !backlog)
+    return {};
+  for (size_t slot = 0; slot < held_.size(); ++slot) {
+    if (from && !from(slot))
+      continue;
+    // The first lease is left alone: it runs now, or will any moment (its
+    // start may not be reported yet).
+    const std::string* only = nullptr;
+    size_t count = 0;
+    for (auto lease : held_[slot]) {
+      auto& entry = leases_.at(lease);
+      if (lease == held_[slot].front() || !waits(entry) || entry.priority != priority)
+        continue;
+      if (only != nullptr && *only != entry.group) {
+        count = 0;
+        break;
+      }
+      only = &entry.group;
+      ++count;
+    }
+    if (count >= 2) {
+      auto first = held_[slot].front();
+      return withdraw_if(
+        [slot](size_t s) { return s == slot; },
+        [&](const lease_entry& e) { return e.priority == priority && &e != &leases_.at(first); });
+    }
+  }
+  return {};
+}
+
 std::vector<std::vector<uint64_t>> lease_table::withdraw_unstarted(const slot_filter& from) {
   return withdraw_if(from, [](const lease_entry&) { return true; });
 }

@@ -80,6 +80,17 @@ public:
                                                     const slot_filter& from = nullptr,
                                                     const std::string& group = {});
 
+  /// Makes room for a group that arrives behind another group's prefetched
+  /// backlog: if `group` has no unstarted lease of `priority`, marks
+  /// `withdrawing` and returns (per slot) the unstarted leases of `priority`
+  /// behind the first lease of one slot `from` accepts whose such leases are
+  /// two or more, all of one other group. The next job handed to that worker is then the group
+  /// whose turn it is, not the last in a queue of another group's jobs. Slots
+  /// whose queues mix groups are left alone (their groups already alternate),
+  /// so many small groups cause no withdrawals.
+  std::vector<std::vector<uint64_t>> make_room_for_group(int32_t priority, const std::string& group,
+                                                         const slot_filter& from = nullptr);
+
   /// Marks the unstarted lease that should run next on another worker
   /// `withdrawing` (highest priority, then oldest) and returns it with its
   /// slot, if a worker but `idle_slot` holds one behind a job that has run

@@ -25,13 +25,17 @@ void ready_queue::leave_ring(level& l, group_jobs& g) {
     l.quantum = weight_of(*l.ring.front());
 }
 
-void ready_queue::push(const std::string& type, int32_t priority, const std::string& group,
+bool ready_queue::push(const std::string& type, int32_t priority, const std::string& group,
                        uint64_t seq) {
   auto& l = queues_[type][-priority];
   auto [g, fresh] = l.groups.try_emplace(group);
   if (fresh) {
     g->second.place = l.ring.end();
-    levels_of_[group].push_back(&l);
+    auto [places, first] = levels_of_.try_emplace(group);
+    // A group that had nothing ready joins behind the groups waiting now.
+    if (first)
+      places->second.last_turn = turns_;
+    places->second.levels.push_back(&l);
     // A group that had nothing ready joins at the back of the ring.
     if (!blocked(group))
       join_ring(l, g->second, g->first);
@@ -39,6 +43,7 @@ void ready_queue::push(const std::string& type, int32_t priority, const std::str
   g->second.jobs.insert(seq);
   ++sizes_[type];
   ++size_;
+  return fresh;
 }
 
 bool ready_queue::erase(const std::string& type, int32_t priority, const std::string& group,
@@ -70,6 +75,7 @@ uint64_t ready_queue::pop(const std::string& type) {
   auto& jobs = g->second.jobs;
   auto seq = *jobs.begin();
   jobs.erase(jobs.begin());
+  levels_of_.at(g->first).last_turn = ++turns_;
   if (--sizes_[type] == 0)
     sizes_.erase(type);
   --size_;
@@ -87,7 +93,7 @@ void ready_queue::block(const std::string& group) {
   if (!blocked_.insert(group).second)
     return;
   if (auto levels = levels_of_.find(group); levels != levels_of_.end())
-    for (auto* l : levels->second)
+    for (auto* l : levels->second.levels)
       leave_ring(*l, l->groups.at(group));
 }
 
@@ -95,7 +101,7 @@ void ready_queue::unblock(const std::string& group) {
   if (blocked_.erase(group) == 0)
     return;
   if (auto levels = levels_of_.find(group); levels != levels_of_.end())
-    for (auto* l : levels->second) {
+    for (auto* l : levels->second.levels) {
       auto g = l->groups.find(group);
       join_ring(*l, g->second, g->first);
     }
@@ -104,7 +110,7 @@ void ready_queue::unblock(const std::string& group) {
 void ready_queue::drop_group(level& l, std::unordered_map<std::string, group_jobs>::iterator g) {
   leave_ring(l, g->second);
   auto levels = levels_of_.find(g->first);
-  auto& list = levels->second;
+  auto& list = levels->second.levels;
   list.erase(std::find(list.begin(), list.end(), &l));
   if (list.empty())
     levels_of_.erase(levels);

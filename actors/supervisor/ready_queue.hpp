@@ -38,8 +38,9 @@ public:
 
   explicit ready_queue(weight_fn weight = nullptr) : weight_(std::move(weight)) {}
 
-  /// Adds job `seq` of `type` and `group` with `priority` (0 to 9).
-  void push(const std::string& type, int32_t priority, const std::string& group, uint64_t seq);
+  /// Adds job `seq` of `type` and `group` with `priority` (0 to 9); returns
+  /// whether the group had no ready job of that type and priority before.
+  bool push(const std::string& type, int32_t priority, const std::string& group, uint64_t seq);
 
   /// Removes job `seq` if it is queued; returns whether it was.
   bool erase(const std::string& type, int32_t priority, const std::string& group, uint64_t seq);
@@ -48,15 +49,28 @@ public:
   /// must have one (see `for_each_type`).
   uint64_t pop(const std::string& type);
 
-  /// Calls `f(type, priority, seq)` for each type with a job that may start,
-  /// naming the one that must start next (jobs of blocked groups wait).
+  /// Calls `f(type, priority, seq, turn)` for each type with a job that may
+  /// start, naming the one that must start next (jobs of blocked groups
+  /// wait) and when its group last gave a job (see `before`).
   template <class F> void for_each_type(F f) const {
     for (auto& [type, levels] : queues_)
       for (auto& [key, level] : levels)
         if (!level.ring.empty()) {
-          f(type, -key, *level.groups.at(*level.ring.front()).jobs.begin());
+          auto& group = *level.ring.front();
+          f(type, -key, *level.groups.at(group).jobs.begin(), last_turn(group));
           break;
         }
+  }
+
+  /// Whether the next job of one type (`priority`, `turn`, `seq`) must start
+  /// before that of another: priority first; then the group whose last turn
+  /// is older, so that the share between groups holds across types too; then
+  /// submission order.
+  static bool before(int32_t priority, uint64_t turn, uint64_t seq, int32_t other_priority,
+                     uint64_t other_turn, uint64_t other_seq) {
+    if (priority != other_priority)
+      return priority > other_priority;
+    return turn != other_turn ? turn < other_turn : seq < other_seq;
   }
 
   /// Holds back the jobs of `group` (it is at its limit).
@@ -81,15 +95,16 @@ public:
   size_t size_of_group(const std::string& group) const {
     size_t n = 0;
     if (auto levels = levels_of_.find(group); levels != levels_of_.end())
-      for (auto* l : levels->second)
+      for (auto* l : levels->second.levels)
         n += l->groups.at(group).jobs.size();
     return n;
   }
 
-  /// Whether the job (`priority`, `seq`) must start before (`other_priority`,
-  /// `other_seq`) if both are of one group.
-  static bool before(int32_t priority, uint64_t seq, int32_t other_priority, uint64_t other_seq) {
-    return priority != other_priority ? priority > other_priority : seq < other_seq;
+  /// When `group` last gave a job, or joined if it has not since it had
+  /// nothing ready (0 for a group with nothing ready).
+  uint64_t last_turn(const std::string& group) const {
+    auto places = levels_of_.find(group);
+    return places == levels_of_.end() ? 0 : places->second.last_turn;
   }
 
   bool empty() const { return size_ == 0; }
@@ -132,7 +147,14 @@ private:
   weight_fn weight_;
   std::map<std::string, levels> queues_;
   /// The levels each group has ready jobs in, to block and unblock it.
-  std::unordered_map<std::string, std::vector<level*>> levels_of_;
+  struct group_places {
+    std::vector<level*> levels;
+    /// The turn (a count of pops) in which the group last gave a job or,
+    /// until it gives one, joined.
+    uint64_t last_turn = 0;
+  };
+  std::unordered_map<std::string, group_places> levels_of_;
+  uint64_t turns_ = 0;
   std::unordered_set<std::string> blocked_;
   std::unordered_map<std::string, size_t> sizes_;
   size_t size_ = 0;

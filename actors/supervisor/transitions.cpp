@@ -114,9 +114,17 @@ void attempt_failed(self_ptr self, uint64_t seq, job_entry& job, std::string err
 }
 
 void enqueue(self_ptr self, uint64_t seq, job_entry& job) {
+  auto& st = self->state;
   set_waiting(self, job, false);
   job.queued = true;
-  self->state.ready.push(job.record.type, job.record.priority, job.options.group, seq);
+  auto& type = job.record.type;
+  // A group that joins the turns behind another group's prefetched jobs
+  // gets one worker's queue back, so its turn is not behind all of them.
+  if (st.ready.push(type, job.record.priority, job.options.group, seq))
+    send_withdrawals(
+      self, st.leases.make_room_for_group(job.record.priority, job.options.group, [&](size_t slot) {
+        return st.workers[slot].takes(type);
+      }));
 }
 
 void dequeue(self_ptr self, uint64_t seq, job_entry& job) {

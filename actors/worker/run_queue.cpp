@@ -7,13 +7,16 @@ namespace troupe::detail {
 void run_queue::push(std::vector<run_order> orders) {
   {
     std::lock_guard<std::mutex> guard{mtx_};
-    // By priority, then submission: a higher-priority job that arrives while
-    // lower ones wait goes first, even before the supervisor's withdrawal of
-    // those reaches us, and a job handed out again keeps its place.
+    // By priority: a higher-priority job that arrives while lower ones wait
+    // goes first, even before the supervisor's withdrawal of those reaches
+    // us. Within a priority, in the order given (the groups' turns, which the
+    // supervisor decides), but a job handed out again goes before the later
+    // jobs of its group at the back of the queue.
     for (auto& order : orders) {
       auto at = std::find_if(waiting_.rbegin(), waiting_.rend(), [&](const held_order& held) {
-        return held.order.priority != order.priority ? held.order.priority > order.priority
-                                                     : held.order.seq < order.seq;
+        if (held.order.priority != order.priority)
+          return held.order.priority > order.priority;
+        return held.order.group != order.group || held.order.seq < order.seq;
       });
       highest_lease_ = std::max(highest_lease_, order.lease);
       held_order held{std::move(order)};

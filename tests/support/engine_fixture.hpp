@@ -36,7 +36,8 @@ public:
   }
 
   /// Starts the engine with the test handlers:
-  /// - `record`: appends payload.label to `recorded`, returns it;
+  /// - `record`, and `record_other` (another type): appends payload.label to
+  ///   `recorded`, returns it;
   /// - `block`: counts `started`, waits for `release` or cancellation, and
   ///   returns {"released": bool};
   /// - `stubborn`: counts `started`, waits for `release` ignoring cancellation;
@@ -46,11 +47,12 @@ public:
   void start(engine_config cfg) {
     eng = std::make_unique<engine>(cfg);
     register_builtin_handlers(eng->handlers());
-    eng->handlers().add("record", [this](job_context& ctx) -> nlohmann::json {
-      std::lock_guard<std::mutex> guard{recorded_mtx};
-      recorded.push_back(ctx.payload().at("label").get<std::string>());
-      return ctx.payload().at("label");
-    });
+    for (auto* type : {"record", "record_other"})
+      eng->handlers().add(type, [this](job_context& ctx) -> nlohmann::json {
+        std::lock_guard<std::mutex> guard{recorded_mtx};
+        recorded.push_back(ctx.payload().at("label").get<std::string>());
+        return ctx.payload().at("label");
+      });
     eng->handlers().add("block", [this](job_context& ctx) -> nlohmann::json {
       started.arrive();
       return {{"released", release.pass(ctx)}};

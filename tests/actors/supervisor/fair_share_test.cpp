@@ -58,3 +58,42 @@ TEST_CASE_METHOD(engine_fixture, "groups of one priority alternate, each in its 
   CHECK(run_order(*this, ids)
         == std::vector<std::string>{"a-0", "b-0", "a-1", "b-1", "a-2", "b-2"});
 }
+
+TEST_CASE_METHOD(engine_fixture,
+                 "with prefetch, a group's job behind another group's queued jobs starts second") {
+  auto cfg = config();
+  cfg.prefetch = 8;
+  start(cfg);
+  auto blocker = occupy_worker();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(submit_record(*this, "a-" + std::to_string(i), "a"));
+  // The worker holds 8 of a's jobs behind the blocker when b's arrives.
+  ids.push_back(submit_record(*this, "b-0", "b"));
+  release.open();
+  finish(blocker);
+  auto labels = run_order(*this, ids);
+  auto b = std::find(labels.begin(), labels.end(), "b-0");
+  REQUIRE(b != labels.end());
+  CHECK(b - labels.begin() <= 1);
+}
+
+TEST_CASE_METHOD(engine_fixture,
+                 "a group's job of another type does not wait for a group's backlog") {
+  auto cfg = config();
+  cfg.prefetch = 0;
+  start(cfg);
+  auto blocker = occupy_worker();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(submit_record(*this, "a-" + std::to_string(i), "a"));
+  job_options in_b;
+  in_b.group = "b";
+  ids.push_back(submit("record_other", {{"label", "b-0"}}, in_b));
+  release.open();
+  finish(blocker);
+  auto labels = run_order(*this, ids);
+  auto b = std::find(labels.begin(), labels.end(), "b-0");
+  REQUIRE(b != labels.end());
+  CHECK(b - labels.begin() <= 1);
+}

@@ -132,3 +132,46 @@ TEST_CASE("a job handed out again does not ask back the same priority of other g
   CHECK(taken[1] == std::vector<uint64_t>{own_group});
   CHECK(t.find(other_group)->withdrawing == false);
 }
+
+TEST_CASE("a group arriving behind another group's prefetched backlog gets one worker's queue") {
+  lease_table t{2};
+  t.start(t.grant(0, 1, 5, "a"));
+  auto queued = {t.grant(0, 2, 5, "a"), t.grant(0, 3, 5, "a")};
+  t.start(t.grant(1, 4, 5, "a"));
+  auto lower = t.grant(1, 5, 4, "a");
+  auto taken = t.make_room_for_group(5, "b");
+  REQUIRE(taken.size() == 2);
+  CHECK(taken[0] == std::vector<uint64_t>(queued));
+  CHECK(taken[1].empty());
+  CHECK(t.load(0) == 1);
+  CHECK_FALSE(t.find(lower)->withdrawing);
+  // Nothing more to make room from: slot 1 holds one lease of priority 5.
+  for (auto& slot : t.make_room_for_group(5, "b"))
+    CHECK(slot.empty());
+}
+
+TEST_CASE("no room is made for a group that has a queued job, or from queues of mixed groups") {
+  lease_table t{2};
+  t.start(t.grant(0, 1, 5, "a"));
+  t.grant(0, 2, 5, "a");
+  t.grant(0, 3, 5, "c");
+  t.start(t.grant(1, 4, 5, "a"));
+  t.grant(1, 5, 5, "b");
+  t.grant(1, 6, 5, "b");
+  // "b" has queued jobs of its own; for "d", slot 0 mixes "a" and "c" and
+  // slot 1 holds only "b": slot 1 makes room.
+  CHECK(t.make_room_for_group(5, "b").empty());
+  auto taken = t.make_room_for_group(5, "d");
+  CHECK(taken[0].empty());
+  CHECK(taken[1].size() == 2);
+}
+
+TEST_CASE("room for a group is made behind a worker's first job, started or not yet reported") {
+  lease_table t{1};
+  auto first = t.grant(0, 1, 5); // its start not reported yet, of no group
+  std::vector<uint64_t> queued{t.grant(0, 2, 5, "a"), t.grant(0, 3, 5, "a")};
+  auto taken = t.make_room_for_group(5, "b");
+  REQUIRE(taken.size() == 1);
+  CHECK(taken[0] == queued);
+  CHECK_FALSE(t.find(first)->withdrawing);
+}

@@ -16,11 +16,13 @@ std::pair<std::string, uint64_t> first_of(const ready_queue& q) {
   std::string type;
   int32_t priority = 0;
   uint64_t seq = 0;
-  q.for_each_type([&](const std::string& t, int32_t p, uint64_t s) {
-    if (type.empty() || ready_queue::before(p, s, priority, seq)) {
+  uint64_t turn = 0;
+  q.for_each_type([&](const std::string& t, int32_t p, uint64_t s, uint64_t u) {
+    if (type.empty() || ready_queue::before(p, u, s, priority, turn, seq)) {
       type = t;
       priority = p;
       seq = s;
+      turn = u;
     }
   });
   return {type, seq};
@@ -59,7 +61,7 @@ TEST_CASE("the ready queue counts and hands out each type on its own") {
   CHECK(q.pop("echo") == 3);
   CHECK(q.size("echo") == 0);
   int types = 0;
-  q.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq) {
+  q.for_each_type([&](const std::string& type, int32_t priority, uint64_t seq, uint64_t) {
     ++types;
     CHECK(type == "resize");
     CHECK(priority == 9);
@@ -174,10 +176,29 @@ TEST_CASE("a type whose every ready job is blocked offers none") {
   q.push("echo", 5, "a", 1);
   q.block("a");
   int offered = 0;
-  q.for_each_type([&](const std::string&, int32_t, uint64_t) { ++offered; });
+  q.for_each_type([&](const std::string&, int32_t, uint64_t, uint64_t) { ++offered; });
   CHECK(offered == 0);
   CHECK(q.size() == 1);
   CHECK(q.erase("echo", 5, "a", 1));
   q.unblock("a");
   CHECK(q.empty());
+}
+
+TEST_CASE("between types of one priority, the group whose turn is older goes first") {
+  ready_queue q;
+  for (uint64_t seq = 1; seq <= 4; ++seq)
+    q.push("sleep", 5, "a", seq);
+  CHECK(q.pop("sleep") == 1);
+  // b joins behind a, whose turn was the last one: a's next job, then b's,
+  // although b's is of another type (queued apart).
+  q.push("echo", 5, "b", 9);
+  q.push("echo", 5, "b", 10);
+  CHECK(first_of(q) == std::pair<std::string, uint64_t>{"sleep", 2});
+  CHECK(q.pop("sleep") == 2);
+  CHECK(first_of(q) == std::pair<std::string, uint64_t>{"echo", 9});
+  CHECK(q.pop("echo") == 9);
+  CHECK(first_of(q) == std::pair<std::string, uint64_t>{"sleep", 3});
+  // Priority still comes first.
+  q.push("mail", 7, "c", 11);
+  CHECK(first_of(q) == std::pair<std::string, uint64_t>{"mail", 11});
 }

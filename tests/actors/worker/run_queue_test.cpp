@@ -80,7 +80,7 @@ TEST_CASE("a worker runs what it holds by priority, then in submission order") {
   CHECK(taken == std::vector<uint64_t>{3, 5, 2, 4, 1});
 }
 
-TEST_CASE("orders of one priority run in submission order, whatever order they came in") {
+TEST_CASE("orders of one group and priority run in submission order, whatever order they came in") {
   recorded_queue rq{1};
   auto late = orders({4, 5});
   late[0].seq = 1; // withdrawn earlier and handed out again
@@ -91,6 +91,22 @@ TEST_CASE("orders of one priority run in submission order, whatever order they c
   for (int i = 0; i < 3; ++i)
     taken.push_back(rq.q.next(success(taken.back()))->order.lease);
   CHECK(taken == std::vector<uint64_t>{4, 2, 3, 5});
+}
+
+TEST_CASE("orders of one priority but other groups keep the order the supervisor gave") {
+  recorded_queue rq{1};
+  auto a = orders({2, 3});
+  for (auto& order : a)
+    order.group = "a";
+  auto b = orders({4});
+  b[0].group = "b";
+  b[0].seq = 1; // submitted before a's, but its group's turn comes after them
+  rq.q.push(a);
+  rq.q.push(b);
+  std::vector<uint64_t> taken{rq.q.next({})->order.lease};
+  for (int i = 0; i < 2; ++i)
+    taken.push_back(rq.q.next(success(taken.back()))->order.lease);
+  CHECK(taken == std::vector<uint64_t>{2, 3, 4});
 }
 
 TEST_CASE("a withdrawal gives back unstarted orders only") {
