@@ -32,12 +32,13 @@ bool ready_queue::push(const std::string& type, int32_t priority, const std::str
   if (fresh) {
     g->second.place = l.ring.end();
     auto [places, first] = levels_of_.try_emplace(group);
-    // A group that had nothing ready joins behind the groups waiting now.
+    // A group that had nothing ready joins behind the groups waiting now,
+    // but before the one whose turn just was.
     if (first)
-      places->second.last_turn = turns_;
+      places->second.last_turn = turns_ > 0 ? turns_ - 1 : 0;
     places->second.levels.push_back(&l);
     // A group that had nothing ready joins at the back of the ring.
-    if (!blocked(group))
+    if (!places->second.blocked)
       join_ring(l, g->second, g->first);
   }
   g->second.jobs.insert(seq);
@@ -90,21 +91,33 @@ uint64_t ready_queue::pop(const std::string& type) {
 }
 
 void ready_queue::block(const std::string& group) {
-  if (!blocked_.insert(group).second)
+  auto places = levels_of_.find(group);
+  if (places == levels_of_.end() || places->second.blocked)
     return;
-  if (auto levels = levels_of_.find(group); levels != levels_of_.end())
-    for (auto* l : levels->second.levels)
-      leave_ring(*l, l->groups.at(group));
+  places->second.blocked = true;
+  ++blocked_count_;
+  for (auto* l : places->second.levels)
+    leave_ring(*l, l->groups.at(group));
 }
 
 void ready_queue::unblock(const std::string& group) {
-  if (blocked_.erase(group) == 0)
+  auto places = levels_of_.find(group);
+  if (places == levels_of_.end() || !places->second.blocked)
     return;
-  if (auto levels = levels_of_.find(group); levels != levels_of_.end())
-    for (auto* l : levels->second.levels) {
-      auto g = l->groups.find(group);
-      join_ring(*l, g->second, g->first);
-    }
+  places->second.blocked = false;
+  --blocked_count_;
+  for (auto* l : places->second.levels) {
+    auto g = l->groups.find(group);
+    join_ring(*l, g->second, g->first);
+  }
+}
+
+void ready_queue::unblock_all() {
+  if (blocked_count_ == 0)
+    return;
+  for (auto& [group, places] : levels_of_)
+    if (places.blocked)
+      unblock(group);
 }
 
 void ready_queue::drop_group(level& l, std::unordered_map<std::string, group_jobs>::iterator g) {
@@ -112,8 +125,10 @@ void ready_queue::drop_group(level& l, std::unordered_map<std::string, group_job
   auto levels = levels_of_.find(g->first);
   auto& list = levels->second.levels;
   list.erase(std::find(list.begin(), list.end(), &l));
-  if (list.empty())
+  if (list.empty()) {
+    blocked_count_ -= levels->second.blocked ? 1 : 0;
     levels_of_.erase(levels);
+  }
   l.groups.erase(g);
 }
 

@@ -18,6 +18,8 @@
 // lives in the job table.
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+
 #include <cstdint>
 #include <functional>
 #include <list>
@@ -25,7 +27,6 @@
 #include <set>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -73,23 +74,24 @@ public:
     return turn != other_turn ? turn < other_turn : seq < other_seq;
   }
 
-  /// Holds back the jobs of `group` (it is at its limit).
+  /// Holds back the ready jobs of `group` (it is at its limit) until
+  /// unblocked or until it has none (jobs that come later are offered again,
+  /// so that dispatch checks its limit again).
   void block(const std::string& group);
 
   /// Lets the jobs of `group` go again, at the back of their turns.
   void unblock(const std::string& group);
 
-  bool blocked(const std::string& group) const { return blocked_.count(group) != 0; }
+  bool blocked(const std::string& group) const {
+    auto places = levels_of_.find(group);
+    return places != levels_of_.end() && places->second.blocked;
+  }
 
   /// How many groups are blocked.
-  size_t blocked_groups() const { return blocked_.size(); }
+  size_t blocked_groups() const { return blocked_count_; }
 
   /// Lets every blocked group go again (their limits changed).
-  void unblock_all() {
-    auto blocked = blocked_;
-    for (auto& group : blocked)
-      unblock(group);
-  }
+  void unblock_all();
 
   /// Ready jobs of one group, blocked or not.
   size_t size_of_group(const std::string& group) const {
@@ -148,14 +150,16 @@ private:
   std::map<std::string, levels> queues_;
   /// The levels each group has ready jobs in, to block and unblock it.
   struct group_places {
-    std::vector<level*> levels;
+    /// Mostly one: no allocation for it.
+    boost::container::small_vector<level*, 1> levels;
     /// The turn (a count of pops) in which the group last gave a job or,
-    /// until it gives one, joined.
+    /// until it gives one, the turn before it joined.
     uint64_t last_turn = 0;
+    bool blocked = false;
   };
   std::unordered_map<std::string, group_places> levels_of_;
   uint64_t turns_ = 0;
-  std::unordered_set<std::string> blocked_;
+  size_t blocked_count_ = 0;
   std::unordered_map<std::string, size_t> sizes_;
   size_t size_ = 0;
 };

@@ -192,6 +192,7 @@
         card('queue', s.queue.depth, `${s.queue.delayed} delayed · capacity ${s.queue.capacity}`),
         card('workers', s.workers.total, `${workersBusy} · ${s.workers.restarts} restarts`, '#/workers'),
         card('nodes', s.nodes.connected, `${s.nodes.losses} lost · ${s.nodes.leaves} left`, '#/workers'),
+        card('groups', s.groups.at_limit, `at their limit · ${s.groups.limits} limits`, '#/groups'),
         card('store', s.store.healthy ? 'healthy' : 'failing',
           s.store.healthy ? s.store.name : s.store.error),
         card('engine', s.healthy ? (s.accepting ? 'healthy' : 'draining') : 'unhealthy',
@@ -220,12 +221,13 @@
       const q = new URLSearchParams();
       if (statusSelect.value) q.set('status', statusSelect.value);
       if (typeSelect.value) q.set('type', typeSelect.value);
+      if (route.group) q.set('group', route.group);
       location.hash = `#/jobs${q.toString() ? `?${q}` : ''}`;
     };
     statusSelect.addEventListener('change', filter);
     typeSelect.addEventListener('change', filter);
     return [
-      h('h1', {}, 'Jobs'),
+      h('h1', {}, route.group ? `Jobs of group ${route.group}` : 'Jobs'),
       h('div', { class: 'filters' },
         h('label', {}, 'Status', statusSelect),
         h('label', {}, 'Type', typeSelect)),
@@ -246,6 +248,7 @@
     const q = new URLSearchParams({ limit: String(pageSize) });
     if (route.status) q.set('status', route.status);
     if (route.type) q.set('type', route.type);
+    if (route.group) q.set('group', route.group);
     const before = cursors.length > 0 ? cursors[cursors.length - 1] : '';
     if (before) q.set('before', before);
     const asked = generation;
@@ -395,6 +398,41 @@
     ]);
   }
 
+  /// A limit in words: "2 at once · 50 per 1000 ms, bursts of 5 · weight 3".
+  function limitText(limit) {
+    const parts = [];
+    if (limit.concurrency !== null) parts.push(limit.concurrency === 0 ? 'paused' : `${limit.concurrency} at once`);
+    if (limit.rate !== null) parts.push(`${limit.rate} per ${limit.per_ms} ms, bursts of ${limit.burst}`);
+    if (limit.weight !== 1) parts.push(`weight ${limit.weight}`);
+    return parts.join(' · ') || 'no limit';
+  }
+
+  /// Groups with limits, those at their limit first, each with its queue.
+  async function loadGroups() {
+    const asked = generation;
+    const { limits } = await api('GET', `/v1/limits?limit=${pageSize}`);
+    if (asked !== generation) return;
+    limits.sort((a, b) => Number(b.throttled) - Number(a.throttled) || b.ready - a.ready);
+    const groupLink = (group) => group === '*'
+      ? h('span', { class: 'id' }, '* (default)')
+      : h('a', { href: `#/jobs?group=${encodeURIComponent(group)}`, class: 'id' }, group);
+    draw([
+      h('h1', {}, 'Groups'),
+      h('p', { class: 'muted' },
+        `${stats.groups.at_limit} at their limit · ${stats.groups.throttled_total} dispatches held back so far`),
+      limits.length === 0
+        ? h('div', { class: 'empty' }, 'No group has a limit.')
+        : h('div', { class: 'table-wrap' }, h('table', {},
+          h('thead', {}, h('tr', {}, ['Group', 'Limit', 'Running', 'Ready', 'State'].map((t) => h('th', {}, t)))),
+          h('tbody', {}, limits.map((g) => h('tr', { 'data-group': g.group },
+            h('td', {}, groupLink(g.group)),
+            h('td', {}, limitText(g.limit)),
+            h('td', {}, g.running),
+            h('td', {}, g.ready),
+            h('td', {}, badge(g.throttled ? 'at-limit' : 'open'))))))),
+    ]);
+  }
+
   // -- routing and the tick --
 
   function parseRoute() {
@@ -403,9 +441,12 @@
     const parts = path.split('/').filter(Boolean);
     if (parts[0] === 'jobs' && parts[1]) return { page: 'job', id: decodeURIComponent(parts[1]) };
     if (parts[0] === 'jobs') {
-      return { page: 'jobs', status: params.get('status') || '', type: params.get('type') || '' };
+      return {
+        page: 'jobs', status: params.get('status') || '', type: params.get('type') || '', group: params.get('group') || '',
+      };
     }
     if (parts[0] === 'workers') return { page: 'workers' };
+    if (parts[0] === 'groups') return { page: 'groups' };
     return { page: 'overview' };
   }
 
@@ -427,6 +468,7 @@
   function signatureFor(r, s) {
     if (r.page === 'jobs') return JSON.stringify([s.jobs, s.submitted_total]);
     if (r.page === 'workers') return JSON.stringify([s.workers, s.nodes, s.jobs.running]);
+    if (r.page === 'groups') return JSON.stringify([s.groups, s.jobs, s.queue]);
     return '';
   }
 
@@ -447,6 +489,7 @@
       } else if (signature !== listSignature) {
         listSignature = signature;
         if (route.page === 'jobs') await loadJobs(route);
+        else if (route.page === 'groups') await loadGroups();
         else await loadWorkers();
       }
     } catch (e) {

@@ -242,11 +242,39 @@ test('the workers page shows each worker and the job it runs', async () => {
   await closePage(page);
 });
 
+test('the groups page shows groups at their limit with their queues, and links to their jobs', async () => {
+  const put = (group, limit) => fetch(`${server.url}/v1/limits/${encodeURIComponent(group)}`,
+    { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(limit) });
+  assert.equal((await put('tenant-1', { concurrency: 0 })).status, 200);
+  assert.equal((await put('tenant-2', { rate: 50, per_ms: 1000, burst: 5, weight: 3 })).status, 200);
+  const held = [await server.submit({ type: 'echo', payload: 1, group: 'tenant-1' }),
+    await server.submit({ type: 'echo', payload: 2, group: 'tenant-1' })];
+  const page = await openPage();
+  await page.goto(server.url + '/#/groups');
+  const row = 'tr[data-group="tenant-1"]';
+  await page.waitForSelector(`${row} [data-status="at-limit"]`, { timeout: waitMs });
+  // At their limit first, with the limit in words and the queue.
+  assert.equal(await page.locator('tr[data-group]').first().getAttribute('data-group'), 'tenant-1');
+  assert.deepEqual(await page.locator(`${row} td`).allInnerTexts(), ['tenant-1', 'paused', '0', '2', 'at-limit']);
+  assert.match(await page.locator('tr[data-group="tenant-2"] td').nth(1).innerText(),
+    /50 per 1000 ms, bursts of 5 · weight 3/);
+  await page.screenshot({ path: join(screenshots, 'groups.png'), fullPage: true });
+  await page.click(`${row} a`);
+  await page.waitForSelector(`tr[data-job="${held[0]}"]`, { timeout: waitMs });
+  assert.equal(await page.locator('tr[data-job]').count(), 2);
+  assert.equal(await page.locator('h1').innerText(), 'Jobs of group tenant-1');
+  for (const group of ['tenant-1', 'tenant-2']) {
+    await fetch(`${server.url}/v1/limits/${group}`, { method: 'DELETE' });
+  }
+  for (const id of held) assert.equal((await server.job(id, true)).status, 'success');
+  await closePage(page);
+});
+
 test('every page fits a phone-wide screen', async () => {
   const id = await server.submit({ type: 'echo', payload: { phone: true } });
   const page = await openPage(phone);
   for (const [hash, ready] of [['#/', '[data-card="success"]'], ['#/jobs', '#job-list table'],
-    [`#/jobs/${id}`, '#job-status'], ['#/workers', 'tr[data-worker]']]) {
+    [`#/jobs/${id}`, '#job-status'], ['#/workers', 'tr[data-worker]'], ['#/groups', 'h1']]) {
     await page.goto(server.url + '/' + hash);
     await page.waitForSelector(ready, { timeout: waitMs });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);

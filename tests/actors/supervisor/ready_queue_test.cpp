@@ -188,17 +188,41 @@ TEST_CASE("between types of one priority, the group whose turn is older goes fir
   ready_queue q;
   for (uint64_t seq = 1; seq <= 4; ++seq)
     q.push("sleep", 5, "a", seq);
+  q.push("mail", 5, "c", 5);
   CHECK(q.pop("sleep") == 1);
-  // b joins behind a, whose turn was the last one: a's next job, then b's,
-  // although b's is of another type (queued apart).
+  // b joins behind c, which waits, but before a, whose turn just was:
+  // although b's job is the youngest and of another type (queued apart).
   q.push("echo", 5, "b", 9);
-  q.push("echo", 5, "b", 10);
-  CHECK(first_of(q) == std::pair<std::string, uint64_t>{"sleep", 2});
-  CHECK(q.pop("sleep") == 2);
+  CHECK(first_of(q) == std::pair<std::string, uint64_t>{"mail", 5});
+  CHECK(q.pop("mail") == 5);
   CHECK(first_of(q) == std::pair<std::string, uint64_t>{"echo", 9});
   CHECK(q.pop("echo") == 9);
-  CHECK(first_of(q) == std::pair<std::string, uint64_t>{"sleep", 3});
+  CHECK(first_of(q) == std::pair<std::string, uint64_t>{"sleep", 2});
   // Priority still comes first.
   q.push("mail", 7, "c", 11);
   CHECK(first_of(q) == std::pair<std::string, uint64_t>{"mail", 11});
+}
+
+TEST_CASE("a blocked group with nothing ready is forgotten, so that its next job is offered") {
+  ready_queue q;
+  q.push("echo", 5, "a", 1);
+  q.push("echo", 5, "b", 2);
+  q.block("a");
+  q.block("b");
+  CHECK(q.blocked_groups() == 2);
+  q.push("echo", 3, "a", 3); // another level of a blocked group: held back too
+  CHECK(q.size() == 3);
+  int offered = 0;
+  q.for_each_type([&](const std::string&, int32_t, uint64_t, uint64_t) { ++offered; });
+  CHECK(offered == 0);
+  CHECK(q.erase("echo", 5, "a", 1));
+  CHECK(q.erase("echo", 3, "a", 3));
+  CHECK_FALSE(q.blocked("a"));
+  CHECK(q.blocked_groups() == 1);
+  q.push("echo", 5, "a", 4);
+  CHECK(first_of(q).second == 4);
+  q.unblock_all();
+  CHECK(q.blocked_groups() == 0);
+  CHECK(q.pop("echo") == 4);
+  CHECK(q.pop("echo") == 2);
 }
