@@ -9,37 +9,39 @@ uint32_t ready_queue::weight_of(const std::string& group) const {
   return w == 0 ? 1u : w;
 }
 
-void ready_queue::join_ring(level& l, group_jobs& g, const std::string& name) {
-  g.place = l.ring.insert(l.ring.end(), &name);
+void ready_queue::join_ring(level& l, group_jobs& g) {
+  l.ring.push_back(g);
   if (l.ring.size() == 1)
-    l.quantum = weight_of(name);
+    l.quantum = weight_of(*g.name);
 }
 
 void ready_queue::leave_ring(level& l, group_jobs& g) {
-  if (g.place == l.ring.end())
+  if (!g.in_ring.is_linked())
     return;
-  bool was_front = g.place == l.ring.begin();
-  l.ring.erase(g.place);
-  g.place = l.ring.end();
+  bool was_front = &l.ring.front() == &g;
+  l.ring.erase(l.ring.iterator_to(g));
   if (was_front && !l.ring.empty())
-    l.quantum = weight_of(*l.ring.front());
+    l.quantum = weight_of(*l.ring.front().name);
 }
 
 bool ready_queue::push(const std::string& type, int32_t priority, const std::string& group,
                        uint64_t seq) {
   auto& l = queues_[type][-priority];
-  auto [g, fresh] = l.groups.try_emplace(group);
+  auto [places, first] = levels_of_.try_emplace(group);
+  // A group that had nothing ready joins behind the groups waiting now, but
+  // before the one whose turn just was.
+  if (first) {
+    places->second.last_turn = turns_ > 0 ? turns_ - 1 : 0;
+    places->second.blocked = false;
+  }
+  auto& name = places->first;
+  auto [g, fresh] = l.groups.try_emplace(name);
   if (fresh) {
-    g->second.place = l.ring.end();
-    auto [places, first] = levels_of_.try_emplace(group);
-    // A group that had nothing ready joins behind the groups waiting now,
-    // but before the one whose turn just was.
-    if (first)
-      places->second.last_turn = turns_ > 0 ? turns_ - 1 : 0;
+    g->second.name = &name;
     places->second.levels.push_back(&l);
     // A group that had nothing ready joins at the back of the ring.
     if (!places->second.blocked)
-      join_ring(l, g->second, g->first);
+      join_ring(l, g->second);
   }
   g->second.jobs.insert(seq);
   ++sizes_[type];
@@ -72,11 +74,12 @@ uint64_t ready_queue::pop(const std::string& type) {
   auto l = std::find_if(q->second.begin(), q->second.end(),
                         [](auto& entry) { return !entry.second.ring.empty(); });
   auto& lv = l->second;
-  auto g = lv.groups.find(*lv.ring.front());
+  auto& name = *lv.ring.front().name;
+  auto g = lv.groups.find(name);
   auto& jobs = g->second.jobs;
   auto seq = *jobs.begin();
   jobs.erase(jobs.begin());
-  levels_of_.at(g->first).last_turn = ++turns_;
+  levels_of_.at(name).last_turn = ++turns_;
   if (--sizes_[type] == 0)
     sizes_.erase(type);
   --size_;
@@ -84,7 +87,7 @@ uint64_t ready_queue::pop(const std::string& type) {
     drop_group(lv, g);
   } else if (--lv.quantum == 0) {
     lv.ring.splice(lv.ring.end(), lv.ring, lv.ring.begin());
-    lv.quantum = weight_of(*lv.ring.front());
+    lv.quantum = weight_of(*lv.ring.front().name);
   }
   drop_if_empty(q, l);
   return seq;
@@ -106,10 +109,8 @@ void ready_queue::unblock(const std::string& group) {
     return;
   places->second.blocked = false;
   --blocked_count_;
-  for (auto* l : places->second.levels) {
-    auto g = l->groups.find(group);
-    join_ring(*l, g->second, g->first);
-  }
+  for (auto* l : places->second.levels)
+    join_ring(*l, l->groups.at(group));
 }
 
 void ready_queue::unblock_all() {
@@ -120,16 +121,18 @@ void ready_queue::unblock_all() {
       unblock(group);
 }
 
-void ready_queue::drop_group(level& l, std::unordered_map<std::string, group_jobs>::iterator g) {
+void ready_queue::drop_group(level& l,
+                             std::unordered_map<std::string_view, group_jobs>::iterator g) {
   leave_ring(l, g->second);
-  auto levels = levels_of_.find(g->first);
+  auto levels = levels_of_.find(std::string{g->first});
   auto& list = levels->second.levels;
   list.erase(std::find(list.begin(), list.end(), &l));
+  // The level's entry views the name: it goes first.
+  l.groups.erase(g);
   if (list.empty()) {
     blocked_count_ -= levels->second.blocked ? 1 : 0;
     levels_of_.erase(levels);
   }
-  l.groups.erase(g);
 }
 
 void ready_queue::drop_if_empty(std::map<std::string, levels>::iterator q, levels::iterator l) {

@@ -19,13 +19,14 @@
 #pragma once
 
 #include <boost/container/small_vector.hpp>
+#include <boost/intrusive/list.hpp>
 
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -57,8 +58,8 @@ public:
     for (auto& [type, levels] : queues_)
       for (auto& [key, level] : levels)
         if (!level.ring.empty()) {
-          auto& group = *level.ring.front();
-          f(type, -key, *level.groups.at(group).jobs.begin(), last_turn(group));
+          auto& front = level.ring.front();
+          f(type, -key, *front.jobs.begin(), last_turn(*front.name));
           break;
         }
   }
@@ -120,18 +121,26 @@ public:
   }
 
 private:
-  using ring_type = std::list<const std::string*>;
-
   struct group_jobs {
     std::set<uint64_t> jobs;
-    /// Its place in the ring of its level; the ring's end while blocked.
-    ring_type::iterator place;
+    /// Its place in the ring of its level, unless blocked (intrusive: a
+    /// group's place costs no allocation).
+    boost::intrusive::list_member_hook<> in_ring;
+    /// The group's name, a key of `levels_of_`.
+    const std::string* name = nullptr;
   };
+
+  using ring_type = boost::intrusive::list<
+    group_jobs, boost::intrusive::member_hook<group_jobs, boost::intrusive::list_member_hook<>,
+                                              &group_jobs::in_ring>>;
 
   /// The groups with ready jobs of one type and priority.
   struct level {
-    std::unordered_map<std::string, group_jobs> groups;
+    /// Keyed by views of the names `levels_of_` holds, so that a group's name
+    /// is stored once, whatever the levels it has jobs in.
+    std::unordered_map<std::string_view, group_jobs> groups;
     /// Groups not blocked, in turn; the front one gives the next job.
+    /// Declared after `groups`, so that it is emptied before they go.
     ring_type ring;
     /// Jobs the front group may still give before its turn ends.
     uint32_t quantum = 1;
@@ -141,9 +150,9 @@ private:
   using levels = std::map<int32_t, level>;
 
   uint32_t weight_of(const std::string& group) const;
-  void join_ring(level& l, group_jobs& g, const std::string& name);
+  void join_ring(level& l, group_jobs& g);
   void leave_ring(level& l, group_jobs& g);
-  void drop_group(level& l, std::unordered_map<std::string, group_jobs>::iterator g);
+  void drop_group(level& l, std::unordered_map<std::string_view, group_jobs>::iterator g);
   void drop_if_empty(std::map<std::string, levels>::iterator q, levels::iterator l);
 
   weight_fn weight_;
@@ -153,9 +162,10 @@ private:
     /// Mostly one: no allocation for it.
     boost::container::small_vector<level*, 1> levels;
     /// The turn (a count of pops) in which the group last gave a job or,
-    /// until it gives one, the turn before it joined.
-    uint64_t last_turn = 0;
-    bool blocked = false;
+    /// until it gives one, the turn before it joined. Packed with `blocked`:
+    /// with 100,000 groups waiting, each byte here is 100 kB.
+    uint64_t last_turn : 63;
+    uint64_t blocked : 1;
   };
   std::unordered_map<std::string, group_places> levels_of_;
   uint64_t turns_ = 0;
