@@ -90,3 +90,40 @@ TEST_CASE_METHOD(engine_fixture, "a group's limit is in force again after a rest
   REQUIRE(eng->remove_limit("a"));
   CHECK(finish(paused).status == job_status::success);
 }
+
+TEST_CASE_METHOD(engine_fixture,
+                 "a cancel, a timeout and a failed attempt each give the group's slot back once") {
+  auto cfg = config();
+  cfg.workers = 2;
+  start(cfg);
+  REQUIRE(eng->set_limit("a", at_most(1)));
+  job_options in_a;
+  in_a.group = "a";
+  auto cancelled = submit("block", nullptr, in_a);
+  REQUIRE(started.wait_for(1));
+  auto next = submit("block", nullptr, in_a);
+  REQUIRE(eng->cancel(cancelled));
+  CHECK(finish(cancelled).status == job_status::cancelled);
+  // The cancelled job's slot went to the next one, and only to it.
+  REQUIRE(started.wait_for(2));
+  CHECK(eng->limit("a")->running == 1);
+  auto timed_out_opts = in_a;
+  timed_out_opts.timeout_ms = 1000;
+  timed_out_opts.max_attempts = 1;
+  auto timed_out = submit("block", nullptr, timed_out_opts);
+  auto failing_opts = in_a;
+  failing_opts.max_attempts = 1;
+  auto failed = submit("fail", {{"message", "no"}}, failing_opts);
+  REQUIRE(eng->cancel(next));
+  CHECK(finish(next).status == job_status::cancelled);
+  REQUIRE(started.wait_for(3));
+  clock->advance_to(next_timer_within(std::chrono::milliseconds{1001}));
+  CHECK(finish(timed_out).status == job_status::failed);
+  CHECK(finish(failed).status == job_status::failed);
+  auto state = eng->limit("a");
+  REQUIRE(state);
+  CHECK(state->running == 0);
+  CHECK(state->ready == 0);
+  // The slot is free: one more job of the group runs.
+  CHECK(finish(submit("echo", 1, in_a)).status == job_status::success);
+}
