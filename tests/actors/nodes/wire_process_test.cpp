@@ -61,8 +61,9 @@ struct wire_pair {
 TEST_CASE("every wire message crosses to another process and back intact") {
   wire_pair wire;
 
-  std::vector<run_order> orders{{7, 0xfeedbeefcafe, "id-1", 2, "echo", R"({"n":1})", 9},
-                                {8, 0xfeedbeefcafe, "id-2", 1, "sleep", "null", 0}};
+  std::vector<run_order> orders{
+    {7, 0xfeedbeefcafe, "id-1", 2, "echo", R"({"n":1})", 9, 41, true, "tenant-a"},
+    {8, 0xfeedbeefcafe, "id-2", 1, "sleep", "null", 0, 42, false, ""}};
   auto got_orders =
     wire.echo<run_atom, std::vector<run_order>>(caf::make_message(run_atom::value, orders));
   REQUIRE(got_orders.match_elements<run_atom, std::vector<run_order>>());
@@ -75,6 +76,9 @@ TEST_CASE("every wire message crosses to another process and back intact") {
   CHECK(o[0].type == "echo");
   CHECK(o[0].payload == R"({"n":1})");
   CHECK(o[0].priority == 9);
+  CHECK(o[0].seq == 41);
+  CHECK(o[0].gated);
+  CHECK(o[0].group == "tenant-a");
   CHECK(o[1].type == "sleep");
 
   run_report report;
