@@ -83,42 +83,39 @@ class Client:
         return json.loads(text)
 
 
-def submit_all(port, jobs, threads=4):
-    """Submits `jobs` (dicts) from `threads` connections; returns their ids in order."""
-    ids = [None] * len(jobs)
+def map_over_connections(port, items, call, threads=4):
+    """`call(client, item)` for every item, from `threads` connections;
+    returns the results in the items' order."""
+    results = [None] * len(items)
 
     def run(start):
         c = Client(port)
-        for i in range(start, len(jobs), threads):
-            ids[i] = c.call("POST", "/v1/jobs", jobs[i])["id"]
+        for i in range(start, len(items), threads):
+            results[i] = call(c, items[i])
 
     workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    return ids
+    return results
+
+
+def submit_all(port, jobs):
+    """Submits `jobs` (dicts); returns their ids in order."""
+    return map_over_connections(port, jobs, lambda c, job: c.call("POST", "/v1/jobs", job)["id"])
 
 
 def wait_all(port, ids, threads=4):
     """Long-polls every job to its end; returns their snapshots in order."""
-    done = [None] * len(ids)
 
-    def run(start):
-        c = Client(port)
-        for i in range(start, len(ids), threads):
-            while True:
-                job = c.call("GET", f"/v1/jobs/{ids[i]}?wait_ms=30000")
-                if job["status"] in ("success", "failed", "cancelled"):
-                    done[i] = job
-                    break
+    def until_done(c, job_id):
+        while True:
+            job = c.call("GET", f"/v1/jobs/{job_id}?wait_ms=30000")
+            if job["status"] in ("success", "failed", "cancelled"):
+                return job
 
-    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return done
+    return map_over_connections(port, ids, until_done, threads)
 
 
 def ms(stamp):

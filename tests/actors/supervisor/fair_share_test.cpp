@@ -23,24 +23,33 @@ std::vector<std::string> run_order(engine_fixture& f, const std::vector<std::str
   return f.recorded_labels();
 }
 
+/// Starts an engine with `prefetch`, holds its one worker, queues 20 jobs of
+/// group "a" and then one of group "b" of `b_type` ("record" or
+/// "record_other"), lets them all run, and returns how many ran before b's.
+std::ptrdiff_t place_of_newcomer(engine_fixture& f, size_t prefetch, const std::string& b_type) {
+  auto cfg = f.config();
+  cfg.prefetch = prefetch;
+  f.start(cfg);
+  auto blocker = f.occupy_worker();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i)
+    ids.push_back(submit_record(f, "a-" + std::to_string(i), "a"));
+  job_options in_b;
+  in_b.group = "b";
+  ids.push_back(f.submit(b_type, {{"label", "b-0"}}, in_b));
+  f.release.open();
+  f.finish(blocker);
+  auto labels = run_order(f, ids);
+  auto b = std::find(labels.begin(), labels.end(), "b-0");
+  REQUIRE(b != labels.end());
+  return b - labels.begin();
+}
+
 } // namespace
 
 TEST_CASE_METHOD(engine_fixture,
                  "a group's job submitted behind another group's backlog starts within a turn") {
-  auto cfg = config();
-  cfg.prefetch = 0;
-  start(cfg);
-  auto blocker = occupy_worker();
-  std::vector<std::string> ids;
-  for (int i = 0; i < 20; ++i)
-    ids.push_back(submit_record(*this, "a-" + std::to_string(i), "a"));
-  ids.push_back(submit_record(*this, "b-0", "b"));
-  release.open();
-  finish(blocker);
-  auto labels = run_order(*this, ids);
-  auto b = std::find(labels.begin(), labels.end(), "b-0");
-  REQUIRE(b != labels.end());
-  CHECK(b - labels.begin() <= 1);
+  CHECK(place_of_newcomer(*this, 0, "record") <= 1);
 }
 
 TEST_CASE_METHOD(engine_fixture, "groups of one priority alternate, each in its own order") {
@@ -65,39 +74,11 @@ TEST_CASE_METHOD(engine_fixture, "groups of one priority alternate, each in its 
 TEST_CASE_METHOD(engine_fixture,
                  "with prefetch, a group's job behind another group's queued jobs starts second",
                  "[!mayfail]") {
-  auto cfg = config();
-  cfg.prefetch = 8;
-  start(cfg);
-  auto blocker = occupy_worker();
-  std::vector<std::string> ids;
-  for (int i = 0; i < 20; ++i)
-    ids.push_back(submit_record(*this, "a-" + std::to_string(i), "a"));
   // The worker holds 8 of a's jobs behind the blocker when b's arrives.
-  ids.push_back(submit_record(*this, "b-0", "b"));
-  release.open();
-  finish(blocker);
-  auto labels = run_order(*this, ids);
-  auto b = std::find(labels.begin(), labels.end(), "b-0");
-  REQUIRE(b != labels.end());
-  CHECK(b - labels.begin() <= 1);
+  CHECK(place_of_newcomer(*this, 8, "record") <= 1);
 }
 
 TEST_CASE_METHOD(engine_fixture,
                  "a group's job of another type does not wait for a group's backlog") {
-  auto cfg = config();
-  cfg.prefetch = 0;
-  start(cfg);
-  auto blocker = occupy_worker();
-  std::vector<std::string> ids;
-  for (int i = 0; i < 20; ++i)
-    ids.push_back(submit_record(*this, "a-" + std::to_string(i), "a"));
-  job_options in_b;
-  in_b.group = "b";
-  ids.push_back(submit("record_other", {{"label", "b-0"}}, in_b));
-  release.open();
-  finish(blocker);
-  auto labels = run_order(*this, ids);
-  auto b = std::find(labels.begin(), labels.end(), "b-0");
-  REQUIRE(b != labels.end());
-  CHECK(b - labels.begin() <= 1);
+  CHECK(place_of_newcomer(*this, 0, "record_other") <= 1);
 }

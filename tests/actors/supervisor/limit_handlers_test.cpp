@@ -14,6 +14,20 @@ group_limit at_most(uint32_t concurrency) {
   return limit;
 }
 
+/// Two workers, group "a" limited to one job at once: its first `block` job
+/// runs, its second waits. Returns both ids.
+std::pair<std::string, std::string> one_running_one_waiting(engine_fixture& f) {
+  auto cfg = f.config();
+  cfg.workers = 2;
+  f.start(cfg);
+  REQUIRE(f.eng->set_limit("a", at_most(1)));
+  job_options in_a;
+  in_a.group = "a";
+  auto first = f.submit("block", nullptr, in_a);
+  REQUIRE(f.started.wait_for(1));
+  return {first, f.submit("block", nullptr, in_a)};
+}
+
 } // namespace
 
 TEST_CASE_METHOD(engine_fixture, "a paused group's jobs wait while other groups' jobs run") {
@@ -36,15 +50,7 @@ TEST_CASE_METHOD(engine_fixture, "a paused group's jobs wait while other groups'
 }
 
 TEST_CASE_METHOD(engine_fixture, "a group's concurrency limit holds across the workers") {
-  auto cfg = config();
-  cfg.workers = 2;
-  start(cfg);
-  REQUIRE(eng->set_limit("a", at_most(1)));
-  job_options in_a;
-  in_a.group = "a";
-  auto first = submit("block", nullptr, in_a);
-  REQUIRE(started.wait_for(1));
-  auto second = submit("block", nullptr, in_a);
+  auto [first, second] = one_running_one_waiting(*this);
   // The second worker is idle, but the group holds its one slot.
   auto state = eng->limit("a");
   REQUIRE(state);
@@ -93,15 +99,9 @@ TEST_CASE_METHOD(engine_fixture, "a group's limit is in force again after a rest
 
 TEST_CASE_METHOD(engine_fixture,
                  "a cancel, a timeout and a failed attempt each give the group's slot back once") {
-  auto cfg = config();
-  cfg.workers = 2;
-  start(cfg);
-  REQUIRE(eng->set_limit("a", at_most(1)));
+  auto [cancelled, next] = one_running_one_waiting(*this);
   job_options in_a;
   in_a.group = "a";
-  auto cancelled = submit("block", nullptr, in_a);
-  REQUIRE(started.wait_for(1));
-  auto next = submit("block", nullptr, in_a);
   REQUIRE(eng->cancel(cancelled));
   CHECK(finish(cancelled).status == job_status::cancelled);
   // The cancelled job's slot went to the next one, and only to it.
