@@ -27,16 +27,20 @@ void ready_queue::leave_ring(level& l, group_jobs& g) {
 bool ready_queue::push(const std::string& type, int32_t priority, const std::string& group,
                        uint64_t seq) {
   auto& l = queues_[type][-priority];
-  auto [places, first] = levels_of_.try_emplace(group);
-  // A group that had nothing ready joins behind the groups waiting now, but
-  // before the one whose turn just was.
-  if (first) {
-    places->second.last_turn = turns_ > 0 ? turns_ - 1 : 0;
-    places->second.blocked = false;
-  }
-  auto& name = places->first;
-  auto [g, fresh] = l.groups.try_emplace(name);
+  auto g = l.groups.find(group);
+  auto fresh = g == l.groups.end();
+  // Only a group new to this level needs its entry in `levels_of_` (whose key
+  // the level's entry views): a job of a group already here costs one lookup.
   if (fresh) {
+    auto [places, first] = levels_of_.try_emplace(group);
+    // A group that had nothing ready joins behind the groups waiting now, but
+    // before the one whose turn just was.
+    if (first) {
+      places->second.last_turn = turns_ > 0 ? turns_ - 1 : 0;
+      places->second.blocked = false;
+    }
+    auto& name = places->first;
+    g = l.groups.try_emplace(name).first;
     g->second.name = &name;
     places->second.levels.push_back(&l);
     // A group that had nothing ready joins at the back of the ring.
