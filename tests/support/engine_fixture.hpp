@@ -145,6 +145,23 @@ public:
     return *s;
   }
 
+  /// Asks for stats until `pred` holds (for at most 30 s of real time); each
+  /// request is a round trip through the supervisor, which orders it after
+  /// everything the engine did before.
+  template <class Pred> engine_stats stats_until(Pred pred) {
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    engine_stats s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      s = stats();
+      if (pred(s))
+        return s;
+    }
+    FAIL("the engine never reached the expected state; queue depth "
+         << s.queue.depth << ", pending " << s.jobs.pending << ", running " << s.jobs.running
+         << ", success " << s.jobs.success);
+    return s;
+  }
+
   /// Waits until the engine has armed a timer that falls due before `limit`
   /// (relative to now) and returns its time.
   troupe::clock::time_point next_timer_within(troupe::clock::duration limit) {

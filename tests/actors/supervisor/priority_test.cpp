@@ -15,23 +15,6 @@ std::string submit_record(engine_fixture& f, const std::string& label, int32_t p
   return f.submit("record", {{"label", label}}, opts);
 }
 
-/// Asks for stats until `pred` holds (for at most 30 s of real time); each
-/// request is a round trip through the supervisor, which orders it after
-/// everything the engine did before.
-template <class Pred> engine_stats stats_until(engine_fixture& f, Pred pred) {
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  engine_stats s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    s = f.stats();
-    if (pred(s))
-      return s;
-  }
-  FAIL("the engine never reached the expected state; queue depth "
-       << s.queue.depth << ", pending " << s.jobs.pending << ", running " << s.jobs.running
-       << ", success " << s.jobs.success);
-  return s;
-}
-
 } // namespace
 
 TEST_CASE_METHOD(engine_fixture,
@@ -45,10 +28,10 @@ TEST_CASE_METHOD(engine_fixture,
   for (auto label : {"high-1", "high-2", "high-3", "high-4", "high-5"})
     submit_record(*this, label, 9);
   // Whatever the worker was asked to give back, it answered for.
-  stats_until(*this, [](const engine_stats& s) { return s.queue.withdrawing == 0; });
+  stats_until([](const engine_stats& s) { return s.queue.withdrawing == 0; });
   release.open();
   finish(blocker);
-  stats_until(*this, [](const engine_stats& s) { return s.jobs.success == 11; });
+  stats_until([](const engine_stats& s) { return s.jobs.success == 11; });
   CHECK(recorded_labels()
         == std::vector<std::string>{"high-1", "high-2", "high-3", "high-4", "high-5", "low-1",
                                     "low-2", "low-3", "low-4", "low-5"});
@@ -66,7 +49,7 @@ TEST_CASE_METHOD(engine_fixture, "jobs held in advance keep FIFO order within on
     submit_record(*this, label, 5);
   release.open();
   finish(blocker);
-  stats_until(*this, [](const engine_stats& s) { return s.jobs.success == 13; });
+  stats_until([](const engine_stats& s) { return s.jobs.success == 13; });
   CHECK(recorded_labels() == labels);
 }
 
@@ -111,7 +94,7 @@ TEST_CASE_METHOD(engine_fixture, "a backlog far beyond the workers drains in pri
   CHECK(stats().jobs.pending == 15000);
   release.open();
   finish(blocker);
-  stats_until(*this, [](const engine_stats& s) { return s.jobs.success == 15001; });
+  stats_until([](const engine_stats& s) { return s.jobs.success == 15001; });
   std::vector<std::string> order;
   for (auto& band : expected)
     order.insert(order.end(), band.begin(), band.end());
