@@ -24,6 +24,9 @@
 //	    holds long-polls on a job that does not finish, some of which leave
 //	    after 1 s; a normal client's /healthz and POST meanwhile, the
 //	    server's RSS, and how soon the server lets go of those that left
+//	troupe-go-load groups -bin TROUPE -dir DIR [-jobs 100000] [-groups 1000] [-workers 8] [-clients 16]
+//	    every group at concurrency 2, a node killed midway: the most jobs of
+//	    one group that ever ran at once
 package main
 
 import (
@@ -65,6 +68,8 @@ func main() {
 	dir := fs.String("dir", "/tmp", "where the store and logs go (killloop)")
 	kills := fs.Int("kills", 20, "SIGKILLs (killloop)")
 	rate := fs.Int("rate", 2000, "POSTs per second (soak)")
+	groups := fs.Int("groups", 1000, "groups (groups)")
+	workers := fs.Int("workers", 8, "the server's local workers (groups)")
 	fs.Parse(os.Args[2:])
 	if *api == "seed" {
 		submitPath, waitPath = "/task", "/task/"
@@ -84,6 +89,8 @@ func main() {
 		killLoop(*binary, *dir, *kills, *clients)
 	case "diskfull":
 		diskFull(*binary, *dir, *clients)
+	case "groups":
+		groupLimits(*binary, *dir, *jobs, *groups, *workers, *clients)
 	case "soak":
 		soak(*base, *rate, time.Duration(*seconds)*time.Second, *pid)
 	default:

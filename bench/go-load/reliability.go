@@ -15,10 +15,10 @@ import (
 	"time"
 )
 
-// startServer runs bin serve with args, waits for its URL, and returns the
-// process and the URL; its stderr goes to logPath (appended).
-func startServer(bin, logPath string, args ...string) (*exec.Cmd, string) {
-	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+// startProcess runs bin with args, its stderr appended to logPath, and
+// returns the process and a reader of its standard output.
+func startProcess(bin, logPath string, args ...string) (*exec.Cmd, *bufio.Reader) {
+	cmd := exec.Command(bin, args...)
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
 		panic(err)
@@ -31,12 +31,19 @@ func startServer(bin, logPath string, args ...string) (*exec.Cmd, string) {
 	if err := cmd.Start(); err != nil {
 		panic(err)
 	}
-	line, err := bufio.NewReader(out).ReadString('\n')
+	return cmd, bufio.NewReader(out)
+}
+
+// startServer runs bin serve with args, waits for its URL, and returns the
+// process, the URL and a reader of the rest of its standard output.
+func startServer(bin, logPath string, args ...string) (*exec.Cmd, string, *bufio.Reader) {
+	cmd, out := startProcess(bin, logPath, append([]string{"serve"}, args...)...)
+	line, err := out.ReadString('\n')
 	if err != nil {
 		panic(fmt.Sprintf("the server printed no address: %v", err))
 	}
 	url := regexp.MustCompile(`https?://[0-9.:]+`).FindString(line)
-	return cmd, url
+	return cmd, url, out
 }
 
 // killLoop kills the server with SIGKILL `kills` times while `submitters`
@@ -55,7 +62,7 @@ func killLoop(bin, dir string, kills, submitters int) {
 	duplicates := 0
 	var refused int64
 	for round := 0; round <= kills; round++ {
-		cmd, url := startServer(bin, logPath, args...)
+		cmd, url, _ := startServer(bin, logPath, args...)
 		if round == kills {
 			// The last server finishes everything.
 			c := newClient(1, false)
@@ -145,6 +152,9 @@ type fullJob struct {
 	Attempts    int     `json:"attempts"`
 	MaxAttempts int     `json:"max_attempts"`
 	Error       *string `json:"error"`
+	Group       string  `json:"group"`
+	StartedAt   string  `json:"started_at"`
+	FinishedAt  string  `json:"finished_at"`
 }
 
 func awaitJob(c *http.Client, base, id string) (fullJob, error) {
@@ -212,7 +222,7 @@ func soak(base string, rate int, d time.Duration, pid int) {
 // acknowledged job.
 func diskFull(bin, dir string, submitters int) {
 	logPath := dir + "/../diskfull-server.log"
-	cmd, url := startServer(bin, logPath, "--http", "127.0.0.1:0", "--store", "sqlite:"+dir+"/troupe.db",
+	cmd, url, _ := startServer(bin, logPath, "--http", "127.0.0.1:0", "--store", "sqlite:"+dir+"/troupe.db",
 		"--workers", "2")
 	var mu sync.Mutex
 	var acked []string
