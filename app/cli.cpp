@@ -144,12 +144,13 @@ const std::vector<flag<serve_options>> serve_flags_without_nodes{
      o.engine.queue_capacity = to_number("queue-capacity", v, 1, 100000000);
    }},
   {"store", "SPEC",
-   "job store: sqlite:PATH, durable, or memory, lost on exit (default "
-   "sqlite:./troupe-data/troupe.db)",
+   "job store: sqlite:PATH, durable; postgres://USER@HOST/DB (a libpq URI), durable and "
+   "shared; or memory, lost on exit (default sqlite:./troupe-data/troupe.db)",
    set_store},
   {"sync", "MODE",
    "normal: commits survive the process being killed; full: also an OS crash or "
-   "power loss, at a cost per commit (default normal)",
+   "power loss, at a cost per commit (default normal; SQLite only: PostgreSQL follows "
+   "its own synchronous_commit)",
    set_sync},
   {"result-ttl", "SECONDS", "how long finished jobs stay queryable (default 3600)",
    [](serve_options& o, const std::string& v) {

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   g++ clang-14 libclang-rt-14-dev cmake make pkg-config
   libcaf-dev nlohmann-json3-dev libcpp-httplib-dev libboost1.81-dev libboost-url1.81-dev catch2
-  libsqlite3-dev libssl-dev zlib1g-dev libyaml-cpp-dev libspdlog-dev libcli11-dev
+  libsqlite3-dev libpq-dev postgresql-15 libssl-dev zlib1g-dev libyaml-cpp-dev libspdlog-dev libcli11-dev
   curl jq openssl nginx golang-go python3 prometheus chromium fonts-dejavu-core
 )
 

@@ -68,11 +68,6 @@ int query_int(sqlite3* db, const std::string& sql, int64_t& out) {
 
 } // namespace
 
-const char* const sqlite_columns =
-  "seq, id, type, payload, priority, max_attempts, timeout_ms, idempotency_key, status, "
-  "attempts, result, error, created_at_ms, started_at_ms, finished_at_ms, worker, "
-  "cancel_requested, ready_at_ms, job_group";
-
 /// Why a database cannot be used, in words that say what to do.
 std::string explain_sqlite_failure(const std::string& path, sqlite3* db, int rc) {
   std::string detail = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);

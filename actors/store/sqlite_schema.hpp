@@ -12,9 +12,6 @@
 
 namespace troupe::detail {
 
-/// The columns of the jobs table, in the order of the schema.
-extern const char* const sqlite_columns;
-
 /// Why a database at `path` cannot be used after result `rc`, in words that
 /// say what to do.
 std::string explain_sqlite_failure(const std::string& path, sqlite3* db, int rc);

@@ -1,5 +1,6 @@
 #include "store/sqlite_store.hpp"
 
+#include "store/job_columns.hpp"
 #include "store/sqlite_schema.hpp"
 #include "store/sqlite_statement.hpp"
 #include "troupe/errors.hpp"
@@ -24,7 +25,7 @@ public:
   sqlite_store(std::string path, sqlite3* db)
       : path_(std::move(path)), db_(db), begin_(db, "BEGIN"), commit_(db, "COMMIT"),
         rollback_(db, "ROLLBACK"),
-        insert_(db, std::string{"INSERT INTO jobs("} + sqlite_columns
+        insert_(db, std::string{"INSERT INTO jobs("} + job_columns
                       + ") VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,"
                         "?17,?18,?19)"),
         start_(db, "UPDATE jobs SET status=?2, attempts=?3, started_at_ms=?4, worker=?5 "
@@ -37,9 +38,9 @@ public:
                      "created_at_ms=?6, started_at_ms=?7, finished_at_ms=?8, worker=?9, "
                      "cancel_requested=?10, ready_at_ms=?11 WHERE seq=?1"),
         purge_(db, "DELETE FROM jobs WHERE finished_at_ms IS NOT NULL AND finished_at_ms <= ?1"),
-        find_(db, std::string{"SELECT "} + sqlite_columns + " FROM jobs WHERE id=?1"),
-        load_(db, std::string{"SELECT "} + sqlite_columns + " FROM jobs ORDER BY seq"),
-        list_finished_(db, std::string{"SELECT "} + sqlite_columns
+        find_(db, std::string{"SELECT "} + job_columns + " FROM jobs WHERE id=?1"),
+        load_(db, std::string{"SELECT "} + job_columns + " FROM jobs ORDER BY seq"),
+        list_finished_(db, std::string{"SELECT "} + job_columns
                              + " FROM jobs WHERE finished_at_ms IS NOT NULL "
                                "AND (?1 = '' OR status = ?1) AND (?2 = '' OR type = ?2) "
                                "AND (?5 = '' OR job_group = ?5) "

@@ -7,10 +7,13 @@
 // killed at any instant (a job that was running then runs again, and its
 // `attempts` shows it).
 //
-// Two stores come with troupe, both selected by a spec string:
+// Three stores come with troupe, each selected by a spec string:
 // - `memory`: rows in a map; nothing outlives the process (as without a store);
 // - `sqlite:PATH`: an SQLite database in WAL mode, owned exclusively by one
-//   engine; `sync_mode` chooses what a commit survives.
+//   engine; `sync_mode` chooses what a commit survives;
+// - `postgres://…` (a libpq URI): troupe's tables in a PostgreSQL database,
+//   owned by one server at a time through a session lock; a commit survives
+//   what the database's own settings make it survive.
 //
 // The engine calls `load` once before it starts and everything else from its
 // journal actor, except `counters`, which its supervisor reads for stats: an
@@ -199,16 +202,17 @@ public:
 
 /// Which store to open, as `--store` and `TROUPE_STORE` name it.
 struct store_spec {
-  enum class kind { memory, sqlite };
+  enum class kind { memory, sqlite, postgres };
   kind type = kind::sqlite;
-  /// The SQLite file; empty for the memory store.
+  /// The SQLite file, or the whole PostgreSQL URI; empty for the memory store.
   std::string path;
 
-  /// Reads `memory` or `sqlite:PATH`; anything else is an `invalid_argument`
-  /// whose message completes "the store ..." (or "--store ...").
+  /// Reads `memory`, `sqlite:PATH` or a libpq URI (`postgres://…` or
+  /// `postgresql://…`); anything else is an `invalid_argument` whose message
+  /// completes "the store ..." (or "--store ...").
   static caf::expected<store_spec> parse(const std::string& text);
 
-  /// The spec as it is written: `memory` or `sqlite:PATH`.
+  /// The spec as it is written: `memory`, `sqlite:PATH` or the URI.
   std::string text() const;
 };
 

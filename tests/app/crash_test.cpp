@@ -3,7 +3,9 @@
 // job only held by a worker keeps its attempts; a last attempt never runs
 // twice. The server is killed while clients are submitting, while jobs are
 // running, while jobs wait for a retry, and while a worker holds jobs behind
-// a running one; a second server on the same file must finish everything.
+// a running one; a second server on the same file (or PostgreSQL database)
+// must finish everything.
+#include "support/postgres_cluster.hpp"
 #include "support/server_process.hpp"
 
 #include <httplib.h>
@@ -139,11 +141,15 @@ struct outcome {
 };
 
 /// Starts a server, submits with `clients` until `kill_when` holds, kills it
-/// with SIGKILL, restarts it on the same store, and checks every accepted job.
+/// with SIGKILL, restarts it on the same store (`store`, else an SQLite file),
+/// and checks every accepted job.
 outcome crash_and_recover(size_t limit, const std::function<json(size_t)>& job_for,
-                          const std::function<bool(submitters&, const server&)>& kill_when) {
+                          const std::function<bool(submitters&, const server&)>& kill_when,
+                          std::string store = {}) {
   scratch_dir dir;
-  std::vector<std::string> flags{"--http",    "127.0.0.1:0", "--store",     dir.sqlite_store(),
+  if (store.empty())
+    store = dir.sqlite_store();
+  std::vector<std::string> flags{"--http",    "127.0.0.1:0", "--store",     store,
                                  "--workers", "2",           "--log-level", "debug"};
   std::vector<std::string> accepted;
   {
@@ -224,6 +230,25 @@ TEST_CASE("a server killed while jobs run runs the interrupted ones again") {
   CHECK(result.interrupted >= 1);
 }
 
+TEST_CASE("a server on PostgreSQL killed while clients submit and jobs run loses nothing") {
+  auto result = crash_and_recover(
+    1500,
+    [](size_t n) {
+      return json{{"type", "sleep"}, {"payload", {{"ms", 20 + 10 * (n % 5)}}}, {"max_attempts", 2}};
+    },
+    [](submitters& clients, const server& s) {
+      if (!clients.await_accepted(300))
+        return false;
+      await_stats(s, [&](const json& stats) {
+        return stats["jobs"]["success"] >= 100 && stats["jobs"]["running"] >= 1;
+      });
+      return true;
+    },
+    postgres_cluster::shared().fresh_database());
+  CHECK(result.accepted >= 300);
+  CHECK(result.interrupted >= 1);
+}
+
 TEST_CASE("a server killed while jobs wait for a retry retries them after the restart") {
   auto result = crash_and_recover(
     300,
@@ -239,8 +264,8 @@ TEST_CASE("a server killed while jobs wait for a retry retries them after the re
 
 TEST_CASE("jobs a worker only held keep their attempts across a SIGKILL") {
   scratch_dir dir;
-  std::vector<std::string> flags{"--http",     "127.0.0.1:0", "--store",   dir.sqlite_store(),
-                                 "--workers",  "1",           "--prefetch", "8",
+  std::vector<std::string> flags{"--http",      "127.0.0.1:0", "--store",    dir.sqlite_store(),
+                                 "--workers",   "1",           "--prefetch", "8",
                                  "--log-level", "debug"};
   std::string blocker;
   std::vector<std::string> held;
@@ -252,9 +277,8 @@ TEST_CASE("jobs a worker only held keep their attempts across a SIGKILL") {
     for (int i = 0; i < 6; ++i)
       held.push_back(submit(first, R"({"type":"echo","payload":1,"max_attempts":1})"));
     // Each was answered once stored; the blocker's start went before them.
-    REQUIRE(poll_until(first, "/v1/workers", [](const json& w) {
-      return w["local"]["list"][0]["jobs_held"] == 7;
-    }));
+    REQUIRE(poll_until(first, "/v1/workers",
+                       [](const json& w) { return w["local"]["list"][0]["jobs_held"] == 7; }));
     first.proc.signal(SIGKILL);
     CHECK(first.proc.wait_exit(10s) == 128 + SIGKILL);
   }
@@ -282,8 +306,8 @@ TEST_CASE("a last attempt interrupted by a SIGKILL is never run again") {
   {
     server first{flags, dir.file("first.log")};
     id = submit(first, R"({"type":"sleep","payload":{"ms":60000},"max_attempts":1})");
-    REQUIRE(poll_until(first, "/v1/jobs/" + id,
-                       [](const json& j) { return j["status"] == "running"; }));
+    REQUIRE(
+      poll_until(first, "/v1/jobs/" + id, [](const json& j) { return j["status"] == "running"; }));
     first.proc.signal(SIGKILL);
     CHECK(first.proc.wait_exit(10s) == 128 + SIGKILL);
   }

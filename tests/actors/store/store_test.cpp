@@ -1,5 +1,7 @@
-// The two stores behind one interface: what every store must do, then what
-// the SQLite file adds (surviving a reopen, refusing files it cannot use).
+// The three stores behind one interface: what every store must do (the
+// PostgreSQL store against a real server), then what the SQLite file adds (surviving a reopen,
+// refusing files it cannot use).
+#include "support/postgres_cluster.hpp"
 #include "support/server_process.hpp"
 
 #include <troupe/errors.hpp>
@@ -53,10 +55,12 @@ stored_job require_job(store& s, const std::string& id) {
 
 /// Runs `body` once with each kind of store, each in a fresh place.
 template <class Body> void for_each_store(Body body) {
-  for (auto kind : {"memory", "sqlite"}) {
+  for (std::string kind : {"memory", "sqlite", "postgres"}) {
     DYNAMIC_SECTION(kind << " store") {
       scratch_dir dir;
-      auto opened = open_store(kind == std::string{"memory"} ? "memory" : dir.sqlite_store());
+      auto opened = open_store(kind == "memory"   ? "memory"
+                               : kind == "sqlite" ? dir.sqlite_store()
+                                                  : postgres_cluster::shared().fresh_database());
       REQUIRE(opened);
       body(**opened);
     }
@@ -375,7 +379,7 @@ TEST_CASE("a store path below a regular file is refused with the reason") {
 }
 
 TEST_CASE("an unknown store spec is an invalid argument") {
-  auto s = open_store("postgres://localhost/jobs");
+  auto s = open_store("mysql://localhost/jobs");
   REQUIRE_FALSE(s);
   CHECK(is_troupe_error(s.error(), errc::invalid_argument));
 }

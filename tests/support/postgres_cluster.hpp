@@ -1,0 +1,118 @@
+// A throw-away PostgreSQL 15 cluster for the tests of one test process:
+// `initdb` in a fresh directory, the server listening only on a Unix socket
+// in that directory (no TCP port to collide on), each test given a database
+// of its own, and the server stopped by its PID when the process ends.
+// PostgreSQL refuses to run as root: as root, the cluster runs as the
+// `postgres` user that Debian's postgresql-15 package creates.
+#pragma once
+
+#include "support/process.hpp"
+
+#include <catch2/catch.hpp>
+#include <libpq-fe.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <pwd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace troupe::test {
+
+class postgres_cluster {
+public:
+  /// The cluster of this test process, started on first use.
+  static postgres_cluster& shared() {
+    static postgres_cluster cluster;
+    return cluster;
+  }
+
+  /// The URI of a new, empty database.
+  std::string fresh_database() {
+    static std::atomic<int> next{0};
+    auto name = "t" + std::to_string(next++);
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(uri("postgres").c_str()),
+                                                      &PQfinish};
+    REQUIRE(PQstatus(conn.get()) == CONNECTION_OK);
+    auto* res = PQexec(conn.get(), ("CREATE DATABASE " + name).c_str());
+    auto created = PQresultStatus(res) == PGRES_COMMAND_OK;
+    INFO(PQerrorMessage(conn.get()));
+    PQclear(res);
+    REQUIRE(created);
+    return uri(name);
+  }
+
+  /// The URI of database `name`, over the cluster's socket.
+  std::string uri(const std::string& name) const {
+    return "postgresql:///" + name + "?host=" + dir_.string() + "&port=" + port + "&user=postgres";
+  }
+
+  /// The server's process (the postmaster).
+  pid_t pid() const { return pid_; }
+
+  ~postgres_cluster() {
+    if (pid_ > 0) {
+      // A fast shutdown: sessions are ended, the server exits.
+      int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
+      kill(pid_, SIGINT);
+      if (pidfd >= 0) {
+        pollfd pfd{pidfd, POLLIN, 0};
+        poll(&pfd, 1, 30000);
+        close(pidfd);
+      }
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+
+  postgres_cluster(const postgres_cluster&) = delete;
+  postgres_cluster& operator=(const postgres_cluster&) = delete;
+
+private:
+  static constexpr const char* bin = "/usr/lib/postgresql/15/bin/";
+  static constexpr const char* port = "5432";
+
+  postgres_cluster() {
+    dir_ = std::filesystem::temp_directory_path() / ("troupe-pg-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::vector<std::string> as_user;
+    if (geteuid() == 0) {
+      auto* pw = getpwnam("postgres");
+      REQUIRE(pw != nullptr); // Debian's postgresql-15 package creates the user
+      REQUIRE(chown(dir_.c_str(), pw->pw_uid, pw->pw_gid) == 0);
+      as_user = {"/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"};
+    }
+    auto log = (dir_ / "cluster.log").string();
+    auto run = [&](std::vector<std::string> argv) {
+      argv.insert(argv.begin(), as_user.begin(), as_user.end());
+      child_process p{argv, {}, log};
+      auto code = p.wait_exit(std::chrono::seconds{120});
+      INFO(read_log(log));
+      REQUIRE(code == 0);
+    };
+    auto data = (dir_ / "data").string();
+    run({std::string{bin} + "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
+         "--no-sync", "--no-instructions"});
+    // pg_ctl -w returns once the server accepts connections.
+    run({std::string{bin} + "pg_ctl", "-D", data, "-l", (dir_ / "server.log").string(), "-w", "-o",
+         "-k " + dir_.string() + " -p " + port
+           + " -c listen_addresses= -c fsync=off -c max_connections=60",
+         "start"});
+    std::ifstream pid_file{data + "/postmaster.pid"};
+    pid_file >> pid_;
+    REQUIRE(pid_ > 0);
+  }
+
+  static std::string read_log(const std::string& path) {
+    std::ifstream in{path};
+    return {std::istreambuf_iterator<char>{in}, {}};
+  }
+
+  std::filesystem::path dir_;
+  pid_t pid_ = 0;
+};
+
+} // namespace troupe::test
