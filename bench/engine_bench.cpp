@@ -15,6 +15,9 @@
 //    beside this one) fed over HTTP: resident set growth per finished job.
 // 5. The size of the SQLite file per 100,000 retained finished jobs.
 //
+// With `--postgres URI` (a throw-away database), the PostgreSQL store runs
+// third in phases 1 and 2.
+//
 // The SQLite files live in `--store-dir` (default: a fresh directory under
 // /tmp), removed afterwards.
 #include "bench_support.hpp"
@@ -26,6 +29,7 @@
 #include <troupe/supervisor.hpp>
 
 #include <caf/all.hpp>
+#include <libpq-fe.h>
 
 #include <atomic>
 #include <deque>
@@ -56,6 +60,9 @@ struct options {
   std::string store_dir;
   std::string phases = "throughput,latency,backlog,served";
   std::string stores = "memory,sqlite";
+  /// A throw-away PostgreSQL database (its troupe tables are dropped before
+  /// each phase); with it, the postgres store runs too.
+  std::string postgres;
   troupe::sync_mode sync = troupe::sync_mode::normal;
 };
 
@@ -84,10 +91,22 @@ std::unique_ptr<caf::actor_system_config> system_config(const options& opt) {
   return cfg;
 }
 
+/// Empties the store of an earlier phase: the SQLite file, or the PostgreSQL
+/// database's troupe tables.
+void start_afresh(const store_choice& store) {
+  if (store.label == "sqlite")
+    std::filesystem::remove(store.spec.substr(store.spec.find(':') + 1));
+  if (store.label != "postgres")
+    return;
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(store.spec.c_str()), &PQfinish};
+  PQclear(PQexec(conn.get(), "SET client_min_messages = warning; "
+                               "DROP TABLE IF EXISTS troupe_jobs, troupe_group_limits, troupe_schema"));
+}
+
 caf::actor start_engine(caf::actor_system& sys, const options& opt, size_t capacity,
                         const store_choice& store, std::shared_ptr<completion> done,
                         std::shared_ptr<std::shared_future<void>> gate = nullptr) {
-  std::filesystem::remove(store.spec.substr(store.spec.find(':') + 1));
+  start_afresh(store);
   troupe::store_options store_opts;
   store_opts.sync = opt.sync;
   auto opened = troupe::open_store(store.spec, store_opts);
@@ -285,6 +304,8 @@ options parse(int argc, char** argv) {
       opt.phases = text();
     else if (arg == "--stores")
       opt.stores = text();
+    else if (arg == "--postgres")
+      opt.postgres = text();
     else if (arg == "--sync")
       opt.sync = text() == "full" ? troupe::sync_mode::full : troupe::sync_mode::normal;
     else
@@ -293,7 +314,7 @@ options parse(int argc, char** argv) {
         " [--rate JOBS_PER_S] [--latency-jobs N] [--backlog-jobs N] [--served-jobs N]"
         " [--scheduler-threads N] [--scheduler sharing|stealing] [--store-dir DIR]"
         " [--sync normal|full] [--phases throughput,latency,backlog,served]"
-        " [--stores memory,sqlite]");
+        " [--stores memory,sqlite] [--postgres URI]");
   }
   return opt;
 }
@@ -321,6 +342,8 @@ int main(int argc, char** argv) {
   for (store_choice s : {store_choice{"memory", "memory"}, store_choice{"sqlite", "sqlite:" + db}})
     if (opt.stores.find(s.label) != std::string::npos)
       stores.push_back(s);
+  if (!opt.postgres.empty())
+    stores.push_back(store_choice{"postgres", opt.postgres});
 
   if (wanted(opt, "throughput")) {
     std::cout << "throughput: " << opt.jobs << " no-op jobs, " << opt.workers
@@ -339,7 +362,9 @@ int main(int argc, char** argv) {
     }
     // The engine closed the file after the throughput run: the WAL is folded
     // in, and what remains is the retained jobs.
-    if (stores.size() == 2) {
+    if (stores.size() == 3)
+      std::cout << "  postgres/sqlite: " << rates[2] / rates[1] << "x" << std::endl;
+    if (stores.size() >= 2) {
       auto file_bytes = static_cast<double>(std::filesystem::file_size(db));
       std::cout << "  sqlite/memory: " << rates[1] / rates[0] << "x\n"
                 << "sqlite file: "
@@ -365,6 +390,8 @@ int main(int argc, char** argv) {
     std::cout << "troupe serve, RSS per finished job kept for its TTL (" << opt.served_jobs
               << " echo jobs over HTTP):" << std::endl;
     for (auto& store : stores) {
+      if (store.label == "postgres")
+        continue;
       auto spec = store.label == "memory" ? store.spec : "sqlite:" + opt.store_dir + "/served.db";
       auto bytes = served_bytes_per_finished_job(binary.string(), spec, opt.served_jobs);
       std::cout << "  " << store.label << ": " << static_cast<long>(bytes) << " bytes" << std::endl;
