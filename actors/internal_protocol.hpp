@@ -51,7 +51,7 @@ struct run_order {
   /// crash can never run a last attempt twice.
   bool gated = false;
   /// The job's group ("" for none).
-  std::string group;
+  std::string group{};
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_order& x) {
