@@ -147,6 +147,12 @@ const std::vector<flag<serve_options>> serve_flags_without_nodes{
    "job store: sqlite:PATH, durable; postgres://USER@HOST/DB (a libpq URI), durable and "
    "shared; or memory, lost on exit (default sqlite:./troupe-data/troupe.db)",
    set_store},
+  {"lease-ms", "MS",
+   "PostgreSQL: how long the active server's lease lasts unrenewed; a standby takes over "
+   "once it ran out, or at once when the active's session ends (default 3000)",
+   [](serve_options& o, const std::string& v) {
+     o.store_options.lease = std::chrono::milliseconds{to_number("lease-ms", v, 300, 600000)};
+   }},
   {"sync", "MODE",
    "normal: commits survive the process being killed; full: also an OS crash or "
    "power loss, at a cost per commit (default normal; SQLite only: PostgreSQL follows "

@@ -4,6 +4,7 @@
 
 #include "troupe/builtin_handlers.hpp"
 #include "troupe/engine.hpp"
+#include "troupe/errors.hpp"
 #include "troupe/log.hpp"
 #include "troupe/worker_node.hpp"
 
@@ -52,7 +53,19 @@ int serve(app::serve_options opt) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  // On PostgreSQL, a server that finds another one active waits as its
+  // standby (with no HTTP port yet), until SIGINT or SIGTERM.
+  opt.store_options.standby = true;
+  opt.store_options.keep_waiting = [] {
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGINT) != 1 && sigismember(&pending, SIGTERM) != 1;
+  };
   auto store = open_store(opt.store, opt.store_options);
+  if (!store && is_troupe_error(store.error(), errc::shutting_down)) {
+    log(log_level::info, describe(store.error()));
+    return 0;
+  }
   if (!store) {
     log(log_level::error, "cannot use the job store: " + describe(store.error()));
     return 1;

@@ -60,6 +60,8 @@ std::optional<pg_result> pg_connection::run(const char* name, const pg_params& p
   if (succeeded(res.get()))
     return res;
   last_error_ = trimmed(PQerrorMessage(conn_.get()));
+  auto* state = PQresultErrorField(res.get(), PG_DIAG_SQLSTATE);
+  last_sqlstate_ = state ? state : "";
   return std::nullopt;
 }
 

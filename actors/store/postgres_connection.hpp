@@ -55,6 +55,9 @@ public:
   /// libpq, or empty.
   std::string error() const;
 
+  /// The SQLSTATE of the last failed statement, or empty.
+  const std::string& sqlstate() const { return last_sqlstate_; }
+
   bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
 
   /// Runs SQL without parameters (several statements may be given).
@@ -76,6 +79,7 @@ public:
 private:
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
   std::string last_error_;
+  std::string last_sqlstate_;
 };
 
 } // namespace troupe::detail

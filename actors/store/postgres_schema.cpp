@@ -7,10 +7,9 @@ namespace {
 /// Version of the schema below, kept in `troupe_schema`.
 constexpr int schema_version = 1;
 
-/// Advisory lock keys ("trup" and "trup" + 1): one serialises schema
-/// creation between servers starting at once, one marks the owning server.
+/// Advisory lock key ("trup") that serialises schema creation between
+/// servers starting at once (the active's lock is "trup" + 1).
 constexpr const char* schema_lock = "1953658224";
-constexpr const char* owner_lock = "1953658225";
 
 constexpr const char* schema = R"sql(
 CREATE TABLE troupe_jobs(
@@ -39,6 +38,24 @@ CREATE INDEX troupe_jobs_by_finish ON troupe_jobs(finished_at_ms)
 -- A group's limit as its JSON (troupe/limits.hpp), which is its one schema.
 CREATE TABLE troupe_group_limits(job_group TEXT PRIMARY KEY, rules TEXT NOT NULL);
 CREATE TABLE troupe_schema(version INTEGER NOT NULL);
+-- The active server's epoch and lease (see store/postgres_leadership.hpp).
+CREATE TABLE troupe_leader(
+  only_row    BOOLEAN PRIMARY KEY DEFAULT true CHECK (only_row),
+  epoch       BIGINT NOT NULL,
+  backend_pid INTEGER,
+  lease_until TIMESTAMPTZ,
+  since       TIMESTAMPTZ
+);
+INSERT INTO troupe_leader(epoch) VALUES(0);
+-- First in every batch of the active: the leader row is locked until the
+-- commit, so an epoch cannot change under a batch that passed.
+CREATE FUNCTION troupe_fence(current_epoch BIGINT) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM 1 FROM troupe_leader WHERE epoch = current_epoch FOR SHARE;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'deposed: epoch % is over, another server is active', current_epoch;
+  END IF;
+END $$;
 )sql";
 
 } // namespace
@@ -86,19 +103,6 @@ std::optional<std::string> prepare_postgres_schema(pg_connection& conn) {
   }
   if (!conn.exec("COMMIT"))
     return fail("cannot commit the schema");
-  return std::nullopt;
-}
-
-std::optional<std::string> take_postgres_ownership(pg_connection& conn) {
-  if (!conn.prepare("troupe_take_ownership",
-                    std::string{"SELECT pg_try_advisory_lock("} + owner_lock + ")"))
-    return conn.describe() + ": cannot lock: " + conn.error();
-  auto taken = conn.run("troupe_take_ownership");
-  if (!taken)
-    return conn.describe() + ": cannot lock: " + conn.error();
-  if (PQgetvalue(taken->get(), 0, 0)[0] != 't')
-    return conn.describe()
-           + " is in use by another troupe server (its session holds troupe's lock)";
   return std::nullopt;
 }
 

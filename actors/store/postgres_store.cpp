@@ -2,16 +2,22 @@
 
 #include "store/job_columns.hpp"
 #include "store/postgres_connection.hpp"
+#include "store/postgres_leadership.hpp"
 #include "store/postgres_schema.hpp"
 #include "troupe/errors.hpp"
+#include "troupe/log.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <variant>
 
 namespace troupe::detail {
+
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -186,9 +192,22 @@ std::vector<stored_job> read_rows(const PGresult* res) {
 
 class postgres_store final : public store {
 public:
-  explicit postgres_store(std::unique_ptr<pg_connection> conn) : conn_(std::move(conn)) {}
+  /// Takes an open, prepared connection whose server is the active one, and
+  /// keeps renewing its lease.
+  postgres_store(std::unique_ptr<pg_connection> conn, postgres_leadership leadership)
+      : conn_(std::move(conn)), leadership_(leadership), name_(conn_->describe()),
+        renewer_([this] { renew_until_closed(); }) {}
 
-  std::string name() const override { return conn_->describe(); }
+  ~postgres_store() override {
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      closing_ = true;
+    }
+    wake_.notify_all();
+    renewer_.join();
+  }
+
+  std::string name() const override { return name_; }
 
   bool durable() const override { return true; }
 
@@ -221,13 +240,17 @@ public:
 
   caf::error apply(const std::vector<store_write>& writes) override {
     std::vector<pg_call> calls;
-    calls.reserve(writes.size());
+    calls.reserve(writes.size() + 1);
+    calls.push_back(leadership_.fence());
     for (auto& w : writes)
       calls.push_back(std::visit(call_of{}, w));
     std::lock_guard<std::mutex> guard{mtx_};
-    if (!conn_->run_all(calls)) {
+    if (deposed_ || !conn_->run_all(calls)) {
       ++failures_;
-      return failure("cannot write the jobs");
+      if (!deposed_ && conn_->error().find("deposed") != std::string::npos)
+        step_down();
+      return deposed_ ? make_error(errc::store_unavailable, deposition())
+                      : failure("cannot write the jobs");
     }
     ++commits_;
     writes_ += writes.size();
@@ -278,16 +301,48 @@ private:
     return make_error(errc::store_unavailable, name() + ": " + what + ": " + conn_->error());
   }
 
+  std::string deposition() const {
+    return name() + ": this server was deposed (epoch " + std::to_string(leadership_.epoch())
+           + " is over): it acknowledges nothing more";
+  }
+
+  /// Stops every write for good; the caller holds `mtx_`.
+  void step_down() {
+    deposed_ = true;
+    log(log_level::error, deposition());
+  }
+
+  /// Renews the lease every third of it; a failed renewal (another epoch, or
+  /// the database out of reach) deposes this server.
+  void renew_until_closed() {
+    std::unique_lock<std::mutex> guard{mtx_};
+    while (!closing_ && !deposed_) {
+      if (wake_.wait_for(guard, lease_ / 3, [this] { return closing_; }))
+        break;
+      if (!leadership_.renew(*conn_))
+        step_down();
+    }
+  }
+
   std::unique_ptr<pg_connection> conn_;
+  postgres_leadership leadership_;
+  std::chrono::milliseconds lease_ = leadership_.lease();
+  std::string name_;
+  bool deposed_ = false;
+  bool closing_ = false;
+  std::condition_variable wake_;
   std::mutex mtx_;
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> writes_{0};
   std::atomic<uint64_t> failures_{0};
+  // Last: it starts in the constructor and uses everything above.
+  std::thread renewer_;
 };
 
 } // namespace
 
-caf::expected<std::shared_ptr<store>> open_postgres_store(const std::string& uri) {
+caf::expected<std::shared_ptr<store>> open_postgres_store(const std::string& uri,
+                                                          const store_options& options) {
   auto unavailable = [](std::string message) {
     return make_error(errc::store_unavailable, std::move(message));
   };
@@ -296,12 +351,35 @@ caf::expected<std::shared_ptr<store>> open_postgres_store(const std::string& uri
     return unavailable("cannot connect to PostgreSQL: " + conn->error());
   if (auto problem = prepare_postgres_schema(*conn))
     return unavailable(std::move(*problem));
-  if (auto problem = take_postgres_ownership(*conn))
-    return unavailable(std::move(*problem));
+  if (!prepare_leadership_statements(*conn))
+    return unavailable(conn->describe() + ": cannot prepare: " + conn->error());
+  postgres_leadership leadership{options.lease};
+  bool waiting = false;
+  for (;;) {
+    std::string error;
+    // A standby waits on the lock; a server that refuses asks only once.
+    auto taken = leadership.try_take(*conn, options.standby ? options.lease : 1ms, error);
+    if (!taken)
+      return unavailable(conn->describe() + ": cannot take over: " + error);
+    if (*taken)
+      break;
+    if (!options.standby)
+      return unavailable(conn->describe() + " is in use by another troupe server, the active one");
+    if (options.keep_waiting && !options.keep_waiting())
+      return make_error(errc::shutting_down, "stopped while standby on " + conn->describe());
+    if (!waiting)
+      log(log_level::info, "standby: another server is active on " + conn->describe()
+                             + "; taking over when it is gone or its lease runs out");
+    waiting = true;
+  }
+  if (!conn->exec("SET lock_timeout = 0"))
+    return unavailable(conn->describe() + ": " + conn->error());
   for (auto& s : statements())
     if (!conn->prepare(s.name, s.sql))
       return unavailable(conn->describe() + ": cannot prepare " + s.name + ": " + conn->error());
-  return std::shared_ptr<store>{std::make_shared<postgres_store>(std::move(conn))};
+  log(log_level::info,
+      "active on " + conn->describe() + " with epoch " + std::to_string(leadership.epoch()));
+  return std::shared_ptr<store>{std::make_shared<postgres_store>(std::move(conn), leadership)};
 }
 
 } // namespace troupe::detail

@@ -49,7 +49,7 @@ caf::expected<std::shared_ptr<store>> open_store(const store_spec& spec, store_o
   if (spec.type == store_spec::kind::memory)
     return detail::make_memory_store();
   if (spec.type == store_spec::kind::postgres)
-    return detail::open_postgres_store(spec.path);
+    return detail::open_postgres_store(spec.path, options);
   return detail::open_sqlite_store(spec.path, options);
 }
 

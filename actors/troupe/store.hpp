@@ -27,7 +27,9 @@
 
 #include <caf/expected.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -152,6 +154,15 @@ struct store_options {
   /// Largest size the database may grow to in bytes (0: no limit). A write
   /// that would exceed it fails as on a full disk.
   uint64_t max_bytes = 0;
+  /// PostgreSQL: how long the active server's lease lasts unrenewed (it is
+  /// renewed every third of it); a standby takes over once it ran out.
+  std::chrono::milliseconds lease{3000};
+  /// PostgreSQL: while another server is active, wait as its standby until
+  /// this one can take over (true), or refuse at once (false).
+  bool standby = false;
+  /// PostgreSQL: asked between a standby's tries (at least once a lease);
+  /// false ends the wait, and `open_store` fails with `shutting_down`.
+  std::function<bool()> keep_waiting;
 };
 
 /// Counters of a store's writes, for metrics and tests.

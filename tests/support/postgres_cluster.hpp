@@ -49,6 +49,23 @@ public:
     return "postgresql:///" + name + "?host=" + dir_.string() + "&port=" + port + "&user=postgres";
   }
 
+  /// Runs `sql` on the database at `uri`, as another client would; returns
+  /// the first row's first value, or "".
+  static std::string run_sql(const std::string& uri, const std::string& sql) {
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(uri.c_str()), &PQfinish};
+    REQUIRE(PQstatus(conn.get()) == CONNECTION_OK);
+    return run_sql(conn.get(), sql);
+  }
+
+  /// Runs `sql` on an open connection; returns the first row's first value.
+  static std::string run_sql(PGconn* conn, const std::string& sql) {
+    std::unique_ptr<PGresult, decltype(&PQclear)> res{PQexec(conn, sql.c_str()), &PQclear};
+    auto status = PQresultStatus(res.get());
+    INFO(sql << ": " << PQerrorMessage(conn));
+    REQUIRE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK));
+    return PQntuples(res.get()) > 0 ? PQgetvalue(res.get(), 0, 0) : "";
+  }
+
   /// The server's process (the postmaster).
   pid_t pid() const { return pid_; }
 

@@ -96,8 +96,21 @@ inline curl_result curl(const std::string& args) {
 /// stderr goes to `log`.
 struct server {
   server(std::vector<std::string> flags, const std::string& log, std::vector<std::string> env = {})
-      : log(log), proc(with_binary(std::move(flags)), std::move(env), log) {
-    auto line = proc.read_line(30s);
+      : server(std::move(flags), log, std::move(env), started_later) {
+    await_address(30s);
+  }
+
+  /// Starts the server without waiting for its address (a standby prints it
+  /// only once it takes over): call `await_address` before using it.
+  static constexpr struct started_later_t {
+  } started_later{};
+  server(std::vector<std::string> flags, const std::string& log, std::vector<std::string> env,
+         started_later_t)
+      : log(log), proc(with_binary(std::move(flags)), std::move(env), log) {}
+
+  /// Waits up to `timeout` for the line with the server's address.
+  void await_address(std::chrono::milliseconds timeout) {
+    auto line = proc.read_line(timeout);
     REQUIRE(line);
     auto at = line->find("://");
     REQUIRE(at != std::string::npos);

@@ -21,17 +21,6 @@ stored_job new_job(const std::string& id, uint64_t seq) {
   return job;
 }
 
-/// Runs `sql` on the database at `uri`, as another client would.
-void run_sql(const std::string& uri, const std::string& sql) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(uri.c_str()), &PQfinish};
-  REQUIRE(PQstatus(conn.get()) == CONNECTION_OK);
-  auto* res = PQexec(conn.get(), sql.c_str());
-  auto status = PQresultStatus(res);
-  INFO(PQerrorMessage(conn.get()));
-  PQclear(res);
-  REQUIRE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK));
-}
-
 } // namespace
 
 TEST_CASE("a postgres store spec is the libpq URI, under either scheme") {
@@ -100,7 +89,7 @@ TEST_CASE("a postgres database owned by an open store is refused to a second one
 TEST_CASE("a postgres database of a newer troupe schema is refused with the reason") {
   auto uri = postgres_cluster::shared().fresh_database();
   REQUIRE(open_store(uri));
-  run_sql(uri, "UPDATE troupe_schema SET version = 99");
+  postgres_cluster::run_sql(uri, "UPDATE troupe_schema SET version = 99");
   auto s = open_store(uri);
   REQUIRE_FALSE(s);
   CHECK_THAT(describe(s.error()), Catch::Contains("schema version 99, newer than this troupe"));
@@ -108,7 +97,7 @@ TEST_CASE("a postgres database of a newer troupe schema is refused with the reas
 
 TEST_CASE("a postgres database with another program's troupe_jobs table is refused") {
   auto uri = postgres_cluster::shared().fresh_database();
-  run_sql(uri, "CREATE TABLE troupe_jobs(x INTEGER)");
+  postgres_cluster::run_sql(uri, "CREATE TABLE troupe_jobs(x INTEGER)");
   auto s = open_store(uri);
   REQUIRE_FALSE(s);
   CHECK_THAT(describe(s.error()), Catch::Contains("not troupe's"));

@@ -1,0 +1,97 @@
+// Two real `troupe serve` processes on one real PostgreSQL database: the
+// second waits as a standby and takes over when the active one is killed
+// (SIGKILL) or hung (SIGSTOP past its lease), finishing every job the first
+// acknowledged; a hung active that resumes acknowledges nothing more.
+#include "support/node_cluster.hpp"
+#include "support/postgres_cluster.hpp"
+
+using namespace troupe::test;
+using json = nlohmann::json;
+
+namespace {
+
+std::vector<std::string> flags_for(const std::string& uri) {
+  return {"--http", "127.0.0.1:0", "--store", uri,           "--workers",
+          "2",      "--lease-ms",  "1000",    "--log-level", "info"};
+}
+
+/// Waits until a standby waits on the active's lock.
+void await_standby(const std::string& uri) {
+  std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(uri.c_str()), &PQfinish};
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (postgres_cluster::run_sql(
+           conn.get(), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+         != "1")
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+}
+
+std::vector<std::string> submit_jobs(const server& s, int n) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < n; ++i)
+    ids.push_back(submit(s, R"({"type":"sleep","payload":{"ms":30},"max_attempts":3})"));
+  return ids;
+}
+
+} // namespace
+
+TEST_CASE(
+  "a standby server takes over when the active one is killed, with every job it acknowledged") {
+  auto uri = postgres_cluster::shared().fresh_database();
+  scratch_dir dir;
+  server active{flags_for(uri), dir.file("active.log")};
+  server standby{flags_for(uri), dir.file("standby.log"), {}, server::started_later};
+  await_standby(uri);
+  auto ids = submit_jobs(active, 40);
+  active.proc.signal(SIGKILL);
+  CHECK(active.proc.wait_exit(10s) == 128 + SIGKILL);
+  auto killed_at = std::chrono::steady_clock::now();
+  standby.await_address(30s);
+  auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now()
+                                                                    - killed_at);
+  INFO("took over in " << took.count() << " ms");
+  for (auto& id : ids) {
+    auto job = wait_for_job(standby, id);
+    CHECK(job["status"] == "success");
+    CHECK(job["attempts"] <= 3);
+  }
+  CHECK(postgres_cluster::run_sql(uri, "SELECT epoch FROM troupe_leader") == "2");
+  standby.proc.signal(SIGTERM);
+  CHECK(standby.proc.wait_exit(30s) == 0);
+}
+
+TEST_CASE("a hung active is replaced after its lease, and once resumed acknowledges nothing") {
+  auto uri = postgres_cluster::shared().fresh_database();
+  scratch_dir dir;
+  server active{flags_for(uri), dir.file("active.log")};
+  server standby{flags_for(uri), dir.file("standby.log"), {}, server::started_later};
+  await_standby(uri);
+  auto ids = submit_jobs(active, 10);
+  active.proc.signal(SIGSTOP);
+  standby.await_address(30s);
+  active.proc.signal(SIGCONT);
+  // The old active's session was ended: whatever it is asked now, it stores
+  // nothing, so it answers nothing with 202.
+  auto late = curl("-X POST -H 'Content-Type: application/json' -d "
+                   "'{\"type\":\"echo\",\"payload\":1}' "
+                   + active.url + "/v1/jobs");
+  CHECK(late.status != 202);
+  for (auto& id : ids)
+    CHECK(wait_for_job(standby, id)["status"] == "success");
+  CHECK(postgres_cluster::run_sql(uri, "SELECT count(*) FROM troupe_jobs") == "10");
+  standby.proc.signal(SIGTERM);
+  CHECK(standby.proc.wait_exit(30s) == 0);
+  active.proc.signal(SIGKILL);
+}
+
+TEST_CASE("a standby server stops on SIGTERM while it waits") {
+  auto uri = postgres_cluster::shared().fresh_database();
+  scratch_dir dir;
+  server active{flags_for(uri), dir.file("active.log")};
+  server standby{flags_for(uri), dir.file("standby.log"), {}, server::started_later};
+  await_standby(uri);
+  standby.proc.signal(SIGTERM);
+  CHECK(standby.proc.wait_exit(10s) == 0);
+  CHECK_THAT(read_file(dir.file("standby.log")), Catch::Contains("stopped while standby"));
+  active.proc.signal(SIGTERM);
+  CHECK(active.proc.wait_exit(30s) == 0);
+}
