@@ -11,9 +11,12 @@
 #include <caf/all.hpp>
 
 #include <csignal>
+#include <cstring>
 #include <iostream>
+#include <linux/close_range.h>
 #include <pthread.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <thread>
 #include <unistd.h>
 
@@ -42,6 +45,23 @@ void fit_connections_to_file_limit(app::serve_options& opt) {
   opt.http.max_connections = fitted;
 }
 
+/// The command line this process was started with, to start it again.
+std::vector<char*> own_command_line;
+
+/// Another server took over the database: this one has stored nothing since
+/// and cannot; it starts afresh as the same command, which waits as a
+/// standby. Nothing of this process survives (its running jobs are the new
+/// active's to run again), and it keeps its PID.
+[[noreturn]] void step_down_to_standby() {
+  log(log_level::warn, "deposed: another server is active; stepping down to standby");
+  // Descriptors must not outlive the exec (a listening socket would keep
+  // its port).
+  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  execv("/proc/self/exe", own_command_line.data());
+  log(log_level::error, std::string{"cannot restart as a standby: "} + std::strerror(errno));
+  std::_Exit(1);
+}
+
 int serve(app::serve_options opt) {
   set_log_level(opt.log);
   fit_connections_to_file_limit(opt);
@@ -51,6 +71,7 @@ int serve(app::serve_options opt) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // On PostgreSQL, a server that finds another one active waits as its
@@ -61,6 +82,8 @@ int serve(app::serve_options opt) {
     sigpending(&pending);
     return sigismember(&pending, SIGINT) != 1 && sigismember(&pending, SIGTERM) != 1;
   };
+  // A deposed active tells the main thread, which steps down.
+  opt.store_options.on_deposed = [] { kill(getpid(), SIGUSR2); };
   auto store = open_store(opt.store, opt.store_options);
   if (!store && is_troupe_error(store.error(), errc::shutting_down)) {
     log(log_level::info, describe(store.error()));
@@ -114,6 +137,8 @@ int serve(app::serve_options opt) {
 
   int received = 0;
   sigwait(&signals, &received);
+  if (received == SIGUSR2)
+    step_down_to_standby();
   log(log_level::info, std::string{"received "} + (received == SIGINT ? "SIGINT" : "SIGTERM")
                          + "; refusing new jobs, running ones get "
                          + std::to_string(opt.shutdown_timeout.count()) + " s");
@@ -179,6 +204,7 @@ int work(const app::worker_options& opt) {
 } // namespace
 
 int main(int argc, char** argv) {
+  own_command_line.assign(argv, argv + argc + 1);
   std::vector<std::string> args(argv + 1, argv + argc);
   auto command = args.empty() ? std::string{} : args[0];
   if (app::is_client_command(command))

@@ -194,9 +194,10 @@ class postgres_store final : public store {
 public:
   /// Takes an open, prepared connection whose server is the active one, and
   /// keeps renewing its lease.
-  postgres_store(std::unique_ptr<pg_connection> conn, postgres_leadership leadership)
+  postgres_store(std::unique_ptr<pg_connection> conn, postgres_leadership leadership,
+                 std::function<void()> on_deposed)
       : conn_(std::move(conn)), leadership_(leadership), name_(conn_->describe()),
-        renewer_([this] { renew_until_closed(); }) {}
+        on_deposed_(std::move(on_deposed)), renewer_([this] { renew_until_closed(); }) {}
 
   ~postgres_store() override {
     {
@@ -310,6 +311,8 @@ private:
   void step_down() {
     deposed_ = true;
     log(log_level::error, deposition());
+    if (on_deposed_)
+      on_deposed_();
   }
 
   /// Renews the lease every third of it; a failed renewal (another epoch, or
@@ -328,6 +331,7 @@ private:
   postgres_leadership leadership_;
   std::chrono::milliseconds lease_ = leadership_.lease();
   std::string name_;
+  std::function<void()> on_deposed_;
   bool deposed_ = false;
   bool closing_ = false;
   std::condition_variable wake_;
@@ -379,7 +383,8 @@ caf::expected<std::shared_ptr<store>> open_postgres_store(const std::string& uri
       return unavailable(conn->describe() + ": cannot prepare " + s.name + ": " + conn->error());
   log(log_level::info,
       "active on " + conn->describe() + " with epoch " + std::to_string(leadership.epoch()));
-  return std::shared_ptr<store>{std::make_shared<postgres_store>(std::move(conn), leadership)};
+  return std::shared_ptr<store>{
+    std::make_shared<postgres_store>(std::move(conn), leadership, options.on_deposed)};
 }
 
 } // namespace troupe::detail

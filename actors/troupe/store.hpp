@@ -163,6 +163,10 @@ struct store_options {
   /// PostgreSQL: asked between a standby's tries (at least once a lease);
   /// false ends the wait, and `open_store` fails with `shutting_down`.
   std::function<bool()> keep_waiting;
+  /// PostgreSQL: called once, from the store's thread, when this server
+  /// finds itself deposed (another server took over); it commits nothing
+  /// from then on, and should step down.
+  std::function<void()> on_deposed;
 };
 
 /// Counters of a store's writes, for metrics and tests.

@@ -1,7 +1,8 @@
 // Two real `troupe serve` processes on one real PostgreSQL database: the
 // second waits as a standby and takes over when the active one is killed
 // (SIGKILL) or hung (SIGSTOP past its lease), finishing every job the first
-// acknowledged; a hung active that resumes acknowledges nothing more.
+// acknowledged; a hung active that resumes acknowledges nothing more and
+// steps down to standby.
 #include "support/node_cluster.hpp"
 #include "support/postgres_cluster.hpp"
 
@@ -59,28 +60,35 @@ TEST_CASE(
   CHECK(standby.proc.wait_exit(30s) == 0);
 }
 
-TEST_CASE("a hung active is replaced after its lease, and once resumed acknowledges nothing") {
+TEST_CASE("a hung active is replaced after its lease, acknowledges nothing, and becomes standby") {
   auto uri = postgres_cluster::shared().fresh_database();
   scratch_dir dir;
-  server active{flags_for(uri), dir.file("active.log")};
-  server standby{flags_for(uri), dir.file("standby.log"), {}, server::started_later};
+  server first{flags_for(uri), dir.file("first.log")};
+  server second{flags_for(uri), dir.file("second.log"), {}, server::started_later};
   await_standby(uri);
-  auto ids = submit_jobs(active, 10);
-  active.proc.signal(SIGSTOP);
-  standby.await_address(30s);
-  active.proc.signal(SIGCONT);
-  // The old active's session was ended: whatever it is asked now, it stores
-  // nothing, so it answers nothing with 202.
+  auto ids = submit_jobs(first, 10);
+  first.proc.signal(SIGSTOP);
+  second.await_address(30s);
+  first.proc.signal(SIGCONT);
+  // Its session was ended: whatever it is asked now, it stores nothing, so
+  // it answers nothing with 202 (if it still answers at all).
   auto late = curl("-X POST -H 'Content-Type: application/json' -d "
                    "'{\"type\":\"echo\",\"payload\":1}' "
-                   + active.url + "/v1/jobs");
+                   + first.url + "/v1/jobs");
   CHECK(late.status != 202);
   for (auto& id : ids)
-    CHECK(wait_for_job(standby, id)["status"] == "success");
+    CHECK(wait_for_job(second, id)["status"] == "success");
   CHECK(postgres_cluster::run_sql(uri, "SELECT count(*) FROM troupe_jobs") == "10");
-  standby.proc.signal(SIGTERM);
-  CHECK(standby.proc.wait_exit(30s) == 0);
-  active.proc.signal(SIGKILL);
+  // It stepped down: it waits as the standby (same PID) and takes over
+  // when the second one stops.
+  await_standby(uri);
+  second.proc.signal(SIGTERM);
+  CHECK(second.proc.wait_exit(30s) == 0);
+  first.await_address(30s);
+  CHECK(get_json(first, "/v1/jobs/" + ids[0])["status"] == "success");
+  CHECK(postgres_cluster::run_sql(uri, "SELECT epoch FROM troupe_leader") == "3");
+  first.proc.signal(SIGTERM);
+  CHECK(first.proc.wait_exit(30s) == 0);
 }
 
 TEST_CASE("a standby server stops on SIGTERM while it waits") {
