@@ -361,8 +361,10 @@ caf::expected<std::shared_ptr<store>> open_postgres_store(const std::string& uri
   bool waiting = false;
   for (;;) {
     std::string error;
-    // A standby waits on the lock; a server that refuses asks only once.
-    auto taken = leadership.try_take(*conn, options.standby ? options.lease : 1ms, error);
+    // A standby waits on the lock, looking at the lease every quarter of it
+    // (so it notices an expired one within a quarter); a server that
+    // refuses asks only once.
+    auto taken = leadership.try_take(*conn, options.standby ? options.lease / 4 : 1ms, error);
     if (!taken)
       return unavailable(conn->describe() + ": cannot take over: " + error);
     if (*taken)

@@ -160,7 +160,7 @@ struct store_options {
   /// PostgreSQL: while another server is active, wait as its standby until
   /// this one can take over (true), or refuse at once (false).
   bool standby = false;
-  /// PostgreSQL: asked between a standby's tries (at least once a lease);
+  /// PostgreSQL: asked between a standby's tries (every quarter lease);
   /// false ends the wait, and `open_store` fails with `shutting_down`.
   std::function<bool()> keep_waiting;
   /// PostgreSQL: called once, from the store's thread, when this server
