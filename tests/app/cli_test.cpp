@@ -55,13 +55,22 @@ TEST_CASE("bad flags are usage errors that name the flag") {
   fails_with({"--workers", "0"}, "--workers");
   fails_with({"--http", "8080"}, "--http");
   fails_with({"--http", "localhost:70000"}, "--http");
-  fails_with({"--store", "postgres://db"}, "--store");
+  fails_with({"--store", "mysql://db"}, "--store");
+  fails_with({"--lease-ms", "10"}, "--lease-ms");
   fails_with({"--store", "sqlite:"}, "--store");
   fails_with({"--sync", "sometimes"}, "--sync");
   fails_with({"--log-level", "loud"}, "--log-level");
   fails_with({"--colour", "red"}, "--colour");
   fails_with({"--tls-cert", "c.pem"}, "--tls-key");
   fails_with({"--token"}, "--token");
+}
+
+TEST_CASE("a libpq URI is a PostgreSQL store, with its lease from --lease-ms") {
+  auto opt = parse_serve({"--store", "postgresql://troupe@db/jobs", "--lease-ms", "1500"}, {});
+  CHECK(opt.store.type == troupe::store_spec::kind::postgres);
+  CHECK(opt.store.text() == "postgresql://troupe@db/jobs");
+  CHECK(opt.store_options.lease == std::chrono::milliseconds{1500});
+  CHECK(parse_serve({}, {}).store_options.lease == std::chrono::milliseconds{3000});
 }
 
 TEST_CASE("zero local workers leave all jobs to worker nodes, which needs --nodes") {

@@ -26,6 +26,17 @@ void await_standby(const std::string& uri) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
 }
 
+/// Two servers on a fresh database: `first` active, `second` waiting as
+/// its standby.
+struct two_servers {
+  std::string uri = postgres_cluster::shared().fresh_database();
+  scratch_dir dir;
+  server first{flags_for(uri), dir.file("first.log")};
+  server second{flags_for(uri), dir.file("second.log"), {}, server::started_later};
+
+  two_servers() { await_standby(uri); }
+};
+
 std::vector<std::string> submit_jobs(const server& s, int n) {
   std::vector<std::string> ids;
   for (int i = 0; i < n; ++i)
@@ -35,13 +46,11 @@ std::vector<std::string> submit_jobs(const server& s, int n) {
 
 } // namespace
 
-TEST_CASE(
-  "a standby server takes over when the active one is killed, with every job it acknowledged") {
-  auto uri = postgres_cluster::shared().fresh_database();
-  scratch_dir dir;
-  server active{flags_for(uri), dir.file("active.log")};
-  server standby{flags_for(uri), dir.file("standby.log"), {}, server::started_later};
-  await_standby(uri);
+TEST_CASE_METHOD(two_servers,
+                 "a standby server takes over when the active one is killed, with every job it "
+                 "acknowledged") {
+  auto& active = first;
+  auto& standby = second;
   auto ids = submit_jobs(active, 40);
   active.proc.signal(SIGKILL);
   CHECK(active.proc.wait_exit(10s) == 128 + SIGKILL);
@@ -60,12 +69,9 @@ TEST_CASE(
   CHECK(standby.proc.wait_exit(30s) == 0);
 }
 
-TEST_CASE("a hung active is replaced after its lease, acknowledges nothing, and becomes standby") {
-  auto uri = postgres_cluster::shared().fresh_database();
-  scratch_dir dir;
-  server first{flags_for(uri), dir.file("first.log")};
-  server second{flags_for(uri), dir.file("second.log"), {}, server::started_later};
-  await_standby(uri);
+TEST_CASE_METHOD(two_servers,
+                 "a hung active is replaced after its lease, acknowledges nothing, and becomes "
+                 "standby") {
   auto ids = submit_jobs(first, 10);
   first.proc.signal(SIGSTOP);
   second.await_address(30s);
@@ -91,15 +97,10 @@ TEST_CASE("a hung active is replaced after its lease, acknowledges nothing, and 
   CHECK(first.proc.wait_exit(30s) == 0);
 }
 
-TEST_CASE("a standby server stops on SIGTERM while it waits") {
-  auto uri = postgres_cluster::shared().fresh_database();
-  scratch_dir dir;
-  server active{flags_for(uri), dir.file("active.log")};
-  server standby{flags_for(uri), dir.file("standby.log"), {}, server::started_later};
-  await_standby(uri);
-  standby.proc.signal(SIGTERM);
-  CHECK(standby.proc.wait_exit(10s) == 0);
-  CHECK_THAT(read_file(dir.file("standby.log")), Catch::Contains("stopped while standby"));
-  active.proc.signal(SIGTERM);
-  CHECK(active.proc.wait_exit(30s) == 0);
+TEST_CASE_METHOD(two_servers, "a standby server stops on SIGTERM while it waits") {
+  second.proc.signal(SIGTERM);
+  CHECK(second.proc.wait_exit(10s) == 0);
+  CHECK_THAT(read_file(dir.file("second.log")), Catch::Contains("stopped while standby"));
+  first.proc.signal(SIGTERM);
+  CHECK(first.proc.wait_exit(30s) == 0);
 }

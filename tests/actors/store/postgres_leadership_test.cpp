@@ -4,6 +4,7 @@
 // "hung active" is played by a plain libpq session that holds the lock and
 // an expired lease. Against a real PostgreSQL 15.
 #include "support/postgres_cluster.hpp"
+#include "support/stored_jobs.hpp"
 
 #include <troupe/errors.hpp>
 #include <troupe/store.hpp>
@@ -15,14 +16,6 @@ using namespace troupe::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-stored_job new_job(const std::string& id, uint64_t seq) {
-  stored_job job;
-  job.id = id;
-  job.seq = seq;
-  job.type = "echo";
-  return job;
-}
 
 store_options standby(std::chrono::milliseconds lease = 3000ms) {
   store_options options;

@@ -3,25 +3,13 @@
 // nothing, one server at a time owns the database, and databases it must not
 // touch are refused with the reason. Against a real PostgreSQL 15.
 #include "support/postgres_cluster.hpp"
+#include "support/stored_jobs.hpp"
 
 #include <troupe/errors.hpp>
 #include <troupe/store.hpp>
 
 using namespace troupe;
 using namespace troupe::test;
-
-namespace {
-
-stored_job new_job(const std::string& id, uint64_t seq) {
-  stored_job job;
-  job.id = id;
-  job.seq = seq;
-  job.type = "echo";
-  job.created_at_ms = 1000 + static_cast<int64_t>(seq);
-  return job;
-}
-
-} // namespace
 
 TEST_CASE("a postgres store spec is the libpq URI, under either scheme") {
   for (std::string uri : {"postgres://u@db.example/jobs", "postgresql:///jobs?host=/run/pg"}) {

@@ -3,6 +3,7 @@
 // refusing files it cannot use).
 #include "support/postgres_cluster.hpp"
 #include "support/server_process.hpp"
+#include "support/stored_jobs.hpp"
 
 #include <troupe/errors.hpp>
 #include <troupe/store.hpp>
@@ -17,22 +18,6 @@ using namespace troupe;
 using namespace troupe::test;
 
 namespace {
-
-stored_job new_job(const std::string& id, uint64_t seq) {
-  stored_job job;
-  job.id = id;
-  job.seq = seq;
-  job.type = "echo";
-  job.payload = R"({"n":)" + std::to_string(seq) + "}";
-  job.options.priority = 7;
-  job.options.max_attempts = 4;
-  job.options.timeout_ms = 1234;
-  job.options.idempotency_key = "key-" + id;
-  job.options.group = "group-" + std::to_string(seq % 2);
-  job.created_at_ms = 1000 + static_cast<int64_t>(seq);
-  job.ready_at_ms = 2000 + static_cast<int64_t>(seq);
-  return job;
-}
 
 store_write insert(const stored_job& job) {
   return job_inserted{job};
