@@ -4,6 +4,7 @@
 #include "store/postgres_connection.hpp"
 #include "store/postgres_leadership.hpp"
 #include "store/postgres_schema.hpp"
+#include "store/stored_limit.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
 
@@ -227,14 +228,11 @@ public:
       return failure("cannot read the group limits");
     stored_limits limits;
     for (int row = 0; row < PQntuples(res->get()); ++row) {
-      std::string group = PQgetvalue(res->get(), row, 0);
-      try {
-        limits.push_back(limit_set{
-          group, nlohmann::json::parse(PQgetvalue(res->get(), row, 1)).get<group_limit>()});
-      } catch (const std::exception& e) {
-        return make_error(errc::store_unavailable, name() + ": the stored limit of group " + group
-                                                     + " is unreadable: " + e.what());
-      }
+      auto limit =
+        read_stored_limit(name(), PQgetvalue(res->get(), row, 0), PQgetvalue(res->get(), row, 1));
+      if (!limit)
+        return limit.error();
+      limits.push_back(std::move(*limit));
     }
     return limits;
   }

@@ -3,6 +3,7 @@
 #include "store/job_columns.hpp"
 #include "store/sqlite_schema.hpp"
 #include "store/sqlite_statement.hpp"
+#include "store/stored_limit.hpp"
 #include "troupe/errors.hpp"
 
 #include <nlohmann/json.hpp>
@@ -73,15 +74,12 @@ public:
     stored_limits limits;
     int rc;
     while ((rc = load_limits_.step()) == SQLITE_ROW) {
-      auto group = load_limits_.text_at(0);
-      try {
-        limits.push_back(
-          limit_set{group, nlohmann::json::parse(load_limits_.text_at(1)).get<group_limit>()});
-      } catch (const std::exception& e) {
+      auto limit = read_stored_limit(name(), load_limits_.text_at(0), load_limits_.text_at(1));
+      if (!limit) {
         load_limits_.reset();
-        return make_error(errc::store_unavailable, name() + ": the stored limit of group " + group
-                                                     + " is unreadable: " + e.what());
+        return limit.error();
       }
+      limits.push_back(std::move(*limit));
     }
     load_limits_.reset();
     if (rc != SQLITE_DONE)
