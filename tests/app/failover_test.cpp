@@ -16,16 +16,6 @@ std::vector<std::string> flags_for(const std::string& uri) {
           "2",      "--lease-ms",  "1000",    "--log-level", "info"};
 }
 
-/// Waits until a standby waits on the active's lock.
-void await_standby(const std::string& uri) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(uri.c_str()), &PQfinish};
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (postgres_cluster::run_sql(
-           conn.get(), "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
-         != "1")
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-}
-
 /// Two servers on a fresh database: `first` active, `second` waiting as
 /// its standby.
 struct two_servers {
@@ -34,7 +24,7 @@ struct two_servers {
   server first{flags_for(uri), dir.file("first.log")};
   server second{flags_for(uri), dir.file("second.log"), {}, server::started_later};
 
-  two_servers() { await_standby(uri); }
+  two_servers() { postgres_cluster::await_standby(uri); }
 };
 
 std::vector<std::string> submit_jobs(const server& s, int n) {
@@ -87,7 +77,7 @@ TEST_CASE_METHOD(two_servers,
   CHECK(postgres_cluster::run_sql(uri, "SELECT count(*) FROM troupe_jobs") == "10");
   // It stepped down: it waits as the standby (same PID) and takes over
   // when the second one stops.
-  await_standby(uri);
+  postgres_cluster::await_standby(uri);
   second.proc.signal(SIGTERM);
   CHECK(second.proc.wait_exit(30s) == 0);
   first.await_address(30s);

@@ -33,14 +33,7 @@ public:
   std::string fresh_database() {
     static std::atomic<int> next{0};
     auto name = "t" + std::to_string(next++);
-    std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(uri("postgres").c_str()),
-                                                      &PQfinish};
-    REQUIRE(PQstatus(conn.get()) == CONNECTION_OK);
-    auto* res = PQexec(conn.get(), ("CREATE DATABASE " + name).c_str());
-    auto created = PQresultStatus(res) == PGRES_COMMAND_OK;
-    INFO(PQerrorMessage(conn.get()));
-    PQclear(res);
-    REQUIRE(created);
+    run_sql(uri("postgres"), "CREATE DATABASE " + name);
     return uri(name);
   }
 
@@ -64,6 +57,24 @@ public:
     INFO(sql << ": " << PQerrorMessage(conn));
     REQUIRE((status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK));
     return PQntuples(res.get()) > 0 ? PQgetvalue(res.get(), 0, 0) : "";
+  }
+
+  /// Waits (for at most 30 s) until `sql` on `uri` answers `expected`.
+  static bool sql_until(const std::string& uri, const std::string& sql,
+                        const std::string& expected) {
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(uri.c_str()), &PQfinish};
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+    while (std::chrono::steady_clock::now() < deadline)
+      if (run_sql(conn.get(), sql) == expected)
+        return true;
+    return false;
+  }
+
+  /// Waits until one server (or store) waits as a standby on the active's
+  /// lock.
+  static void await_standby(const std::string& uri) {
+    REQUIRE(sql_until(
+      uri, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", "1"));
   }
 
   /// The server's process (the postmaster).

@@ -24,16 +24,6 @@ store_options standby(std::chrono::milliseconds lease = 3000ms) {
   return options;
 }
 
-/// Waits (for at most 30 s) until `sql` on `uri` answers `expected`.
-bool sql_until(const std::string& uri, const std::string& sql, const std::string& expected) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(uri.c_str()), &PQfinish};
-  auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline)
-    if (postgres_cluster::run_sql(conn.get(), sql) == expected)
-      return true;
-  return false;
-}
-
 std::string epoch_of(const std::string& uri) {
   return postgres_cluster::run_sql(uri, "SELECT epoch FROM troupe_leader");
 }
@@ -48,8 +38,7 @@ TEST_CASE("a standby store takes over the moment the active store's session ends
   CHECK(epoch_of(uri) == "1");
   auto taking_over = std::async(std::launch::async, [&] { return open_store(uri, standby()); });
   // The standby waits on the lock.
-  REQUIRE(sql_until(
-    uri, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted", "1"));
+  postgres_cluster::await_standby(uri);
   active->reset();
   auto took = taking_over.get();
   REQUIRE(took);
@@ -98,7 +87,7 @@ TEST_CASE("an active store renews its lease while it is open") {
   auto s = open_store(uri, options);
   REQUIRE(s);
   auto first = postgres_cluster::run_sql(uri, "SELECT lease_until FROM troupe_leader");
-  CHECK(
-    sql_until(uri, "SELECT lease_until > '" + first + "'::timestamptz FROM troupe_leader", "t"));
+  CHECK(postgres_cluster::sql_until(
+    uri, "SELECT lease_until > '" + first + "'::timestamptz FROM troupe_leader", "t"));
   CHECK_FALSE((*s)->apply({job_inserted{new_job("still-active", 1)}}));
 }
