@@ -32,6 +32,8 @@ const char* to_string(errc code) {
       return "join_refused";
     case errc::not_retryable:
       return "not_retryable";
+    case errc::standby:
+      return "standby";
   }
   return "unknown";
 }

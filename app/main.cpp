@@ -6,6 +6,7 @@
 #include "troupe/engine.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
+#include "troupe/standby.hpp"
 #include "troupe/worker_node.hpp"
 
 #include <caf/all.hpp>
@@ -74,10 +75,38 @@ int serve(app::serve_options opt) {
   sigaddset(&signals, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  caf::actor_system_config cfg;
+  configure_system(cfg);
+  if (opt.nodes_enabled)
+    configure_nodes(cfg, opt.node);
+  caf::actor_system sys{cfg};
+  // HTTP is served from the start: until this server runs the jobs (on
+  // PostgreSQL, while another server is active), its gateway talks to the
+  // stand-in, which answers as a standby. "listening on" is printed once
+  // the jobs are served.
+  auto standby = spawn_standby(sys);
+  auto gateway = http::spawn_gateway(sys, standby, opt.http);
+  auto stop_serving = [&] {
+    http::stop_gateway(sys, gateway);
+    caf::anon_send_exit(standby, caf::exit_reason::user_shutdown);
+  };
+  auto port = http::listening_port(sys, gateway);
+  if (!port) {
+    log(log_level::error, describe(port.error()));
+    stop_serving();
+    return 1;
+  }
+  auto url = std::string{opt.http.tls_cert.empty() ? "http" : "https"} + "://" + opt.http.host + ":"
+             + std::to_string(*port);
+
   // On PostgreSQL, a server that finds another one active waits as its
-  // standby (with no HTTP port yet), until SIGINT or SIGTERM.
+  // standby, until SIGINT or SIGTERM.
   opt.store_options.standby = true;
-  opt.store_options.keep_waiting = [] {
+  opt.store_options.keep_waiting = [&standby, &url,
+                                    told = false](const store_leadership& active) mutable {
+    if (!std::exchange(told, true))
+      std::cout << "troupe: standby on " << url << std::endl;
+    report_active_term(standby, active);
     sigset_t pending;
     sigpending(&pending);
     return sigismember(&pending, SIGINT) != 1 && sigismember(&pending, SIGTERM) != 1;
@@ -87,36 +116,26 @@ int serve(app::serve_options opt) {
   auto store = open_store(opt.store, opt.store_options);
   if (!store && is_troupe_error(store.error(), errc::shutting_down)) {
     log(log_level::info, describe(store.error()));
+    stop_serving();
     return 0;
   }
   if (!store) {
     log(log_level::error, "cannot use the job store: " + describe(store.error()));
+    stop_serving();
     return 1;
   }
   auto engine_config = opt.engine;
   engine_config.store = *store;
-  caf::actor_system_config cfg;
-  configure_system(cfg);
-  if (opt.nodes_enabled)
-    configure_nodes(cfg, opt.node);
-  caf::actor_system sys{cfg};
   engine eng{sys, engine_config};
   register_builtin_handlers(eng.handlers());
   if (auto err = eng.start()) {
     log(log_level::error, "cannot start the engine: " + describe(err));
+    stop_serving();
     return 1;
   }
-  auto gateway = http::spawn_gateway(sys, eng.supervisor(), opt.http);
-  auto port = http::listening_port(sys, gateway);
-  if (!port) {
-    log(log_level::error, describe(port.error()));
-    http::stop_gateway(sys, gateway);
-    eng.stop(std::chrono::seconds{0});
-    return 1;
-  }
-  auto scheme = opt.http.tls_cert.empty() ? "http" : "https";
-  std::cout << "troupe: listening on " << scheme << "://" << opt.http.host << ":" << *port
-            << std::endl;
+  http::switch_engine(gateway, eng.supervisor());
+  caf::anon_send_exit(standby, caf::exit_reason::user_shutdown);
+  std::cout << "troupe: listening on " << url << std::endl;
   std::unique_ptr<node_port> nodes;
   if (opt.nodes_enabled) {
     auto opened = serve_nodes(sys, eng.supervisor(), opt.node, opt.nodes_host, opt.nodes_port);

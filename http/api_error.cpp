@@ -35,6 +35,8 @@ api_error from_engine_error(const caf::error& err) {
         return {409, "conflict", text};
       case errc::not_retryable:
         return {409, "not_retryable", text};
+      case errc::standby:
+        return {503, "standby", text};
       case errc::store_unavailable:
         return {503, "store_unavailable", text};
       case errc::worker_fault:

@@ -111,6 +111,11 @@ public:
     notify_if_settled();
   }
 
+  const caf::actor& supervisor() const { return supervisor_; }
+
+  /// Later calls go to `next` (calls open now are answered by the old one).
+  void switch_to(caf::actor next) { supervisor_ = std::move(next); }
+
   /// The engine is gone: every open call and every later one is refused.
   void engine_down() {
     supervisor_ = nullptr;
@@ -206,7 +211,7 @@ caf::behavior gateway(gateway_ptr self, caf::actor supervisor, gateway_config cf
   st.engine = std::make_unique<engine_calls>(self, supervisor, cfg.engine_timeout);
   self->monitor(supervisor);
   self->set_down_handler([=](const caf::down_msg& down) {
-    if (down.source == supervisor.address())
+    if (down.source == self->state.engine->supervisor().address())
       self->state.engine->engine_down();
   });
   self->set_exit_handler([=](const caf::exit_msg& exit) {
@@ -239,9 +244,17 @@ caf::behavior gateway(gateway_ptr self, caf::actor supervisor, gateway_config cf
         serve_queued(self);
     },
     [=](tick_atom) { self->state.engine->tick(); },
+    [=](engine_atom, caf::actor next) {
+      auto& engine = *self->state.engine;
+      if (engine.supervisor())
+        self->demonitor(engine.supervisor());
+      self->monitor(next);
+      engine.switch_to(std::move(next));
+    },
     [=](settle_atom) -> caf::result<caf::ok_atom> {
       auto promise = self->make_response_promise<caf::ok_atom>();
-      self->state.engine->when_settled([promise]() mutable { promise.deliver(caf::ok_atom::value); });
+      self->state.engine->when_settled(
+        [promise]() mutable { promise.deliver(caf::ok_atom::value); });
       return promise;
     },
   };
@@ -259,6 +272,10 @@ caf::expected<uint16_t> listening_port(caf::actor_system& sys, const caf::actor&
   self->request(gateway, std::chrono::seconds{10}, port_atom::value)
     .receive([&](uint16_t p) { port = p; }, [&](caf::error& err) { port = std::move(err); });
   return port;
+}
+
+void switch_engine(const caf::actor& gateway, caf::actor supervisor) {
+  caf::anon_send(gateway, engine_atom::value, std::move(supervisor));
 }
 
 void stop_gateway(caf::actor_system& sys, const caf::actor& gateway) {

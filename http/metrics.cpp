@@ -1,5 +1,6 @@
 #include "detail/metrics.hpp"
 
+#include <cstdio>
 #include <sstream>
 
 namespace troupe::http::detail {
@@ -43,11 +44,31 @@ void single(std::ostream& out, const char* name, const char* type, const char* h
   out << name << ' ' << value << '\n';
 }
 
+/// Milliseconds as seconds with three decimals (a plain double would print
+/// a timestamp in six digits).
+std::string seconds_of(int64_t ms) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.3f", static_cast<double>(ms) / 1000);
+  return text;
+}
+
 } // namespace
 
 std::string render_metrics(const engine_stats& stats, const request_counter& requests,
                            const connection_counters& connections) {
   std::ostringstream out;
+  header(out, "troupe_server_role", "gauge",
+         "1 for this server's role: active (runs the jobs), standby or single (own store).");
+  for (auto role : {"active", "standby", "single"})
+    out << "troupe_server_role{role=\"" << role << "\"} " << (stats.leader.role == role ? 1 : 0)
+        << '\n';
+  single(out, "troupe_leader_epoch", "gauge",
+         "The active server's term on a shared database, one more at every takeover.",
+         stats.leader.epoch);
+  if (stats.leader.last_failover_ms)
+    single(out, "troupe_last_failover_timestamp_seconds", "gauge",
+           "When the active server took over from another one.",
+           seconds_of(*stats.leader.last_failover_ms));
   header(out, "troupe_jobs_submitted_total", "counter", "Jobs accepted, by type.");
   for (auto& [type, c] : stats.types)
     out << "troupe_jobs_submitted_total{type=\"" << label(type) << "\"} " << c.submitted << '\n';

@@ -7,6 +7,7 @@
 #include "troupe/errors.hpp"
 #include "troupe/job_request.hpp"
 #include "troupe/protocol.hpp"
+#include "troupe/standby.hpp"
 
 #include <openssl/crypto.h>
 
@@ -162,12 +163,26 @@ public:
     ask(200, cfg_.engine_timeout, unlimit_atom::value, group);
   }
 
-  void get_stats() { ask(200, cfg_.engine_timeout, stats_atom::value); }
+  // A standby's stats are for its /readyz and /metrics: the API's clients
+  // (and the dashboard behind a balancer) are sent to the active server.
+  void get_stats() {
+    with_stats([done = done_](const engine_stats& stats) {
+      if (stats.leader.role == "standby")
+        return done(error_answer(from_engine_error(standby_refusal(stats.leader.epoch))));
+      done(json_answer(200, json(stats).dump()));
+    });
+  }
 
   void get_workers() { ask(200, cfg_.engine_timeout, workers_atom::value); }
 
   void readyz() {
     with_stats([done = done_](const engine_stats& stats) {
+      if (stats.leader.role == "standby") {
+        // The role beside the error, for whoever looks at the balancer.
+        auto res = error_answer(from_engine_error(standby_refusal(stats.leader.epoch)));
+        res.body() = json{{"role", "standby"}, {"error", json::parse(res.body())["error"]}}.dump();
+        return done(std::move(res));
+      }
       if (!stats.accepting)
         return done(error_answer({503, "not_ready", "the engine is shutting down"}));
       if (!stats.healthy)
@@ -176,7 +191,7 @@ public:
       if (!stats.store.healthy)
         return done(error_answer(
           {503, "not_ready", "the job store refuses writes: " + stats.store.error.value_or("")}));
-      done(json_answer(200, R"({"status":"ready"})"));
+      done(json_answer(200, json{{"status", "ready"}, {"role", stats.leader.role}}.dump()));
     });
   }
 

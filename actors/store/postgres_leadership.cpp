@@ -9,6 +9,14 @@ namespace {
 /// PostgreSQL's SQLSTATE for a lock wait that ran out of `lock_timeout`.
 constexpr const char* lock_not_available = "55P03";
 
+/// The term's start as ms since the Unix epoch (0 before the first term).
+const std::string since_ms = "coalesce((extract(epoch FROM since) * 1000)::bigint, 0)";
+
+/// Reads a term from the first two columns of `res`.
+store_leadership read_term(const PGresult* res) {
+  return {std::stoll(PQgetvalue(res, 0, 0)), std::stoll(PQgetvalue(res, 0, 1))};
+}
+
 } // namespace
 
 bool prepare_leadership_statements(pg_connection& conn) {
@@ -17,9 +25,11 @@ bool prepare_leadership_statements(pg_connection& conn) {
          && conn.prepare("troupe_take",
                          "UPDATE troupe_leader SET epoch = epoch + 1, backend_pid = "
                          "pg_backend_pid(), lease_until = clock_timestamp() + $1 * interval "
-                         "'1 millisecond', since = clock_timestamp() RETURNING epoch")
-         && conn.prepare("troupe_holder",
-                         "SELECT backend_pid, lease_until < clock_timestamp() FROM troupe_leader")
+                         "'1 millisecond', since = clock_timestamp() RETURNING epoch, "
+                           + since_ms)
+         && conn.prepare("troupe_holder", "SELECT epoch, " + since_ms
+                                            + ", backend_pid, lease_until < clock_timestamp() "
+                                              "FROM troupe_leader")
          && conn.prepare("troupe_end_holder", "SELECT pg_terminate_backend($1)")
          && conn.prepare("troupe_renew",
                          "UPDATE troupe_leader SET lease_until = clock_timestamp() + $2 * "
@@ -46,11 +56,12 @@ std::optional<bool> postgres_leadership::try_take(pg_connection& conn,
       error = conn.error();
       return std::nullopt;
     }
-    bool expired = PQgetvalue(holder->get(), 0, 1)[0] == 't';
-    if (expired && !PQgetisnull(holder->get(), 0, 0)) {
+    term_ = read_term(holder->get());
+    bool expired = PQgetvalue(holder->get(), 0, 3)[0] == 't';
+    if (expired && !PQgetisnull(holder->get(), 0, 2)) {
       // Ends its session: its lock goes, its open transaction rolls back.
       pg_params pid;
-      pid.add(std::string{PQgetvalue(holder->get(), 0, 0)});
+      pid.add(std::string{PQgetvalue(holder->get(), 0, 2)});
       conn.run("troupe_end_holder", pid);
     }
     return false;
@@ -62,20 +73,20 @@ std::optional<bool> postgres_leadership::try_take(pg_connection& conn,
     error = conn.error();
     return std::nullopt;
   }
-  epoch_ = std::stoll(PQgetvalue(taken->get(), 0, 0));
+  term_ = read_term(taken->get());
   return true;
 }
 
 bool postgres_leadership::renew(pg_connection& conn) {
   pg_params p;
-  p.add(epoch_).add(static_cast<int64_t>(lease_.count()));
+  p.add(term_.epoch).add(static_cast<int64_t>(lease_.count()));
   auto renewed = conn.run("troupe_renew", p);
   return renewed && std::string{PQcmdTuples(renewed->get())} == "1";
 }
 
 pg_call postgres_leadership::fence() const {
   pg_params p;
-  p.add(epoch_);
+  p.add(term_.epoch);
   return {"troupe_fence", std::move(p)};
 }
 

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "store/postgres_connection.hpp"
+#include "troupe/store.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -35,7 +36,8 @@ public:
   /// Tries once, waiting up to `wait` for the lock: true once this
   /// connection's server is the active, with a new epoch; false if another
   /// server is active (try again: if its lease had run out, its session is
-  /// being ended); nothing, with `error` set, if the database failed.
+  /// being ended), whose term `term()` then tells; nothing, with `error`
+  /// set, if the database failed.
   std::optional<bool> try_take(pg_connection& conn, std::chrono::milliseconds wait,
                                std::string& error);
 
@@ -47,13 +49,16 @@ public:
   /// in every batch.
   pg_call fence() const;
 
-  int64_t epoch() const { return epoch_; }
+  int64_t epoch() const { return term_.epoch; }
+
+  /// This server's term once it took over; the active one's before.
+  const store_leadership& term() const { return term_; }
 
   std::chrono::milliseconds lease() const { return lease_; }
 
 private:
   std::chrono::milliseconds lease_;
-  int64_t epoch_ = 0;
+  store_leadership term_;
 };
 
 /// The statements leadership uses, prepared once per connection.

@@ -295,6 +295,8 @@ public:
     return {commits_.load(), writes_.load(), failures_.load()};
   }
 
+  std::optional<store_leadership> leadership() const override { return leadership_.term(); }
+
 private:
   caf::error failure(const std::string& what) const {
     return make_error(errc::store_unavailable, name() + ": " + what + ": " + conn_->error());
@@ -369,7 +371,7 @@ caf::expected<std::shared_ptr<store>> open_postgres_store(const std::string& uri
       break;
     if (!options.standby)
       return unavailable(conn->describe() + " is in use by another troupe server, the active one");
-    if (options.keep_waiting && !options.keep_waiting())
+    if (options.keep_waiting && !options.keep_waiting(leadership.term()))
       return make_error(errc::shutting_down, "stopped while standby on " + conn->describe());
     if (!waiting)
       log(log_level::info, "standby: another server is active on " + conn->describe()

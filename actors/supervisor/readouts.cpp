@@ -29,6 +29,8 @@ std::string stats_json(self_ptr self) {
              error.empty(),    error.empty() ? std::nullopt : std::optional<std::string>{error},
              counters.commits, counters.writes,
              counters.failures};
+  if (auto term = store.leadership())
+    s.leader = leader_stats::of_term("active", term->epoch, term->since_ms);
   return nlohmann::json(s).dump();
 }
 

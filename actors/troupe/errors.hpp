@@ -36,6 +36,9 @@ enum class errc : uint8_t {
   /// Only a failed or cancelled job can be retried; the message says what
   /// the job is.
   not_retryable,
+  /// This server is a standby: another server on the same database is the
+  /// active one and takes the requests.
+  standby,
 };
 
 /// The atom that names troupe's error category.

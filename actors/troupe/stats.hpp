@@ -110,7 +110,27 @@ struct group_stats {
   uint64_t throttled_total = 0;
 };
 
+/// Which of the servers on one database this one is.
+struct leader_stats {
+  /// `active`: this server runs the jobs; `standby`: it waits to take over
+  /// from the active one; `single`: its store is its own (SQLite, memory).
+  std::string role = "single";
+  /// PostgreSQL: the active server's term, one more at every takeover
+  /// (a failover, or a restart of the active); 0 for `single`.
+  int64_t epoch = 0;
+  /// When the active server took over from another (the current epoch
+  /// began); null before any takeover and for `single`.
+  std::optional<int64_t> last_failover_ms;
+
+  /// A server in `role` during the term `epoch`, begun at `since_ms`: the
+  /// first term is no failover.
+  static leader_stats of_term(std::string role, int64_t epoch, int64_t since_ms) {
+    return {std::move(role), epoch, epoch > 1 ? std::optional<int64_t>{since_ms} : std::nullopt};
+  }
+};
+
 struct engine_stats {
+  leader_stats leader;
   job_counts jobs;
   queue_stats queue;
   worker_stats workers;
@@ -149,6 +169,21 @@ inline void from_json(const nlohmann::json& j, store_stats& s) {
   j.at("failures").get_to(s.failures);
 }
 
+// `last_failover_ms` is null rather than absent.
+inline void to_json(nlohmann::json& j, const leader_stats& s) {
+  j = {{"role", s.role},
+       {"epoch", s.epoch},
+       {"last_failover_ms", s.last_failover_ms ? nlohmann::json(*s.last_failover_ms) : nullptr}};
+}
+
+inline void from_json(const nlohmann::json& j, leader_stats& s) {
+  j.at("role").get_to(s.role);
+  j.at("epoch").get_to(s.epoch);
+  s.last_failover_ms = j.at("last_failover_ms").is_null()
+                         ? std::nullopt
+                         : std::optional<int64_t>{j.at("last_failover_ms").get<int64_t>()};
+}
+
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(job_counts, pending, running, success, failed, cancelled)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(queue_stats, depth, delayed, capacity, withdrawing)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(worker_stats, total, busy, restarts, replaced)
@@ -160,8 +195,8 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(duration_histogram, le, counts, sum, count)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(recent_stats, bucket_seconds, until_ms, finished, timed,
                                    run_seconds)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(group_stats, limits, at_limit, throttled_total)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(engine_stats, jobs, queue, workers, types, nodes, store, memory,
-                                   duration_seconds, recent, groups, submitted_total, recovered,
-                                   healthy, accepting)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(engine_stats, leader, jobs, queue, workers, types, nodes, store,
+                                   memory, duration_seconds, recent, groups, submitted_total,
+                                   recovered, healthy, accepting)
 
 } // namespace troupe

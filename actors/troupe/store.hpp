@@ -148,6 +148,14 @@ enum class sync_mode : uint8_t {
   full,
 };
 
+/// What the database says of the active server (PostgreSQL).
+struct store_leadership {
+  /// The active server's term: one more at every takeover.
+  int64_t epoch = 0;
+  /// When that term began (ms since the epoch, the database's clock).
+  int64_t since_ms = 0;
+};
+
 /// How `open_store` opens a store.
 struct store_options {
   sync_mode sync = sync_mode::normal;
@@ -160,9 +168,10 @@ struct store_options {
   /// PostgreSQL: while another server is active, wait as its standby until
   /// this one can take over (true), or refuse at once (false).
   bool standby = false;
-  /// PostgreSQL: asked between a standby's tries (every quarter lease);
-  /// false ends the wait, and `open_store` fails with `shutting_down`.
-  std::function<bool()> keep_waiting;
+  /// PostgreSQL: asked between a standby's tries (every quarter lease),
+  /// with the active server's term as the database shows it; false ends the
+  /// wait, and `open_store` fails with `shutting_down`.
+  std::function<bool(const store_leadership& active)> keep_waiting;
   /// PostgreSQL: called once, from the store's thread, when this server
   /// finds itself deposed (another server took over); it commits nothing
   /// from then on, and should step down.
@@ -213,6 +222,10 @@ public:
 
   /// Returns the counters of `apply` so far.
   virtual store_counters counters() const = 0;
+
+  /// Returns this server's term as the active one, for a store that several
+  /// servers share; nothing for one that is this server's alone.
+  virtual std::optional<store_leadership> leadership() const { return std::nullopt; }
 };
 
 /// Which store to open, as `--store` and `TROUPE_STORE` name it.

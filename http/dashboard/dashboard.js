@@ -181,6 +181,15 @@
 
   // -- pages --
 
+  // Single: the store is this server's own. Active: it runs the jobs of a
+  // shared database, in its term `epoch`, maybe since a failover.
+  function leadership(leader) {
+    if (leader.role === 'single') return 'its store is its own';
+    if (leader.last_failover_ms === null) return `epoch ${leader.epoch} · no failover yet`;
+    return h('span', {}, `epoch ${leader.epoch} · took over `,
+      when(new Date(leader.last_failover_ms).toISOString()));
+  }
+
   function overview(s) {
     const jobs = s.jobs;
     const workersBusy = `${s.workers.busy} of ${s.workers.total} busy`;
@@ -193,6 +202,7 @@
         card('workers', s.workers.total, `${workersBusy} · ${s.workers.restarts} restarts`, '#/workers'),
         card('nodes', s.nodes.connected, `${s.nodes.losses} lost · ${s.nodes.leaves} left`, '#/workers'),
         card('groups', s.groups.at_limit, `at their limit · ${s.groups.limits} limits`, '#/groups'),
+        card('server', s.leader.role, leadership(s.leader)),
         card('store', s.store.healthy ? 'healthy' : 'failing',
           s.store.healthy ? s.store.name : s.store.error),
         card('engine', s.healthy ? (s.accepting ? 'healthy' : 'draining') : 'unhealthy',

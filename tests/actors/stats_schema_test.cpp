@@ -7,6 +7,7 @@ using troupe::engine_stats;
 
 TEST_CASE("engine stats read back from their JSON as they were written") {
   engine_stats s;
+  s.leader = troupe::leader_stats::of_term("active", 4, 1234);
   s.jobs = {1, 2, 3, 4, 5};
   s.queue = {6, 7, 8, 9};
   s.workers = {10, 11, 12, 13};
@@ -26,6 +27,7 @@ TEST_CASE("engine stats read back from their JSON as they were written") {
   CHECK(back.types.at("echo").pending == 18);
   CHECK(back.store.error == "disk full");
   CHECK(back.groups.throttled_total == 37);
+  CHECK(back.leader.last_failover_ms == 1234);
   CHECK(back.recent.run_seconds == std::vector<double>{0.5, 0.25});
 }
 
@@ -34,4 +36,11 @@ TEST_CASE("a healthy store's error is null in the stats JSON") {
   auto j = nlohmann::json(s);
   CHECK(j.at("store").at("error").is_null());
   CHECK_FALSE(j.get<engine_stats>().store.error.has_value());
+}
+
+TEST_CASE("a server's first term is no failover") {
+  CHECK_FALSE(troupe::leader_stats::of_term("active", 1, 1234).last_failover_ms);
+  CHECK(troupe::leader_stats::of_term("standby", 2, 1234).last_failover_ms == 1234);
+  CHECK(nlohmann::json(engine_stats{}).at("leader")
+        == nlohmann::json{{"role", "single"}, {"epoch", 0}, {"last_failover_ms", nullptr}});
 }

@@ -17,12 +17,13 @@ std::vector<std::string> flags_for(const std::string& uri) {
 }
 
 /// Two servers on a fresh database: `first` active, `second` waiting as
-/// its standby.
+/// its standby (its first line says so; the next one, "listening on", comes
+/// when it took over).
 struct two_servers {
   std::string uri = postgres_cluster::shared().fresh_database();
   scratch_dir dir;
   server first{flags_for(uri), dir.file("first.log")};
-  server second{flags_for(uri), dir.file("second.log"), {}, server::started_later};
+  server second{flags_for(uri), dir.file("second.log")};
 
   two_servers() { postgres_cluster::await_standby(uri); }
 };
@@ -35,6 +36,27 @@ std::vector<std::string> submit_jobs(const server& s, int n) {
 }
 
 } // namespace
+
+TEST_CASE_METHOD(two_servers, "a standby server answers health checks and refuses the API as a "
+                              "standby, for a load balancer to pass over it") {
+  CHECK(curl(second.url + "/healthz").status == 200);
+  auto ready = curl(second.url + "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(json::parse(ready.body)["role"] == "standby");
+  auto refused = run_command("curl -s -i -X POST -H 'Content-Type: application/json' -d "
+                             "'{\"type\":\"echo\",\"payload\":1}' "
+                             + second.url + "/v1/jobs")
+                   .output;
+  CHECK_THAT(refused, Catch::StartsWith("HTTP/1.1 503"));
+  CHECK_THAT(refused, Catch::Contains("Retry-After: 1") && Catch::Contains(R"("code":"standby")"));
+  CHECK(curl(second.url + "/v1/stats").status == 503);
+  auto metrics = curl(second.url + "/metrics");
+  CHECK_THAT(metrics.body, Catch::Contains("troupe_server_role{role=\"standby\"} 1")
+                             && Catch::Contains("troupe_leader_epoch 1"));
+  CHECK(get_json(first, "/readyz")["role"] == "active");
+  auto leader = get_json(first, "/v1/stats")["leader"];
+  CHECK(leader == json{{"role", "active"}, {"epoch", 1}, {"last_failover_ms", nullptr}});
+}
 
 TEST_CASE_METHOD(two_servers,
                  "a standby server takes over when the active one is killed, with every job it "
@@ -55,6 +77,13 @@ TEST_CASE_METHOD(two_servers,
     CHECK(job["attempts"] <= 3);
   }
   CHECK(postgres_cluster::run_sql(uri, "SELECT epoch FROM troupe_leader") == "2");
+  auto leader = get_json(standby, "/v1/stats")["leader"];
+  CHECK(leader["role"] == "active");
+  CHECK(leader["epoch"] == 2);
+  CHECK(leader["last_failover_ms"].is_number());
+  CHECK_THAT(curl(standby.url + "/metrics").body,
+             Catch::Contains("troupe_server_role{role=\"active\"} 1")
+               && Catch::Contains("troupe_last_failover_timestamp_seconds"));
   standby.proc.signal(SIGTERM);
   CHECK(standby.proc.wait_exit(30s) == 0);
 }
@@ -78,6 +107,8 @@ TEST_CASE_METHOD(two_servers,
   // It stepped down: it waits as the standby (same PID) and takes over
   // when the second one stops.
   postgres_cluster::await_standby(uri);
+  first.await_address(30s);
+  CHECK(curl(first.url + "/readyz").status == 503);
   second.proc.signal(SIGTERM);
   CHECK(second.proc.wait_exit(30s) == 0);
   first.await_address(30s);

@@ -122,6 +122,7 @@ test('the overview shows the counts by status and the last minutes of throughput
   assert.ok(runTimePeak && Number(runTimePeak[1]) >= 100, `mean run time ${runTimePeak}`);
   assert.match(await page.locator('[data-chart="Mean run time"] .label').textContent(), /last 5 minutes$/);
   assert.match(await page.locator('[data-card="store"] .sub').textContent(), /^sqlite:/);
+  assert.equal(await page.locator('[data-card="server"] .value').textContent(), 'single');
   await page.screenshot({ path: join(screenshots, 'overview.png'), fullPage: true });
   // Live: the charts move on to the next bucket by themselves.
   const until = Number(await page.locator('[data-chart="Finished per second"]').getAttribute('data-until'));

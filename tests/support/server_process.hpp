@@ -96,17 +96,9 @@ inline curl_result curl(const std::string& args) {
 /// stderr goes to `log`.
 struct server {
   server(std::vector<std::string> flags, const std::string& log, std::vector<std::string> env = {})
-      : server(std::move(flags), log, std::move(env), started_later) {
+      : log(log), proc(with_binary(std::move(flags)), std::move(env), log) {
     await_address(30s);
   }
-
-  /// Starts the server without waiting for its address (a standby prints it
-  /// only once it takes over): call `await_address` before using it.
-  static constexpr struct started_later_t {
-  } started_later{};
-  server(std::vector<std::string> flags, const std::string& log, std::vector<std::string> env,
-         started_later_t)
-      : log(log), proc(with_binary(std::move(flags)), std::move(env), log) {}
 
   /// Waits up to `timeout` for the line with the server's address.
   void await_address(std::chrono::milliseconds timeout) {
@@ -158,6 +150,23 @@ std::optional<std::chrono::milliseconds> poll_until(const server& s, const std::
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - start);
     if (pred(answer))
+      return elapsed;
+    if (elapsed > limit)
+      return std::nullopt;
+  }
+}
+
+/// Polls /readyz until it answers 200 (a standby's took over; a starting
+/// server opened its store); returns how long that took, or nothing after
+/// `limit`.
+inline std::optional<std::chrono::milliseconds> await_ready(const server& s,
+                                                            std::chrono::milliseconds limit = 30s) {
+  auto start = std::chrono::steady_clock::now();
+  for (;;) {
+    auto ready = curl(s.url + "/readyz").status == 200;
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+    if (ready)
       return elapsed;
     if (elapsed > limit)
       return std::nullopt;

@@ -58,6 +58,9 @@ struct gateway_config {
 /// gateway from listening.
 using port_atom = caf::atom_constant<caf::atom("port")>;
 
+/// Points the gateway at another engine: `(engine_atom, supervisor)`.
+using engine_atom = caf::atom_constant<caf::atom("engine")>;
+
 /// Spawns the gateway, which binds at once and serves until it receives an
 /// exit message; then it answers what still waits for the engine with 503,
 /// writes the answers, closes its connections and ends its I/O thread.
@@ -65,6 +68,11 @@ caf::actor spawn_gateway(caf::actor_system& sys, caf::actor supervisor, gateway_
 
 /// Asks a gateway which port it listens on, or why it does not.
 caf::expected<uint16_t> listening_port(caf::actor_system& sys, const caf::actor& gateway);
+
+/// Sends the gateway's later requests to `supervisor` (a standby server's
+/// gateway starts with the stand-in of troupe/standby.hpp and switches to the
+/// engine once the server took over).
+void switch_engine(const caf::actor& gateway, caf::actor supervisor);
 
 /// Ends a gateway once the engine answered what it was asked (at most 5 s)
 /// and waits until its I/O thread is gone.
