@@ -4,29 +4,12 @@
 // acknowledged; a hung active that resumes acknowledges nothing more and
 // steps down to standby.
 #include "support/node_cluster.hpp"
-#include "support/postgres_cluster.hpp"
+#include "support/server_pair.hpp"
 
 using namespace troupe::test;
 using json = nlohmann::json;
 
 namespace {
-
-std::vector<std::string> flags_for(const std::string& uri) {
-  return {"--http", "127.0.0.1:0", "--store", uri,           "--workers",
-          "2",      "--lease-ms",  "1000",    "--log-level", "info"};
-}
-
-/// Two servers on a fresh database: `first` active, `second` waiting as
-/// its standby (its first line says so; the next one, "listening on", comes
-/// when it took over).
-struct two_servers {
-  std::string uri = postgres_cluster::shared().fresh_database();
-  scratch_dir dir;
-  server first{flags_for(uri), dir.file("first.log")};
-  server second{flags_for(uri), dir.file("second.log")};
-
-  two_servers() { postgres_cluster::await_standby(uri); }
-};
 
 std::vector<std::string> submit_jobs(const server& s, int n) {
   std::vector<std::string> ids;

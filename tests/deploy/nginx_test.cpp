@@ -2,85 +2,20 @@
 // of the real `troupe serve` on loopback: the whole API (long-poll included)
 // passes through it, and 10,000 idle or slow connections stay in nginx while
 // a normal client is served.
+#include "support/nginx_front.hpp"
 #include "support/normal_client.hpp"
 #include "support/openapi_contract.hpp"
 #include "support/raw_connection.hpp"
-#include "support/server_process.hpp"
 
-#include <httplib.h>
-
-#include <netinet/in.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 
 #include <algorithm>
-#include <csignal>
-#include <fstream>
 
 namespace troupe::test {
 
 namespace {
 
 using json = nlohmann::json;
-
-/// A port nothing listens on right now.
-uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-/// Replaces the one occurrence of `from` in `text`, which must be there.
-void replace_once(std::string& text, const std::string& from, const std::string& to) {
-  auto at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  text.replace(at, from.size(), to);
-}
-
-/// nginx with the shipped configuration, its addresses and log paths set for
-/// this test; stopped by PID (SIGTERM to the master) at the end.
-class nginx_front {
-public:
-  nginx_front(const scratch_dir& dir, uint16_t troupe_port) : port(free_port()) {
-    auto site = read_file(TROUPE_SOURCE_DIR "/deploy/nginx/troupe.conf");
-    replace_once(site, "server 127.0.0.1:8080;",
-                 "server 127.0.0.1:" + std::to_string(troupe_port) + ";");
-    replace_once(site, "listen 80;", "listen 127.0.0.1:" + std::to_string(port) + ";");
-    replace_once(site, "/var/log/nginx/", dir.file(""));
-    std::ofstream{dir.file("troupe.conf")} << site;
-    std::ofstream{dir.file("nginx.conf")}
-      << read_file(TROUPE_SOURCE_DIR "/deploy/nginx/nginx.conf");
-    proc_.emplace(std::vector<std::string>{"/usr/sbin/nginx", "-p", dir.file(""), "-c",
-                                           dir.file("nginx.conf"), "-g",
-                                           "daemon off; pid " + dir.file("nginx.pid") + ";"},
-                  std::vector<std::string>{}, dir.file("nginx.log"));
-    // Ready once it accepts a connection.
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    for (;;) {
-      httplib::Client probe{"127.0.0.1", port};
-      if (probe.Get("/healthz"))
-        break;
-      REQUIRE(std::chrono::steady_clock::now() < deadline);
-      REQUIRE_FALSE(proc_->wait_exit(10ms));
-    }
-  }
-
-  ~nginx_front() {
-    proc_->signal(SIGTERM);
-    proc_->wait_exit(10s);
-  }
-
-  uint16_t port;
-
-private:
-  std::optional<child_process> proc_;
-};
 
 httplib::Client client_of(uint16_t port, contract_log& log) {
   httplib::Client cli{"127.0.0.1", port};
