@@ -246,9 +246,16 @@ const std::vector<flag<serve_options>> serve_flags = make_serve_flags();
 
 std::vector<flag<worker_options>> make_worker_flags() {
   std::vector<flag<worker_options>> all{
-    {"join", "HOST:PORT", "the server's node address (its --nodes)",
+    {"join", "HOST:PORT,...",
+     "the server's node address (its --nodes); for an active/standby pair, both servers' "
+     "(the node joins whichever is active)",
      [](worker_options& o, const std::string& v) {
-       std::tie(o.join_host, o.join_port) = host_and_port("join", v);
+       o.join.clear();
+       std::stringstream list{v};
+       for (std::string one; std::getline(list, one, ',');) {
+         auto [host, port] = host_and_port("join", one);
+         o.join.push_back({host, port});
+       }
      }},
     {"workers", "N", "worker actors on this node (default: the number of hardware threads)",
      [](worker_options& o, const std::string& v) {
@@ -356,21 +363,24 @@ worker_options parse_worker(const std::vector<std::string>& args,
     opt.help = true;
     return opt;
   }
-  if (opt.join_host.empty())
+  if (opt.join.empty())
     throw usage_error{"--join HOST:PORT is required"};
-  check_node_settings(opt.node, opt.join_host);
+  for (auto& server : opt.join)
+    check_node_settings(opt.node, server.host);
   return opt;
 }
 
 std::string worker_help() {
-  return "usage: troupe worker --join HOST:PORT [options]\n\n"
+  return "usage: troupe worker --join HOST:PORT[,HOST:PORT...] [options]\n\n"
          "Runs worker actors with the built-in job types for the troupe server whose\n"
-         "--nodes is HOST:PORT. Each option can also be set by its environment\n"
+         "--nodes is HOST:PORT (or the active one of those listed). Each option can also be set by "
+         "its environment\n"
          "variable; the option wins.\n\n"
          + flags_help(worker_flags)
          + "Prints 'troupe: joined HOST:PORT as NAME' on every join. A refused or failed\n"
            "first join exits with code 1; after that, a node that loses its server drops\n"
-           "what it runs and rejoins with a backoff of 0.5 s doubling to 30 s. SIGINT or\n"
+           "what it runs and rejoins with a backoff of 0.5 s doubling to 30 s (2 s with\n"
+           "several servers, each tried in turn). SIGINT or\n"
            "SIGTERM leaves: jobs not started go back to the server at once, running ones\n"
            "get --drain-timeout, then the node exits with code 0.\n";
 }

@@ -1,5 +1,5 @@
 // The command line of `troupe`: `troupe serve [flags]` and
-// `troupe worker --join HOST:PORT [flags]`. Every flag can also be
+// `troupe worker --join HOST:PORT[,HOST:PORT...] [flags]`. Every flag can also be
 // set through an environment variable `TROUPE_<FLAG>` (upper case, dashes as
 // underscores); a flag given on the command line wins.
 #pragma once
@@ -9,6 +9,7 @@
 #include "troupe/log.hpp"
 #include "troupe/node_settings.hpp"
 #include "troupe/store.hpp"
+#include "troupe/worker_node.hpp"
 
 #include <chrono>
 #include <map>
@@ -42,8 +43,8 @@ struct serve_options {
 
 /// Everything `troupe worker` needs, parsed and validated.
 struct worker_options {
-  std::string join_host;
-  uint16_t join_port = 0;
+  /// The servers' node addresses, tried in turn (an active/standby pair).
+  std::vector<server_address> join;
   /// 0: one per hardware thread.
   uint32_t workers = 0;
   /// Empty: HOST-PID.

@@ -190,8 +190,7 @@ int work(const app::worker_options& opt) {
   configure_nodes(cfg, opt.node);
   caf::actor_system sys{cfg};
   worker_node_config config;
-  config.server_host = opt.join_host;
-  config.server_port = opt.join_port;
+  config.servers = opt.join;
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   config.name = opt.name.empty() ? std::string{host} + "-" + std::to_string(getpid()) : opt.name;
@@ -199,9 +198,11 @@ int work(const app::worker_options& opt) {
     opt.workers != 0 ? opt.workers : std::max(1u, std::thread::hardware_concurrency());
   config.prefetch = opt.prefetch;
   config.settings = opt.node;
-  auto where = opt.join_host + ":" + std::to_string(opt.join_port);
-  config.on_join = [joined_line = "troupe: joined " + where + " as " + config.name](uint64_t) {
-    std::cout << joined_line << std::endl;
+  std::string where;
+  for (auto& server : opt.join)
+    where += (where.empty() ? "" : ",") + server.text();
+  config.on_join = [name = config.name](const server_address& server, uint64_t) {
+    std::cout << "troupe: joined " << server.text() << " as " << name << std::endl;
   };
   worker_node node{sys, config};
   register_builtin_handlers(node.handlers());

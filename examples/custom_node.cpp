@@ -39,12 +39,12 @@ int main(int argc, char** argv) {
   caf::actor_system sys{cfg};
 
   troupe::worker_node_config config;
-  config.server_host = address.substr(0, colon);
-  config.server_port = static_cast<uint16_t>(std::stoi(address.substr(colon + 1)));
+  config.servers = {
+    {address.substr(0, colon), static_cast<uint16_t>(std::stoi(address.substr(colon + 1)))}};
   config.name = argv[2];
   config.workers = 2;
   config.settings = settings;
-  config.on_join = [=](uint64_t) {
+  config.on_join = [=](const troupe::server_address&, uint64_t) {
     std::cout << "troupe: joined " << address << " as " << argv[2] << std::endl;
   };
   troupe::worker_node node{sys, config};

@@ -3,9 +3,9 @@
 #include "nodes/node_gateway.hpp"
 #include "nodes/node_port_guard.hpp"
 #include "nodes/node_protocol.hpp"
-#include "worker/worker.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
+#include "worker/worker.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
@@ -27,6 +27,8 @@ constexpr auto join_timeout = 10s;
 /// each delay is drawn from [d/2, d] so that nodes do not rejoin in step.
 constexpr auto first_backoff = 500ms;
 constexpr auto max_backoff = 30s;
+/// The cap with several servers: one of them takes over within a lease.
+constexpr auto max_backoff_of_pair = 2s;
 /// How much longer than its drain time a leaving node waits for the server.
 constexpr auto leave_margin = 5s;
 
@@ -41,7 +43,12 @@ struct agent_state {
   /// Answered once the first join succeeded or failed.
   std::optional<caf::response_promise> first_join;
   int first_tries = 0;
+  /// The server tried now, and how many in a row failed.
+  size_t server = 0;
+  size_t failed_in_row = 0;
   std::chrono::milliseconds backoff = first_backoff;
+
+  const server_address& address() const { return config.servers[server]; }
   std::mt19937_64 jitter{std::random_device{}()};
   bool leaving = false;
 
@@ -62,10 +69,18 @@ void stop_workers(agent_ptr self) {
 /// third failure is final (the caller learns why); CAF may cut a connection
 /// whose handshake a heartbeat tick caught, so a failure is tried again.
 /// After it, every failure is retried after a jittered, growing delay.
+/// Several servers are tried in turn at once; a delay follows a whole round.
 void join_failed(agent_ptr self, const caf::error& err) {
   auto& st = self->state;
-  if (st.first_join && !is_troupe_error(err, errc::join_refused) && ++st.first_tries < 3) {
-    self->delayed_send(self, first_backoff, rejoin_atom::value);
+  auto servers = st.config.servers.size();
+  st.server = (st.server + 1) % servers;
+  bool round_over = ++st.failed_in_row % servers == 0;
+  if (st.first_join && !is_troupe_error(err, errc::join_refused)
+      && ++st.first_tries < 3 * static_cast<int>(servers)) {
+    if (round_over)
+      self->delayed_send(self, first_backoff, rejoin_atom::value);
+    else
+      self->send(self, rejoin_atom::value);
     return;
   }
   if (st.first_join) {
@@ -76,13 +91,18 @@ void join_failed(agent_ptr self, const caf::error& err) {
   }
   if (st.leaving)
     return;
+  if (!round_over) {
+    self->send(self, rejoin_atom::value);
+    return;
+  }
   auto high = st.backoff.count();
   auto delay =
     std::chrono::milliseconds{std::uniform_int_distribution<int64_t>{high / 2, high}(st.jitter)};
-  st.backoff = std::min<std::chrono::milliseconds>(st.backoff * 2, max_backoff);
-  log(log_level::warn, "cannot rejoin " + st.config.server_host + ":"
-                         + std::to_string(st.config.server_port) + " (" + describe(err)
-                         + "); retrying in " + std::to_string(delay.count()) + " ms");
+  std::chrono::milliseconds cap = servers > 1 ? max_backoff_of_pair : max_backoff;
+  st.backoff = std::min<std::chrono::milliseconds>(st.backoff * 2, cap);
+  log(log_level::warn,
+      "cannot rejoin " + (servers > 1 ? std::string{"any server"} : st.address().text()) + " ("
+        + describe(err) + "); retrying in " + std::to_string(delay.count()) + " ms");
   self->delayed_send(self, delay, rejoin_atom::value);
 }
 
@@ -92,6 +112,7 @@ void joined(agent_ptr self, const caf::actor& gateway, uint64_t incarnation,
   st.gateway = gateway;
   self->monitor(gateway);
   st.backoff = first_backoff;
+  st.failed_in_row = 0;
   // Each worker reports to its stand-in on the server, which learns of the
   // worker by `attach`.
   for (auto& stand_in : stand_ins) {
@@ -102,7 +123,7 @@ void joined(agent_ptr self, const caf::actor& gateway, uint64_t incarnation,
     st.workers.push_back(worker);
   }
   if (st.config.on_join)
-    st.config.on_join(incarnation);
+    st.config.on_join(st.address(), incarnation);
   if (st.first_join) {
     st.first_join->deliver(incarnation);
     st.first_join.reset();
@@ -114,9 +135,7 @@ void joined(agent_ptr self, const caf::actor& gateway, uint64_t incarnation,
 void try_join(agent_ptr self) {
   auto& st = self->state;
   auto mm = network_layer(self->home_system(), st.config.settings);
-  self
-    ->request(mm, connect_timeout, caf::connect_atom::value, st.config.server_host,
-              st.config.server_port)
+  self->request(mm, connect_timeout, caf::connect_atom::value, st.address().host, st.address().port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
         auto gateway = caf::actor_cast<caf::actor>(std::move(ptr));
@@ -227,6 +246,8 @@ worker_node::~worker_node() {
 }
 
 caf::expected<uint64_t> worker_node::join() {
+  if (config_.servers.empty())
+    return make_error(errc::invalid_argument, "no server to join");
   agent_ = sys_.spawn(node_agent, config_, std::shared_ptr<const handler_registry>{handlers_});
   caf::expected<uint64_t> result{caf::error{}};
   caf::scoped_actor self{sys_};

@@ -7,7 +7,9 @@
 // started and rejoins by itself, with a jittered backoff (0.5 s doubling to
 // 30 s); each rejoin is a new session. A node that leaves (`leave`, on
 // SIGTERM) gives back what it has not started and lets its running jobs
-// finish for the drain time.
+// finish for the drain time. A node given several servers tries each in
+// turn before it backs off, and backs off at most 2 s: it waits for a
+// standby to take over.
 #pragma once
 
 #include "troupe/handler.hpp"
@@ -55,18 +57,29 @@ caf::expected<std::unique_ptr<node_port>> serve_nodes(caf::actor_system& sys,
                                                       const node_settings& settings,
                                                       const std::string& host, uint16_t port);
 
+/// Where a server accepts nodes (its `--nodes`).
+struct server_address {
+  std::string host;
+  uint16_t port = 0;
+
+  /// `HOST:PORT`.
+  std::string text() const { return host + ":" + std::to_string(port); }
+};
+
 /// What a node brings to a server.
 struct worker_node_config {
-  std::string server_host;
-  uint16_t server_port = 0;
+  /// The servers to join, tried in turn until one accepts: of an
+  /// active/standby pair only the active one accepts nodes, so a node that
+  /// lists both follows the active across a failover.
+  std::vector<server_address> servers;
   /// Unique among the server's live nodes.
   std::string name;
   uint32_t workers = 1;
   uint32_t prefetch = 8;
   node_settings settings;
-  /// Called on every join and rejoin with the server's incarnation (on an
-  /// actor's thread).
-  std::function<void(uint64_t incarnation)> on_join;
+  /// Called on every join and rejoin with the server joined and its
+  /// incarnation (on an actor's thread).
+  std::function<void(const server_address& server, uint64_t incarnation)> on_join;
 };
 
 /// A worker node: joins a server and runs its jobs with `handlers()`.

@@ -99,3 +99,16 @@ TEST_CASE("--help asks for the help text, which lists every flag and variable") 
                     "TROUPE_TOKEN"})
     CHECK_THAT(text, Catch::Contains(name));
 }
+
+TEST_CASE("a worker joins one server's node address or any of a comma list of them") {
+  auto one = parse_worker({"--join", "127.0.0.1:7000"}, {});
+  REQUIRE(one.join.size() == 1);
+  CHECK(one.join[0].text() == "127.0.0.1:7000");
+  auto pair = parse_worker({}, {{"TROUPE_JOIN", "127.0.0.1:7000,localhost:7001"}});
+  REQUIRE(pair.join.size() == 2);
+  CHECK(pair.join[1].host == "localhost");
+  CHECK(pair.join[1].port == 7001);
+  CHECK_THROWS_WITH(parse_worker({"--join", "a:7000,b"}, {}),
+                    Catch::Contains("--join must be HOST:PORT, not 'b'"));
+  CHECK_THROWS_WITH(parse_worker({}, {}), Catch::Contains("--join HOST:PORT is required"));
+}

@@ -108,3 +108,45 @@ TEST_CASE_METHOD(two_servers, "a standby server stops on SIGTERM while it waits"
   first.proc.signal(SIGTERM);
   CHECK(first.proc.wait_exit(30s) == 0);
 }
+
+TEST_CASE("a worker node that lists both servers follows the active one across a failover") {
+  auto uri = postgres_cluster::shared().fresh_database();
+  scratch_dir dir;
+  // Fixed node ports: the node must know both before the standby opens its.
+  auto first_nodes = "127.0.0.1:" + std::to_string(free_port());
+  auto second_nodes = "127.0.0.1:" + std::to_string(free_port());
+  auto only_nodes = [&](const std::string& nodes) {
+    auto flags = flags_for(uri, "0");
+    flags.insert(flags.end(), {"--nodes", nodes});
+    return flags;
+  };
+  server first{only_nodes(first_nodes), dir.file("first.log")};
+  server second{only_nodes(second_nodes), dir.file("second.log")};
+  postgres_cluster::await_standby(uri);
+  child_process node{{TROUPE_BINARY, "worker", "--join", first_nodes + "," + second_nodes, "--name",
+                      "n1", "--workers", "2"},
+                     {},
+                     dir.file("node.log")};
+  CHECK(node.read_line(30s) == "troupe: joined " + first_nodes + " as n1");
+  // Without local workers, only the node runs jobs.
+  auto before = submit_jobs(first, 5);
+  for (auto& id : before)
+    CHECK(wait_for_job(first, id)["worker"].get<std::string>().rfind("n1/", 0) == 0);
+  first.proc.signal(SIGKILL);
+  CHECK(first.proc.wait_exit(10s) == 128 + SIGKILL);
+  second.await_address(30s);
+  auto accepting_at = std::chrono::steady_clock::now();
+  CHECK(node.read_line(30s) == "troupe: joined " + second_nodes + " as n1");
+  INFO("rejoined " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - accepting_at)
+                        .count()
+                   << " ms after the new active accepted");
+  auto after = submit_jobs(second, 5);
+  before.insert(before.end(), after.begin(), after.end());
+  for (auto& id : before)
+    CHECK(wait_for_job(second, id)["status"] == "success");
+  node.signal(SIGTERM);
+  CHECK(node.wait_exit(30s) == 0);
+  second.proc.signal(SIGTERM);
+  CHECK(second.proc.wait_exit(30s) == 0);
+}

@@ -99,10 +99,10 @@ TEST_CASE("a peer with a node certificate cannot crash the server over TLS") {
   node_server srv{dir.file("server.log"), ca.flags("server")};
   auto frame = dir.file("frame.bin");
   std::ofstream{frame, std::ios::binary} << header(0x01, 0);
-  auto sent = run_command("timeout 10 openssl s_client -quiet -connect 127.0.0.1:"
-                          + std::to_string(srv.port) + " -cert " + dir.file("mallory.pem")
-                          + " -key " + dir.file("mallory.key") + " -CAfile " + ca.cert() + " < "
-                          + frame + " > /dev/null 2>&1");
+  auto sent =
+    run_command("timeout 10 openssl s_client -quiet -connect 127.0.0.1:" + std::to_string(srv.port)
+                + " -cert " + dir.file("mallory.pem") + " -key " + dir.file("mallory.key")
+                + " -CAfile " + ca.cert() + " < " + frame + " > /dev/null 2>&1");
   CHECK(sent.exit_code != 124); // the server closed the connection, not the timeout
   require_serving(srv);
   auto flags = ca.flags("n1");

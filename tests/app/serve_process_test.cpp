@@ -39,9 +39,8 @@ TEST_CASE("on SIGTERM the server refuses new jobs while the running one finishes
     std::this_thread::yield();
   REQUIRE(is_running());
   // The waiting client asks before the signal, as one would that was already waiting.
-  auto waited = std::async(std::launch::async, [&] {
-    return curl("'" + s.url + "/v1/jobs/" + id + "?wait_ms=10000'");
-  });
+  auto waited = std::async(
+    std::launch::async, [&] { return curl("'" + s.url + "/v1/jobs/" + id + "?wait_ms=10000'"); });
   s.proc.signal(SIGTERM);
   // readyz turns 503 once the shutdown has begun: wait for that event.
   deadline = std::chrono::steady_clock::now() + 10s;

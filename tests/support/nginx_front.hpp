@@ -6,27 +6,11 @@
 
 #include <httplib.h>
 
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <csignal>
 #include <fstream>
 #include <optional>
 
 namespace troupe::test {
-
-/// A port nothing listens on right now.
-inline uint16_t free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 /// Replaces the one occurrence of `from` in `text`, which must be there.
 inline void replace_once(std::string& text, const std::string& from, const std::string& to) {

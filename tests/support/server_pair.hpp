@@ -7,9 +7,10 @@
 
 namespace troupe::test {
 
-inline std::vector<std::string> flags_for(const std::string& uri) {
+inline std::vector<std::string> flags_for(const std::string& uri,
+                                          const std::string& workers = "2") {
   return {"--http", "127.0.0.1:0", "--store", uri,           "--workers",
-          "2",      "--lease-ms",  "1000",    "--log-level", "info"};
+          workers,  "--lease-ms",  "1000",    "--log-level", "info"};
 }
 
 /// Two servers on a fresh database: `first` active, `second` waiting as
