@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>
@@ -34,32 +35,55 @@ struct command_error : std::runtime_error {
 std::string api_path(std::initializer_list<std::string> segments, const query& params = {});
 
 /// Talks to the server: every answer is JSON; an error answer or no answer
-/// ends the command with exit code 3.
+/// ends the command with exit code 3. Given several servers (an
+/// active/standby pair), it asks the next one when a server cannot be
+/// reached or answers as a standby, and keeps to the one that answered.
 class server_api {
 public:
-  /// The server at `url` (http:// or https://), with a bearer `token` and
-  /// the certificates of `cacert` to trust (either may be empty).
-  server_api(std::string url, const std::string& token, const std::string& cacert);
+  /// The servers at `urls`, a comma list of http:// or https:// URLs, with a
+  /// bearer `token` and the certificates of `cacert` to trust (either may be
+  /// empty).
+  server_api(const std::string& urls, const std::string& token, const std::string& cacert);
 
-  json get(const std::string& path) { return check(client_->Get(path.c_str(), headers_)); }
+  json get(const std::string& path) {
+    return send([&](httplib::Client& c) { return c.Get(path.c_str(), headers_); });
+  }
 
   json post(const std::string& path, const std::string& json_body) {
-    return check(client_->Post(path.c_str(), headers_, json_body, "application/json"));
+    return send([&](httplib::Client& c) {
+      return c.Post(path.c_str(), headers_, json_body, "application/json");
+    });
   }
 
-  json post(const std::string& path) { return check(client_->Post(path.c_str(), headers_)); }
+  json post(const std::string& path) {
+    return send([&](httplib::Client& c) { return c.Post(path.c_str(), headers_); });
+  }
 
   json put(const std::string& path, const std::string& json_body) {
-    return check(client_->Put(path.c_str(), headers_, json_body, "application/json"));
+    return send([&](httplib::Client& c) {
+      return c.Put(path.c_str(), headers_, json_body, "application/json");
+    });
   }
 
-  json del(const std::string& path) { return check(client_->Delete(path.c_str(), headers_)); }
+  json del(const std::string& path) {
+    return send([&](httplib::Client& c) { return c.Delete(path.c_str(), headers_); });
+  }
 
 private:
-  json check(const httplib::Result& res);
+  struct server {
+    std::string url;
+    std::unique_ptr<httplib::Client> client;
+  };
 
-  std::string url_;
-  std::unique_ptr<httplib::Client> client_;
+  /// Sends one request, to the next server while one is unreachable (no
+  /// connection: nothing was sent) or a standby (503 standby: nothing was
+  /// accepted); so a POST is never sent twice to servers that took it.
+  json send(const std::function<httplib::Result(httplib::Client&)>& request);
+
+  json check(const httplib::Result& res, const std::string& url);
+
+  std::vector<server> servers_;
+  size_t current_ = 0;
   httplib::Headers headers_;
 };
 

@@ -150,3 +150,25 @@ TEST_CASE("a worker node that lists both servers follows the active one across a
   second.proc.signal(SIGTERM);
   CHECK(second.proc.wait_exit(30s) == 0);
 }
+
+TEST_CASE_METHOD(two_servers, "the CLI given both servers' URLs asks the active one") {
+  auto both = " --server " + second.url + "," + first.url;
+  auto troupe = [](const std::string& args) {
+    return run_command(std::string{TROUPE_BINARY} + " " + args + " 2>&1");
+  };
+  // The standby, listed first, answers 503 standby: the CLI moves on.
+  auto submitted = troupe("submit echo --payload 7 --wait" + both);
+  CHECK(submitted.exit_code == 0);
+  CHECK_THAT(submitted.output, Catch::Contains("success"));
+  first.proc.signal(SIGKILL);
+  CHECK(first.proc.wait_exit(10s) == 128 + SIGKILL);
+  second.await_address(30s);
+  // The killed one, listed second, refuses connections: the new active answers.
+  auto after = troupe("submit echo --payload 8 --wait --server " + first.url + "," + second.url);
+  CHECK(after.exit_code == 0);
+  CHECK_THAT(after.output, Catch::Contains("success"));
+  auto alone = troupe("stats --server " + second.url);
+  CHECK(alone.exit_code == 0);
+  second.proc.signal(SIGTERM);
+  CHECK(second.proc.wait_exit(30s) == 0);
+}
