@@ -1,6 +1,11 @@
 #include "store/postgres_leadership.hpp"
 
+#include "store/postgres_schema.hpp"
+#include "troupe/errors.hpp"
+#include "troupe/log.hpp"
+
 #include <string>
+#include <thread>
 
 namespace troupe::detail {
 
@@ -88,6 +93,75 @@ pg_call postgres_leadership::fence() const {
   pg_params p;
   p.add(term_.epoch);
   return {"troupe_fence", std::move(p)};
+}
+
+namespace {
+
+/// One try: the connection once this server is active; nothing while
+/// another server is; an error if it cannot be used (`retry`: because the
+/// database could not be reached, which a standby waits out).
+struct attempt {
+  std::unique_ptr<pg_connection> active;
+  caf::error error;
+  bool retry = false;
+};
+
+attempt try_once(const std::string& uri, const store_options& options,
+                 postgres_leadership& leadership, std::unique_ptr<pg_connection>& conn) {
+  using namespace std::chrono_literals;
+  auto failed = [&](std::string message) {
+    return attempt{nullptr, make_error(errc::store_unavailable, std::move(message)), !conn->ok()};
+  };
+  if (!conn || !conn->ok()) {
+    conn = std::make_unique<pg_connection>(uri);
+    if (!conn->ok())
+      return failed("cannot connect to PostgreSQL: " + conn->error());
+    if (auto problem = prepare_postgres_schema(*conn))
+      return failed(std::move(*problem));
+    if (!prepare_leadership_statements(*conn))
+      return failed(conn->describe() + ": cannot prepare: " + conn->error());
+  }
+  std::string error;
+  // A standby waits on the lock, looking at the lease every quarter of it
+  // (so it notices an expired one within a quarter); a server that refuses
+  // asks only once.
+  auto taken = leadership.try_take(*conn, options.standby ? options.lease / 4 : 1ms, error);
+  if (!taken)
+    return failed(conn->describe() + ": cannot take over: " + error);
+  if (*taken)
+    return {std::move(conn), {}, false};
+  if (!options.standby)
+    return failed(conn->describe() + " is in use by another troupe server, the active one");
+  return {};
+}
+
+} // namespace
+
+caf::expected<std::unique_ptr<pg_connection>> become_active(const std::string& uri,
+                                                            const store_options& options,
+                                                            postgres_leadership& leadership) {
+  std::unique_ptr<pg_connection> conn;
+  bool told = false;
+  std::string last_problem;
+  for (;;) {
+    auto tried = try_once(uri, options, leadership, conn);
+    if (tried.active)
+      return std::move(tried.active);
+    if (tried.error && !(options.standby && tried.retry))
+      return tried.error;
+    if (options.keep_waiting && !options.keep_waiting(leadership.term()))
+      return make_error(errc::shutting_down, "stopped while standby on " + conn->describe());
+    if (tried.error) {
+      // The database is out of reach: the lock wait paced the tries so far.
+      auto problem = describe(tried.error);
+      if (problem != std::exchange(last_problem, problem))
+        log(log_level::warn, problem + "; trying again every quarter lease as the standby");
+      std::this_thread::sleep_for(options.lease / 4);
+    } else if (!std::exchange(told, true)) {
+      log(log_level::info, "standby: another server is active on " + conn->describe()
+                             + "; taking over when it is gone or its lease runs out");
+    }
+  }
 }
 
 } // namespace troupe::detail

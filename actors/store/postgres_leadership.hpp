@@ -21,8 +21,11 @@
 #include "store/postgres_connection.hpp"
 #include "troupe/store.hpp"
 
+#include <caf/expected.hpp>
+
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -63,5 +66,16 @@ private:
 
 /// The statements leadership uses, prepared once per connection.
 bool prepare_leadership_statements(pg_connection& conn);
+
+/// Connects to `uri`, prepares troupe's schema and makes this server the
+/// active one, through `leadership`: at once, or — with `options.standby` —
+/// after waiting as the standby, which also waits out a database it cannot
+/// reach (trying every quarter lease). Fails with `store_unavailable` (a
+/// database that cannot be used, or, without `standby`, one that cannot be
+/// reached or has an active server), or `shutting_down` once
+/// `options.keep_waiting` said stop.
+caf::expected<std::unique_ptr<pg_connection>> become_active(const std::string& uri,
+                                                            const store_options& options,
+                                                            postgres_leadership& leadership);
 
 } // namespace troupe::detail

@@ -3,7 +3,6 @@
 #include "store/job_columns.hpp"
 #include "store/postgres_connection.hpp"
 #include "store/postgres_leadership.hpp"
-#include "store/postgres_schema.hpp"
 #include "store/stored_limit.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
@@ -350,34 +349,11 @@ caf::expected<std::shared_ptr<store>> open_postgres_store(const std::string& uri
   auto unavailable = [](std::string message) {
     return make_error(errc::store_unavailable, std::move(message));
   };
-  auto conn = std::make_unique<pg_connection>(uri);
-  if (!conn->ok())
-    return unavailable("cannot connect to PostgreSQL: " + conn->error());
-  if (auto problem = prepare_postgres_schema(*conn))
-    return unavailable(std::move(*problem));
-  if (!prepare_leadership_statements(*conn))
-    return unavailable(conn->describe() + ": cannot prepare: " + conn->error());
   postgres_leadership leadership{options.lease};
-  bool waiting = false;
-  for (;;) {
-    std::string error;
-    // A standby waits on the lock, looking at the lease every quarter of it
-    // (so it notices an expired one within a quarter); a server that
-    // refuses asks only once.
-    auto taken = leadership.try_take(*conn, options.standby ? options.lease / 4 : 1ms, error);
-    if (!taken)
-      return unavailable(conn->describe() + ": cannot take over: " + error);
-    if (*taken)
-      break;
-    if (!options.standby)
-      return unavailable(conn->describe() + " is in use by another troupe server, the active one");
-    if (options.keep_waiting && !options.keep_waiting(leadership.term()))
-      return make_error(errc::shutting_down, "stopped while standby on " + conn->describe());
-    if (!waiting)
-      log(log_level::info, "standby: another server is active on " + conn->describe()
-                             + "; taking over when it is gone or its lease runs out");
-    waiting = true;
-  }
+  auto active = become_active(uri, options, leadership);
+  if (!active)
+    return active.error();
+  auto conn = std::move(*active);
   if (!conn->exec("SET lock_timeout = 0"))
     return unavailable(conn->describe() + ": " + conn->error());
   for (auto& s : statements())

@@ -172,3 +172,19 @@ TEST_CASE_METHOD(two_servers, "the CLI given both servers' URLs asks the active 
   second.proc.signal(SIGTERM);
   CHECK(second.proc.wait_exit(30s) == 0);
 }
+
+TEST_CASE("a server that lost its database connection steps down and takes over again") {
+  auto uri = postgres_cluster::shared().fresh_database();
+  scratch_dir dir;
+  server alone{flags_for(uri), dir.file("server.log")};
+  auto ids = submit_jobs(alone, 5);
+  postgres_cluster::run_sql(uri, "SELECT pg_terminate_backend(backend_pid) FROM troupe_leader");
+  // Its renewal fails; it starts afresh, connects again and, with no other
+  // server, is the active one again in the next term.
+  alone.await_address(30s);
+  CHECK(get_json(alone, "/v1/stats")["leader"]["epoch"] == 2);
+  for (auto& id : ids)
+    CHECK(wait_for_job(alone, id)["status"] == "success");
+  alone.proc.signal(SIGTERM);
+  CHECK(alone.proc.wait_exit(30s) == 0);
+}

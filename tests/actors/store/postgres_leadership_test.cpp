@@ -9,7 +9,9 @@
 #include <troupe/errors.hpp>
 #include <troupe/store.hpp>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 
 using namespace troupe;
 using namespace troupe::test;
@@ -90,4 +92,37 @@ TEST_CASE("an active store renews its lease while it is open") {
   CHECK(postgres_cluster::sql_until(
     uri, "SELECT lease_until > '" + first + "'::timestamptz FROM troupe_leader", "t"));
   CHECK_FALSE((*s)->apply({job_inserted{new_job("still-active", 1)}}));
+}
+
+TEST_CASE("a standby waits out a database it cannot reach, where a plain open fails at once") {
+  // A socket directory where no PostgreSQL listens.
+  std::string nowhere = "postgresql:///troupe?host=/nonexistent-troupe-test";
+  CHECK(is_troupe_error(open_store(nowhere).error(), errc::store_unavailable));
+  auto options = standby(40ms);
+  int asked = 0;
+  options.keep_waiting = [&](const store_leadership&) { return ++asked < 3; };
+  auto stopped = open_store(nowhere, options);
+  CHECK(is_troupe_error(stopped.error(), errc::shutting_down));
+  CHECK(asked == 3);
+}
+
+TEST_CASE("an active store that lost its connection is deposed") {
+  auto uri = postgres_cluster::shared().fresh_database();
+  store_options options;
+  options.lease = 300ms;
+  bool deposed = false;
+  std::mutex mtx;
+  std::condition_variable told;
+  options.on_deposed = [&] {
+    std::lock_guard<std::mutex> guard{mtx};
+    deposed = true;
+    told.notify_all();
+  };
+  auto s = open_store(uri, options);
+  REQUIRE(s);
+  postgres_cluster::run_sql(uri, "SELECT pg_terminate_backend(backend_pid) FROM troupe_leader");
+  // Its next renewal fails: it steps down and refuses every write.
+  std::unique_lock<std::mutex> guard{mtx};
+  CHECK(told.wait_for(guard, 30s, [&] { return deposed; }));
+  CHECK(is_troupe_error((*s)->apply({job_inserted{new_job("late", 1)}}), errc::store_unavailable));
 }
