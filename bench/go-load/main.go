@@ -70,6 +70,7 @@ func main() {
 	rate := fs.Int("rate", 2000, "POSTs per second (soak)")
 	groups := fs.Int("groups", 1000, "groups (groups)")
 	workers := fs.Int("workers", 8, "the server's local workers (groups)")
+	store := fs.String("store", "", "a libpq URI of a throw-away database (failover)")
 	fs.Parse(os.Args[2:])
 	if *api == "seed" {
 		submitPath, waitPath = "/task", "/task/"
@@ -87,6 +88,8 @@ func main() {
 		longPolls(*base, *conns, *leaving, time.Duration(*seconds)*time.Second, *pid)
 	case "killloop":
 		killLoop(*binary, *dir, *kills, *clients)
+	case "failover":
+		failoverLoop(*binary, *dir, *store, *kills, *clients)
 	case "diskfull":
 		diskFull(*binary, *dir, *clients)
 	case "groups":

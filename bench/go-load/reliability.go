@@ -65,46 +65,17 @@ func killLoop(bin, dir string, kills, submitters int) {
 		cmd, url, _ := startServer(bin, logPath, args...)
 		if round == kills {
 			// The last server finishes everything.
-			c := newClient(1, false)
-			missing, failed, over, interruptedLast := 0, 0, 0, 0
 			mu.Lock()
 			ids := make(map[string]int, len(acked))
 			for k, v := range acked {
 				ids[k] = v
 			}
 			mu.Unlock()
-			attempts := map[string]int{}
-			for id := range ids {
-				j, err := awaitJob(c, url, id)
-				if err != nil {
-					missing++
-					continue
-				}
-				// A last attempt that a kill interrupted ends the job: it ran.
-				if j.Status == "failed" && j.Error != nil && strings.Contains(*j.Error, "no attempts remain") {
-					interruptedLast++
-				} else if j.Status != "success" {
-					failed++
-				}
-				if j.Attempts > j.MaxAttempts {
-					over++
-				}
-				attempts[id] = j.Attempts
-			}
-			started := startsInLog(logPath)
-			overRuns, lastTwice := 0, 0
-			for id, max := range ids {
-				if started[id] > attempts[id]+1 {
-					overRuns++
-				}
-				if max == 1 && started[id] > 1 {
-					lastTwice++
-				}
-			}
+			verdict := checkAcknowledged(url, ids, logPath)
 			cmd.Process.Signal(syscall.SIGTERM)
 			cmd.Wait()
-			fmt.Printf("killloop: %d SIGKILLs under %d submitters: %d jobs acknowledged, %d lost, %d duplicate ids, %d failed otherwise than on an interrupted last attempt (%d did: they ran), %d over max_attempts, %d started more than attempts+1, %d last attempts run twice; %d submissions refused (503/429)\n",
-				kills, submitters, len(ids), missing, duplicates, failed, interruptedLast, over, overRuns, lastTwice, refused)
+			fmt.Printf("killloop: %d SIGKILLs under %d submitters: %d jobs acknowledged, %d duplicate ids, %s; %d submissions refused (503/429)\n",
+				kills, submitters, len(ids), duplicates, verdict, refused)
 			return
 		}
 		stop := make(chan struct{})
@@ -144,6 +115,45 @@ func killLoop(bin, dir string, kills, submitters int) {
 		close(stop)
 		wg.Wait()
 	}
+}
+
+// checkAcknowledged waits for every acknowledged job (id -> max_attempts)
+// on the server at url and says how many are missing, failed, over their
+// max_attempts, started (by the servers' debug log) more than attempts + 1
+// times, or had a last attempt run twice.
+func checkAcknowledged(url string, ids map[string]int, logPath string) string {
+	c := newClient(1, false)
+	missing, failed, over, interruptedLast := 0, 0, 0, 0
+	attempts := map[string]int{}
+	for id := range ids {
+		j, err := awaitJob(c, url, id)
+		if err != nil {
+			missing++
+			continue
+		}
+		// A last attempt that a kill interrupted ends the job: it ran.
+		if j.Status == "failed" && j.Error != nil && strings.Contains(*j.Error, "no attempts remain") {
+			interruptedLast++
+		} else if j.Status != "success" {
+			failed++
+		}
+		if j.Attempts > j.MaxAttempts {
+			over++
+		}
+		attempts[id] = j.Attempts
+	}
+	started := startsInLog(logPath)
+	overRuns, lastTwice := 0, 0
+	for id, max := range ids {
+		if started[id] > attempts[id]+1 {
+			overRuns++
+		}
+		if max == 1 && started[id] > 1 {
+			lastTwice++
+		}
+	}
+	return fmt.Sprintf("%d lost, %d failed otherwise than on an interrupted last attempt (%d did: they ran), %d over max_attempts, %d started more than attempts+1, %d last attempts run twice",
+		missing, failed, interruptedLast, over, overRuns, lastTwice)
 }
 
 type fullJob struct {
