@@ -1,7 +1,9 @@
 // A throw-away PostgreSQL 15 cluster for the tests of one test process:
-// `initdb` in a fresh directory, the server listening only on a Unix socket
-// in that directory (no TCP port to collide on), each test given a database
-// of its own, and the server stopped by its PID when the process ends.
+// a fresh copy of an `initdb`-made data directory (made once per build tree,
+// since ctest runs each test case as a process of its own and initdb takes
+// most of a cluster's start), the server listening only on a Unix socket in
+// its directory (no TCP port to collide on), each test given a database of
+// its own, and the server stopped by its PID when the process ends.
 // PostgreSQL refuses to run as root: as root, the cluster runs as the
 // `postgres` user that Debian's postgresql-15 package creates.
 #pragma once
@@ -12,10 +14,12 @@
 #include <libpq-fe.h>
 
 #include <atomic>
+#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -122,8 +126,12 @@ private:
       REQUIRE(code == 0);
     };
     auto data = (dir_ / "data").string();
-    run({std::string{bin} + "initdb", "-D", data, "-A", "trust", "-U", "postgres", "-E", "UTF8",
-         "--no-sync", "--no-instructions"});
+    auto made = made_data_dir([&](const std::string& empty_dir) {
+      run({std::string{bin} + "initdb", "-D", empty_dir, "-A", "trust", "-U", "postgres", "-E",
+           "UTF8", "--no-sync", "--no-instructions"});
+    });
+    // As root, the copy keeps the owner: `postgres`.
+    run({"/bin/cp", "-a", made, data});
     // pg_ctl -w returns once the server accepts connections.
     run({std::string{bin} + "pg_ctl", "-D", data, "-l", (dir_ / "server.log").string(), "-w", "-o",
          "-k " + dir_.string() + " -p " + port
@@ -132,6 +140,28 @@ private:
     std::ifstream pid_file{data + "/postmaster.pid"};
     pid_file >> pid_;
     REQUIRE(pid_ > 0);
+  }
+
+  /// The data directory `initdb` made for this build tree, made by the first
+  /// process that needs it while the others wait on a lock.
+  template <class Initdb> std::string made_data_dir(Initdb initdb) {
+    auto made = std::filesystem::path{TROUPE_TEST_DATA_DIR} / "postgres-data";
+    auto done = made.string() + ".done";
+    int lock = open((made.string() + ".lock").c_str(), O_CREAT | O_RDWR, 0644);
+    REQUIRE(lock >= 0);
+    REQUIRE(flock(lock, LOCK_EX) == 0);
+    if (!std::filesystem::exists(done)) {
+      std::filesystem::remove_all(made);
+      std::filesystem::create_directories(made);
+      if (geteuid() == 0) {
+        auto* pw = getpwnam("postgres");
+        REQUIRE(chown(made.c_str(), pw->pw_uid, pw->pw_gid) == 0);
+      }
+      initdb(made.string());
+      std::ofstream{done} << "made by initdb\n";
+    }
+    close(lock);
+    return made.string();
   }
 
   static std::string read_log(const std::string& path) {
