@@ -101,7 +101,8 @@ void start_afresh(const store_choice& store) {
   std::unique_ptr<PGconn, decltype(&PQfinish)> conn{PQconnectdb(store.spec.c_str()), &PQfinish};
   PQclear(PQexec(conn.get(),
                  "SET client_min_messages = warning; "
-                 "DROP TABLE IF EXISTS troupe_jobs, troupe_group_limits, troupe_schema"));
+                 "DROP TABLE IF EXISTS troupe_jobs, troupe_group_limits, troupe_schema, "
+                 "troupe_leader; DROP FUNCTION IF EXISTS troupe_fence"));
 }
 
 caf::actor start_engine(caf::actor_system& sys, const options& opt, size_t capacity,

@@ -34,42 +34,21 @@ func failoverLoop(bin, dir, uri string, kills, submitters int) {
 	awaitReady(urls[0], time.Minute)
 	cmds[1] = start(1)
 
-	var mu sync.Mutex
-	acked := map[string]int{} // id -> max_attempts
-	duplicates := 0
+	var jobs ledger
 	var refused int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for s := 0; s < submitters; s++ {
 		wg.Add(1)
-		go func(s int) {
+		go func(at int) {
 			defer wg.Done()
-			c := newClient(1, false)
-			at := s % 2
-			for n := 0; ; n++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				max := 1 + n%3
-				body := fmt.Sprintf(`{"type":"sleep","payload":{"ms":%d},"max_attempts":%d}`, n%7, max)
-				j, err := submitBody(c, urls[at], body)
-				if err != nil {
-					// Refused (a standby, a full queue) or no answer: the other
-					// server next. An answer lost with its server is not counted.
-					atomic.AddInt64(&refused, 1)
-					at = 1 - at
-					continue
-				}
-				mu.Lock()
-				if _, seen := acked[j.ID]; seen {
-					duplicates++
-				}
-				acked[j.ID] = max
-				mu.Unlock()
-			}
-		}(s)
+			// Refused (a standby, a full queue) or no answer: the other
+			// server next.
+			jobs.submitUntil(stop, func() string { return urls[at] }, func(error) {
+				atomic.AddInt64(&refused, 1)
+				at = 1 - at
+			})
+		}(s % 2)
 	}
 	active := 0
 	var takeovers []time.Duration
@@ -86,9 +65,8 @@ func failoverLoop(bin, dir, uri string, kills, submitters int) {
 	}
 	close(stop)
 	wg.Wait()
-	mu.Lock()
+	acked, duplicates := jobs.snapshot()
 	verdict := checkAcknowledged(urls[active], acked, logPath)
-	mu.Unlock()
 	for _, cmd := range cmds {
 		cmd.Process.Signal(syscall.SIGTERM)
 		cmd.Wait()

@@ -57,20 +57,13 @@ func killLoop(bin, dir string, kills, submitters int) {
 	os.Remove(logPath)
 	args := []string{"--http", "127.0.0.1:0", "--store", db, "--workers", "2", "--log-level", "debug",
 		"--queue-capacity", "1000000"}
-	var mu sync.Mutex
-	acked := map[string]int{} // id -> max_attempts
-	duplicates := 0
+	var jobs ledger
 	var refused int64
 	for round := 0; round <= kills; round++ {
 		cmd, url, _ := startServer(bin, logPath, args...)
 		if round == kills {
 			// The last server finishes everything.
-			mu.Lock()
-			ids := make(map[string]int, len(acked))
-			for k, v := range acked {
-				ids[k] = v
-			}
-			mu.Unlock()
+			ids, duplicates := jobs.snapshot()
 			verdict := checkAcknowledged(url, ids, logPath)
 			cmd.Process.Signal(syscall.SIGTERM)
 			cmd.Wait()
@@ -82,32 +75,14 @@ func killLoop(bin, dir string, kills, submitters int) {
 		var wg sync.WaitGroup
 		for s := 0; s < submitters; s++ {
 			wg.Add(1)
-			go func(s int) {
+			go func() {
 				defer wg.Done()
-				c := newClient(1, false)
-				for n := 0; ; n++ {
-					select {
-					case <-stop:
-						return
-					default:
+				jobs.submitUntil(stop, func() string { return url }, func(err error) {
+					if strings.Contains(err.Error(), "answered") {
+						atomic.AddInt64(&refused, 1)
 					}
-					max := 1 + n%3
-					body := fmt.Sprintf(`{"type":"sleep","payload":{"ms":%d},"max_attempts":%d}`, n%7, max)
-					j, err := submitBody(c, url, body)
-					if err != nil {
-						if strings.Contains(err.Error(), "answered") {
-							atomic.AddInt64(&refused, 1)
-						}
-						continue
-					}
-					mu.Lock()
-					if _, seen := acked[j.ID]; seen {
-						duplicates++
-					}
-					acked[j.ID] = max
-					mu.Unlock()
-				}
-			}(s)
+				})
+			}()
 		}
 		time.Sleep(time.Duration(300+rand.Intn(1200)) * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
@@ -115,6 +90,54 @@ func killLoop(bin, dir string, kills, submitters int) {
 		close(stop)
 		wg.Wait()
 	}
+}
+
+// ledger holds the jobs a kill loop's submitters had acknowledged.
+type ledger struct {
+	mu         sync.Mutex
+	acked      map[string]int // id -> max_attempts
+	duplicates int
+}
+
+// submitUntil submits sleep jobs (max_attempts 1 to 3) to url() until stop
+// closes and records each acknowledged one; failed hears every other
+// outcome (an answer lost with its server is not counted).
+func (l *ledger) submitUntil(stop <-chan struct{}, url func() string, failed func(error)) {
+	c := newClient(1, false)
+	for n := 0; ; n++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		max := 1 + n%3
+		body := fmt.Sprintf(`{"type":"sleep","payload":{"ms":%d},"max_attempts":%d}`, n%7, max)
+		j, err := submitBody(c, url(), body)
+		if err != nil {
+			failed(err)
+			continue
+		}
+		l.mu.Lock()
+		if l.acked == nil {
+			l.acked = map[string]int{}
+		}
+		if _, seen := l.acked[j.ID]; seen {
+			l.duplicates++
+		}
+		l.acked[j.ID] = max
+		l.mu.Unlock()
+	}
+}
+
+// snapshot copies the acknowledged jobs and counts the ids acknowledged twice.
+func (l *ledger) snapshot() (map[string]int, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ids := make(map[string]int, len(l.acked))
+	for k, v := range l.acked {
+		ids[k] = v
+	}
+	return ids, l.duplicates
 }
 
 // checkAcknowledged waits for every acknowledged job (id -> max_attempts)
