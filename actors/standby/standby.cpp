@@ -11,8 +11,10 @@ namespace troupe {
 
 namespace {
 
-caf::behavior standby(caf::event_based_actor* self) {
-  auto active = std::make_shared<store_leadership>();
+// Spawned with the active's term as first known (CAF 0.17 dereferences a
+// null argument tuple for an actor spawned without arguments).
+caf::behavior standby(caf::event_based_actor* self, store_leadership first_known) {
+  auto active = std::make_shared<store_leadership>(first_known);
   self->set_default_handler([active](caf::scheduled_actor*, caf::message_view&) {
     return caf::result<caf::message>{standby_refusal(active->epoch)};
   });
@@ -37,7 +39,7 @@ caf::error standby_refusal(int64_t active_epoch) {
 }
 
 caf::actor spawn_standby(caf::actor_system& sys) {
-  return sys.spawn(standby);
+  return sys.spawn(standby, store_leadership{});
 }
 
 void report_active_term(const caf::actor& standby, const store_leadership& active) {
