@@ -121,8 +121,12 @@ TEST_CASE("an active store that lost its connection is deposed") {
   auto s = open_store(uri, options);
   REQUIRE(s);
   postgres_cluster::run_sql(uri, "SELECT pg_terminate_backend(backend_pid) FROM troupe_leader");
-  // Its next renewal fails: it steps down and refuses every write.
-  std::unique_lock<std::mutex> guard{mtx};
-  CHECK(told.wait_for(guard, 30s, [&] { return deposed; }));
+  // Its next renewal fails: it steps down and refuses every write. (The
+  // lock is not held across `apply`: the store calls `on_deposed` under its
+  // own lock.)
+  {
+    std::unique_lock<std::mutex> guard{mtx};
+    CHECK(told.wait_for(guard, 30s, [&] { return deposed; }));
+  }
   CHECK(is_troupe_error((*s)->apply({job_inserted{new_job("late", 1)}}), errc::store_unavailable));
 }
